@@ -1,0 +1,1 @@
+"""The gateway: the only door for browsers and API clients."""

@@ -1,0 +1,118 @@
+"""The outbox relay: publishes committed events, marks them sent, retries what failed.
+
+Woken by ``LISTEN outbox`` (the writer's ``NOTIFY`` arrives at commit), polling as a
+fallback. Rows are taken with ``FOR UPDATE SKIP LOCKED`` so several replicas share the work
+without publishing the same row at the same time. A row is marked sent in the same
+transaction that locked it, after the broker confirmed it: if the process dies in between,
+the lock goes with the connection and the event is published again later. Consumers are
+idempotent, so that duplicate has no second effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+import structlog
+
+log = structlog.get_logger(__name__)
+
+Publish = Callable[[dict], Awaitable[None]]
+
+MAX_BACKOFF_SECONDS = 300
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        publish: Publish,
+        *,
+        dsn: str,
+        poll_seconds: float = 2.0,
+        batch_size: int = 100,
+    ):
+        self.pool = pool
+        self.publish = publish
+        self.dsn = dsn
+        self.poll_seconds = poll_seconds
+        self.batch_size = batch_size
+        self._wake = asyncio.Event()
+
+    async def drain_once(self) -> int:
+        """Publish one batch of due events; return how many were published."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                """
+                SELECT id, event_type, envelope FROM outbox
+                WHERE published_at IS NULL AND next_attempt_at <= now()
+                ORDER BY id
+                LIMIT $1
+                FOR UPDATE SKIP LOCKED
+                """,
+                self.batch_size,
+            )
+            published: list[int] = []
+            for row in rows:
+                try:
+                    await self.publish(row["envelope"])
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # the broker is down or refused: retry later
+                    await conn.execute(
+                        """
+                        UPDATE outbox SET attempts = attempts + 1, last_error = $2,
+                          next_attempt_at = now() + make_interval(secs => least($3::float8, 2 ^ attempts))
+                        WHERE id = $1
+                        """,
+                        row["id"],
+                        f"{type(exc).__name__}: {exc}"[:500],
+                        MAX_BACKOFF_SECONDS,
+                    )
+                    log.warning("outbox_publish_failed", outbox_id=row["id"], event_type=row["event_type"], error=type(exc).__name__)
+                    break
+                published.append(row["id"])
+            if published:
+                await conn.execute(
+                    "UPDATE outbox SET published_at = now(), last_error = NULL WHERE id = ANY($1::bigint[])",
+                    published,
+                )
+            return len(published)
+
+    async def drain(self) -> int:
+        total = 0
+        while True:
+            n = await self.drain_once()
+            total += n
+            if n < self.batch_size:
+                return total
+
+    def _on_notify(self, *_args) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Run until cancelled; survives database and broker outages."""
+        listener: asyncpg.Connection | None = None
+        while True:
+            try:
+                if listener is None or listener.is_closed():
+                    listener = await asyncpg.connect(self.dsn)
+                    await listener.add_listener("outbox", self._on_notify)
+                self._wake.clear()
+                published = await self.drain()
+                if published:
+                    log.debug("outbox_published", count=published)
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            except asyncio.CancelledError:
+                if listener is not None and not listener.is_closed():
+                    await listener.close()
+                raise
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("outbox_relay_error", error=type(exc).__name__)
+                if listener is not None and not listener.is_closed():
+                    listener.terminate()
+                listener = None
+                await asyncio.sleep(self.poll_seconds)

@@ -1,0 +1,148 @@
+"""The composition of a service process: one ``create_service_app(spec, settings)``.
+
+Resources live in ``cleanup_ctx`` generators, in dependency order: database (migrated at
+start-up), broker (publisher, consumer, request/reply), outbox relay. On SIGTERM aiohttp
+stops accepting requests, finishes the in-flight ones and unwinds these in reverse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import structlog
+from aiohttp import web
+
+from .bus import Bus
+from .consumer import Handler, IdempotentConsumer
+from .db import create_pool, ensure_database, migrate
+from .identity import identity_middleware
+from .logging import configure_logging
+from .outbox import OutboxRelay
+from .rpc import RpcClient, RpcHandler, RpcServer
+from .settings import ServiceSettings, load_settings
+from .web import READY_CHECKS, create_base_app, run
+
+log = structlog.get_logger(__name__)
+
+DB = web.AppKey("db", asyncpg.Pool)
+BUS = web.AppKey("bus", Bus)
+RPC = web.AppKey("rpc", RpcClient)
+SETTINGS = web.AppKey("settings", ServiceSettings)
+RELAY = web.AppKey("relay", OutboxRelay)
+
+AppFactory = Callable[[web.Application], Any]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    migrations: Path
+    settings_class: type[ServiceSettings]
+    setup_routes: Callable[[web.Application], None]
+    event_handlers: Callable[[web.Application], Mapping[str, Handler]] = lambda app: {}
+    rpc_handlers: Callable[[web.Application], Mapping[str, RpcHandler]] = lambda app: {}
+    extra_contexts: tuple[Callable[[web.Application], Any], ...] = ()
+    demo_data: Callable[[asyncpg.Pool, ServiceSettings], Awaitable[None]] | None = None
+    client_max_size: int = 1024**2
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> web.Application:
+    app = create_base_app(
+        spec.name,
+        middlewares=[identity_middleware(settings.identity_secret)],
+        client_max_size=spec.client_max_size,
+    )
+    app[SETTINGS] = settings
+
+    async def database_ctx(app: web.Application):
+        await migrate(settings.database_url, spec.migrations)
+        app[DB] = await create_pool(settings.database_url)
+        yield
+        await app[DB].close()
+
+    async def bus_ctx(app: web.Application):
+        bus = Bus(settings.amqp_url, settings.events_exchange, spec.name, delivery_limit=settings.delivery_limit)
+        await bus.connect()
+        app[BUS] = bus
+        rpc = RpcClient(bus.connection, timeout=settings.rpc_timeout_seconds)
+        await rpc.start()
+        app[RPC] = rpc
+        handlers = spec.event_handlers(app)
+        if handlers:
+            consumer = IdempotentConsumer(app[DB], handlers)
+            await bus.consume(consumer.routing_keys, consumer)
+        rpc_handlers = spec.rpc_handlers(app)
+        if rpc_handlers:
+            await RpcServer(bus.channel, spec.name, rpc_handlers).start()
+        yield
+        await bus.close()
+
+    async def relay_ctx(app: web.Application):
+        relay = OutboxRelay(
+            app[DB], app[BUS].publish, dsn=settings.database_url, poll_seconds=settings.outbox_poll_seconds
+        )
+        app[RELAY] = relay
+        task = asyncio.create_task(relay.run(), name=f"{spec.name}-outbox-relay")
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    app.cleanup_ctx.extend([database_ctx, bus_ctx, relay_ctx, *spec.extra_contexts])
+
+    async def database(app: web.Application) -> None:
+        async with app[DB].acquire(timeout=2) as conn:
+            await conn.fetchval("SELECT 1")
+
+    async def broker(app: web.Application) -> None:
+        if not app[BUS].is_connected:
+            raise ConnectionError("broker connection closed")
+
+    app[READY_CHECKS].extend([database, broker])
+    spec.setup_routes(app)
+    return app
+
+
+def main(spec: ServiceSpec, argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog=f"portail-{spec.name}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="run the HTTP server, the consumers and the outbox relay")
+    sub.add_parser("migrate", help="apply pending database migrations and exit")
+    if spec.demo_data is not None:
+        sub.add_parser("demo-data", help="load the demonstration data (development only)")
+    args = parser.parse_args(argv)
+
+    settings = load_settings(spec.settings_class)
+    configure_logging(settings.log_format, settings.log_level, spec.name)
+    if args.command == "serve":
+        run(create_service_app(spec, settings), settings.http_host, settings.http_port)
+    elif args.command == "migrate":
+        asyncio.run(_migrate(spec, settings))
+    elif args.command == "demo-data":
+        if settings.environment == "production":
+            sys.exit("demo-data refuses to run with ENVIRONMENT=production")
+        asyncio.run(_demo_data(spec, settings))
+
+
+async def _migrate(spec: ServiceSpec, settings: ServiceSettings) -> None:
+    if settings.environment != "production" and await ensure_database(settings.database_url):
+        log.info("database_created", service=spec.name)
+    await migrate(settings.database_url, spec.migrations)
+
+
+async def _demo_data(spec: ServiceSpec, settings: ServiceSettings) -> None:
+    await _migrate(spec, settings)
+    pool = await create_pool(settings.database_url)
+    try:
+        await spec.demo_data(pool, settings)
+    finally:
+        await pool.close()

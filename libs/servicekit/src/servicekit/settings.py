@@ -1,0 +1,88 @@
+"""Settings from environment variables, validated once at start-up.
+
+Variables shared by every process (broker, identity, logging) have fixed names; the ones a
+service owns (its database, its HTTP port) carry the service's prefix, e.g.
+``ACCOUNTS_DATABASE_URL``. Every variable is listed in ``.env.example``.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Literal, TypeVar
+
+from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_IDENTITY_SECRET = "dev-only-identity-secret-change-me"
+
+
+def _shared(name: str):
+    """A field read from an unprefixed variable whatever the class's env_prefix."""
+    return {"validation_alias": AliasChoices(name)}
+
+
+class CommonSettings(BaseSettings):
+    """What every process (services and gateway) reads."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    environment: Literal["development", "test", "production"] = Field(
+        "development", **_shared("ENVIRONMENT")
+    )
+    log_format: Literal["console", "json"] = Field("console", **_shared("LOG_FORMAT"))
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", **_shared("LOG_LEVEL"))
+    amqp_url: str = Field("amqp://guest:guest@127.0.0.1:5672/", **_shared("AMQP_URL"))
+    events_exchange: str = Field("portail.events", **_shared("EVENTS_EXCHANGE"))
+    delivery_limit: int = Field(5, ge=1, le=100, **_shared("DELIVERY_LIMIT"))
+    rpc_timeout_seconds: float = Field(5.0, gt=0, le=120, **_shared("RPC_TIMEOUT_SECONDS"))
+    identity_secret: str = Field(DEV_IDENTITY_SECRET, **_shared("IDENTITY_SECRET"))
+    identity_ttl_seconds: int = Field(60, ge=5, le=3600, **_shared("IDENTITY_TTL_SECONDS"))
+    outbox_poll_seconds: float = Field(2.0, gt=0, le=300, **_shared("OUTBOX_POLL_SECONDS"))
+
+    @model_validator(mode="after")
+    def _secrets_outside_development(self):
+        if self.environment == "production":
+            if self.identity_secret == DEV_IDENTITY_SECRET or len(self.identity_secret) < 32:
+                raise ValueError(
+                    "IDENTITY_SECRET must be set to a random value of at least 32 characters "
+                    "in production"
+                )
+        return self
+
+
+class ServiceSettings(CommonSettings):
+    """A service's settings; subclasses set ``env_prefix`` (``ACCOUNTS_`` ...)."""
+
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(8081, ge=1, le=65535)
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def load_settings(cls: type[S], **overrides) -> S:
+    """Build settings or stop the process with one readable line per wrong variable."""
+    try:
+        return cls(**overrides)
+    except ValidationError as exc:
+        prefix = cls.model_config.get("env_prefix", "") or ""
+        lines = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"]) or "settings"
+            field = cls.model_fields.get(str(err["loc"][0])) if err["loc"] else None
+            var = _variable_name(loc, field, prefix)
+            lines.append(f"  {var}: {err['msg']}")
+        sys.stderr.write(
+            f"Invalid configuration for {cls.__name__} (see .env.example):\n" + "\n".join(lines) + "\n"
+        )
+        raise SystemExit(2) from None
+
+
+def _variable_name(loc: str, field, prefix: str) -> str:
+    alias = getattr(field, "validation_alias", None) if field is not None else None
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    if field is None:
+        return loc
+    return (prefix + loc).upper()

@@ -1,0 +1,80 @@
+"""pytest fixtures for tests against the real PostgreSQL and RabbitMQ.
+
+Each test session gets throwaway databases and a throwaway RabbitMQ vhost, removed at the
+end. Servers are found through ``TEST_DATABASE_ADMIN_URL`` (default
+``postgresql://postgres@127.0.0.1:5432/postgres``) and ``TEST_AMQP_ADMIN_URL`` (default
+``amqp://guest:guest@127.0.0.1:5672/``); vhosts are made with ``rabbitmqctl``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import pytest
+
+from .db import drop_database, ensure_database
+
+ADMIN_DSN = os.environ.get("TEST_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+AMQP_BASE = os.environ.get("TEST_AMQP_ADMIN_URL", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+def rabbitmqctl(*args: str) -> str:
+    exe = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
+    out = subprocess.run([exe, *args], capture_output=True, text=True, timeout=120)
+    if out.returncode != 0:
+        raise RuntimeError(f"rabbitmqctl {' '.join(args)} failed: {out.stderr.strip() or out.stdout.strip()}")
+    return out.stdout
+
+
+def dsn_for(name: str) -> str:
+    return urlunsplit(urlsplit(ADMIN_DSN)._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+def run_id() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope="session")
+def amqp_url(run_id: str):
+    """A throwaway vhost for the session, with the guest user allowed in it."""
+    vhost = f"test_{run_id}"
+    user = urlsplit(AMQP_BASE).username or "guest"
+    rabbitmqctl("add_vhost", vhost)
+    rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
+    yield AMQP_BASE.rstrip("/") + "/" + quote(vhost, safe="")
+    rabbitmqctl("delete_vhost", vhost)
+
+
+@pytest.fixture(scope="session")
+async def make_database(run_id: str) -> AsyncIterator[Callable[[str], Awaitable[str]]]:
+    """``await make_database("accounts")`` → the DSN of a new empty database."""
+    made: list[str] = []
+
+    async def make(label: str) -> str:
+        dsn = dsn_for(f"test_{run_id}_{label}_{len(made)}")
+        await ensure_database(dsn)
+        made.append(dsn)
+        return dsn
+
+    yield make
+    for dsn in made:
+        await drop_database(dsn)
+
+
+async def eventually(predicate: Callable[[], Awaitable[bool]], *, timeout: float = 10.0, interval: float = 0.05) -> None:
+    """Wait until ``predicate()`` is true; fail the test with a clear message otherwise."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        if await predicate():
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(interval)

@@ -1,0 +1,181 @@
+"""The aiohttp shell shared by every process: request context, metrics, problems, probes.
+
+Middleware order (outermost first): request context (request id bound for every log line
+and echoed in ``X-Request-ID``), metrics, problem+json (no stack trace ever reaches a
+client). ``/health`` says the process is alive; ``/ready`` runs the readiness checks
+(database and broker); ``/metrics`` is Prometheus text from a registry owned by the app.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Awaitable, Callable
+
+import structlog
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from pydantic import ValidationError
+
+from .logging import REQUEST_ID_HEADER, clean_request_id
+from .problems import Problem, problem_response, validation_problem
+
+log = structlog.get_logger(__name__)
+
+ReadyCheck = Callable[[web.Application], Awaitable[None]]
+
+REGISTRY = web.AppKey("metrics_registry", CollectorRegistry)
+READY_CHECKS = web.AppKey("ready_checks", list)
+SERVICE_NAME = web.AppKey("service_name", str)
+REQUEST_ID = web.RequestKey("request_id", str)
+
+QUIET_PATHS = frozenset({"/health", "/ready", "/metrics"})
+
+
+@web.middleware
+async def request_context_middleware(request: web.Request, handler):
+    request_id = clean_request_id(request.headers.get(REQUEST_ID_HEADER))
+    request[REQUEST_ID] = request_id
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        response.headers[REQUEST_ID_HEADER] = request_id
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        exc.headers[REQUEST_ID_HEADER] = request_id
+        raise
+    finally:
+        if request.path not in QUIET_PATHS:
+            log.info(
+                "request_completed",
+                method=request.method,
+                route=_route_name(request),
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            )
+
+
+def _route_name(request: web.Request) -> str:
+    """The route's template (``/api/x/{id}``), never the raw path with its ids."""
+    info = request.match_info.route.resource
+    return info.canonical if info is not None else "unmatched"
+
+
+def metrics_middleware(registry: CollectorRegistry):
+    requests = Counter(
+        "http_requests_total", "HTTP requests handled", ["method", "route", "status"], registry=registry
+    )
+    latency = Histogram(
+        "http_request_duration_seconds", "HTTP request latency", ["method", "route"], registry=registry
+    )
+
+    @web.middleware
+    async def middleware(request: web.Request, handler):
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+            return response
+        except web.HTTPException as exc:
+            status = exc.status
+            raise
+        finally:
+            route = _route_name(request)
+            requests.labels(request.method, route, str(status)).inc()
+            latency.labels(request.method, route).observe(time.perf_counter() - started)
+
+    return middleware
+
+
+@web.middleware
+async def problem_middleware(request: web.Request, handler):
+    request_id = request.get(REQUEST_ID)
+    try:
+        return await handler(request)
+    except Problem as problem:
+        return problem_response(problem, instance=request.path, request_id=request_id)
+    except ValidationError as exc:
+        return problem_response(validation_problem(exc), instance=request.path, request_id=request_id)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return problem_response(Problem(exc.status, headers=_kept_headers(exc)), instance=request.path, request_id=request_id)
+    except json.JSONDecodeError:
+        return problem_response(
+            Problem(400, "invalid_json", "Le contenu envoyé n'est pas du JSON valide."),
+            instance=request.path,
+            request_id=request_id,
+        )
+    except Exception:
+        log.exception("unhandled_error")
+        return problem_response(Problem(500), instance=request.path, request_id=request_id)
+
+
+def _kept_headers(exc: web.HTTPException) -> dict[str, str]:
+    return {k: v for k, v in exc.headers.items() if k in ("Allow", "Retry-After")}
+
+
+async def health(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def ready(request: web.Request) -> web.Response:
+    failures = {}
+    for check in request.app[READY_CHECKS]:
+        try:
+            await check(request.app)
+        except Exception as exc:
+            failures[getattr(check, "__name__", "check")] = type(exc).__name__
+    if failures:
+        return web.json_response({"status": "unavailable", "failures": failures}, status=503)
+    return web.json_response({"status": "ready"})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    body = generate_latest(request.app[REGISTRY])
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def create_base_app(name: str, *, middlewares: list | None = None, client_max_size: int = 1024**2) -> web.Application:
+    """An aiohttp app with the shared middlewares and the three probes."""
+    registry = CollectorRegistry()
+    app = web.Application(
+        middlewares=[request_context_middleware, metrics_middleware(registry), problem_middleware, *(middlewares or [])],
+        client_max_size=client_max_size,
+    )
+    app[REGISTRY] = registry
+    app[READY_CHECKS] = []
+    app[SERVICE_NAME] = name
+    app.router.add_get("/health", health)
+    app.router.add_get("/ready", ready)
+    app.router.add_get("/metrics", metrics)
+    return app
+
+
+def run(app: web.Application, host: str, port: int) -> None:
+    """Serve until SIGTERM/SIGINT, then finish in-flight requests and run the cleanups."""
+    log.info("listening", host=host, port=port)
+    web.run_app(app, host=host, port=port, access_log=None, print=None, shutdown_timeout=15, handle_signals=True)
+
+
+async def read_model(request: web.Request, model):
+    """Parse the JSON body into ``model``: 400 for broken JSON, 422 per field otherwise."""
+    if request.content_type not in ("application/json", "application/merge-patch+json"):
+        raise Problem(415, detail="Send application/json.")
+    try:
+        data = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise Problem(400, "invalid_json", "Le contenu envoyé n'est pas du JSON valide.") from None
+    return model.model_validate(data)
+
+
+def model_response(model, *, status: int = 200) -> web.Response:
+    return web.Response(
+        body=model.model_dump_json().encode(), status=status, content_type="application/json"
+    )

@@ -1,0 +1,60 @@
+# Shared by scripts/run and scripts/test: tools, servers, the Python environment.
+# shellcheck shell=bash
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+PG_HOST=${PG_HOST:-127.0.0.1}
+PG_PORT=${PG_PORT:-5432}
+AMQP_HOST=${AMQP_HOST:-127.0.0.1}
+AMQP_PORT=${AMQP_PORT:-5672}
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+wait_port() {  # host port seconds
+  local i
+  for ((i = 0; i < $3 * 4; i++)); do port_open "$1" "$2" && return 0; sleep 0.25; done
+  return 1
+}
+
+ensure_postgres() {
+  port_open "$PG_HOST" "$PG_PORT" && return 0
+  if [ "$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+    say "PostgreSQL is down: starting it"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  fi
+  wait_port "$PG_HOST" "$PG_PORT" 30 ||
+    die "PostgreSQL is not reachable on $PG_HOST:$PG_PORT — start it (sudo pg_ctlcluster --skip-systemctl-redirect \$(ls /etc/postgresql) main start) or set PG_HOST/PG_PORT and the *_DATABASE_URL variables."
+}
+
+ensure_rabbitmq() {
+  port_open "$AMQP_HOST" "$AMQP_PORT" && return 0
+  if [ "$(id -u)" = 0 ] && command -v rabbitmq-server >/dev/null 2>&1; then
+    say "RabbitMQ is down: starting it"
+    rabbitmq-server -detached || true
+  fi
+  wait_port "$AMQP_HOST" "$AMQP_PORT" 90 ||
+    die "RabbitMQ is not reachable on $AMQP_HOST:$AMQP_PORT — start it (sudo rabbitmq-server -detached) or set AMQP_HOST/AMQP_PORT and AMQP_URL."
+  if command -v rabbitmqctl >/dev/null 2>&1; then rabbitmqctl -q await_startup >/dev/null 2>&1 || true; fi
+}
+
+ensure_uv() {
+  command -v uv >/dev/null 2>&1 && return 0
+  [ -x "$HOME/.local/bin/uv" ] && export PATH="$HOME/.local/bin:$PATH" && return 0
+  say "Installing uv (the workspace's package manager) from PyPI"
+  python3 -m pip install --quiet --disable-pip-version-check uv >&2 ||
+    python3 -m pip install --quiet --user uv >&2 ||
+    die "could not install uv: run 'python3 -m pip install uv'"
+  command -v uv >/dev/null 2>&1 || export PATH="$HOME/.local/bin:$PATH"
+}
+
+sync_env() {  # extra uv sync arguments
+  ensure_uv
+  say "Installing the workspace (uv sync)"
+  uv sync --frozen --python 3.11 "$@" >&2
+  export PATH="$ROOT/.venv/bin:$PATH"
+}

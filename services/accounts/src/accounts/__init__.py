@@ -1,0 +1,1 @@
+"""Accounts: users, credentials, sessions and the family dossiers."""

@@ -1,0 +1,1 @@
+"""Accounts rules, free of I/O."""

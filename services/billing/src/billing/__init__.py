@@ -1,0 +1,1 @@
+"""Billing: quotients familiaux, tariffs, quotes, payments, credits, invoices, documents."""

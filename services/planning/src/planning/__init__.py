@@ -1,0 +1,1 @@
+"""Planning: school years, activities, calendars, bookings and attendance."""

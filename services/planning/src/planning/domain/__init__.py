@@ -1,0 +1,1 @@
+"""Planning rules, free of I/O."""
