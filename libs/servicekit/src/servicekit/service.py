@@ -117,8 +117,7 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="run the HTTP server, the consumers and the outbox relay")
     sub.add_parser("migrate", help="apply pending database migrations and exit")
-    if spec.demo_data is not None:
-        sub.add_parser("demo-data", help="load the demonstration data (development only)")
+    sub.add_parser("demo-data", help="migrate, then load the demonstration data (development only)")
     args = parser.parse_args(argv)
 
     settings = load_settings(spec.settings_class)
@@ -141,6 +140,8 @@ async def _migrate(spec: ServiceSpec, settings: ServiceSettings) -> None:
 
 async def _demo_data(spec: ServiceSpec, settings: ServiceSettings) -> None:
     await _migrate(spec, settings)
+    if spec.demo_data is None:
+        return
     pool = await create_pool(settings.database_url)
     try:
         await spec.demo_data(pool, settings)

@@ -1,0 +1,41 @@
+"""Composition root of the gateway: ``create_app(settings)`` and the ``portail-gateway`` command.
+
+Middleware order, outermost first: servicekit's request context (request id), metrics and
+problem+json, then the French error pages for browser paths. Security headers and the
+request id header are added by an ``on_response_prepare`` hook (see ``security``).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from aiohttp import web
+from servicekit.logging import configure_logging
+from servicekit.settings import load_settings
+from servicekit.web import READY_CHECKS, create_base_app, run
+
+from . import pages, security, upstream
+from .settings import SETTINGS, GatewaySettings
+
+
+def create_app(settings: GatewaySettings) -> web.Application:
+    app = create_base_app("gateway", middlewares=[pages.html_error_middleware])
+    app[SETTINGS] = settings
+    app.cleanup_ctx.append(upstream.http_client_ctx)
+    app[READY_CHECKS].extend(upstream.ready_checks())
+    security.setup(app)
+    pages.setup(app)
+    upstream.setup_routes(app)
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="portail-gateway")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="serve the parents' web UI and route /api/<service>/... to the services")
+    args = parser.parse_args(argv)
+
+    settings = load_settings(GatewaySettings)
+    configure_logging(settings.log_format, settings.log_level, "gateway")
+    if args.command == "serve":
+        run(create_app(settings), settings.http_host, settings.http_port)

@@ -1,0 +1,49 @@
+"""The gateway's settings: where the services are, how long to wait for them, secrets."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
+from servicekit.settings import CommonSettings
+
+DEV_SESSION_SECRET = "dev-only-session-secret-change-me"
+
+SERVICES = ("accounts", "planning", "billing", "messaging")
+
+
+class GatewaySettings(CommonSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", populate_by_name=True)
+
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(8080, ge=1, le=65535)
+    accounts_url: str = "http://127.0.0.1:8081"
+    planning_url: str = "http://127.0.0.1:8082"
+    billing_url: str = "http://127.0.0.1:8083"
+    messaging_url: str = "http://127.0.0.1:8084"
+    upstream_timeout_seconds: float = Field(10.0, gt=0, le=300)
+    session_secret: str = DEV_SESSION_SECRET
+
+    @field_validator("accounts_url", "planning_url", "billing_url", "messaging_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        # The proxy appends the request's own path (which starts with "/"), so a trailing
+        # slash here would double it.
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _session_secret_outside_development(self):
+        if self.environment == "production":
+            if self.session_secret == DEV_SESSION_SECRET or len(self.session_secret) < 32:
+                raise ValueError(
+                    "GATEWAY_SESSION_SECRET must be set to a random value of at least 32 characters in production"
+                )
+        return self
+
+    def service_url(self, service: str) -> str:
+        return getattr(self, f"{service}_url")
+
+
+SETTINGS = web.AppKey("gateway_settings", GatewaySettings)

@@ -1,0 +1,278 @@
+"""Calls from the gateway to the services: one client session, timeouts, the API proxy.
+
+``/api/<service>/...`` is forwarded as is to the service that owns it: same method, path,
+query string and body, streamed both ways. What the gateway changes is the envelope:
+hop-by-hop headers go, the caller's credentials and made-up identity or forwarding headers
+go, and the gateway adds who is calling (a short-lived signed token), where the request
+came from and the request id.
+
+An upstream that does not answer in time is a 504, one that cannot be reached (or answers
+garbage) a 502; ``open_upstream`` raises them as ``Problem`` so that the error middlewares
+render JSON for the API and a French page for the browser. The typed clients of
+``clients/<service>.py`` will call through ``open_upstream`` too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
+
+import aiohttp
+import structlog
+from aiohttp import hdrs, web
+from multidict import CIMultiDict, MultiMapping
+from servicekit.identity import IDENTITY_HEADER, sign_identity
+from servicekit.logging import REQUEST_ID_HEADER
+from servicekit.problems import Problem
+from servicekit.web import REQUEST_ID, ReadyCheck
+from yarl import URL
+
+from .auth import current_identity
+from .settings import SERVICES, SETTINGS, GatewaySettings
+
+log = structlog.get_logger(__name__)
+
+HTTP_CLIENT = web.AppKey("http_client", aiohttp.ClientSession)
+
+MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024
+READY_PROBE_TIMEOUT_SECONDS = 1.0
+
+# RFC 9110 §7.6.1, plus the non-standard ones still seen in the wild.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+
+_NOT_FORWARDED_TO_SERVICES = frozenset(
+    {
+        "host",
+        "content-length",
+        # The gateway's own server already answered "100 Continue" to the caller.
+        "expect",
+        IDENTITY_HEADER.lower(),
+        REQUEST_ID_HEADER.lower(),
+        # Only the gateway may say where a request came from.
+        "forwarded",
+        "x-real-ip",
+        # Credentials are for the gateway: services learn who is calling from the signed
+        # identity token only, so a leaked service log or a compromised service never
+        # holds a parent's session.
+        "cookie",
+        "authorization",
+    }
+)
+
+_NOT_RETURNED_TO_CLIENTS = frozenset({"content-length"})
+
+# aiohttp's client adds these when absent; a proxy must pass the caller's choice (or its
+# absence) through, e.g. not ask for gzip on behalf of a client that cannot decode it.
+_NO_AUTO_HEADERS = (hdrs.ACCEPT, hdrs.ACCEPT_ENCODING, hdrs.USER_AGENT, hdrs.CONTENT_TYPE)
+
+
+def _connection_tokens(headers: MultiMapping[str]) -> set[str]:
+    """Header names a sender listed in ``Connection``: hop-by-hop for this hop only."""
+    tokens: set[str] = set()
+    for value in headers.getall(hdrs.CONNECTION, ()):
+        tokens.update(t.strip().lower() for t in value.split(",") if t.strip())
+    return tokens
+
+
+def _end_to_end(headers: MultiMapping[str], also_dropped: Iterable[str]) -> CIMultiDict[str]:
+    dropped = HOP_BY_HOP | _connection_tokens(headers) | set(also_dropped)
+    kept: CIMultiDict[str] = CIMultiDict()
+    for name, value in headers.items():
+        if name.lower() not in dropped:
+            kept.add(name, value)
+    return kept
+
+
+def headers_for_service(request: web.Request, settings: GatewaySettings) -> CIMultiDict[str]:
+    headers = _end_to_end(request.headers, _NOT_FORWARDED_TO_SERVICES)
+    for name in list(headers):
+        if name.lower().startswith("x-forwarded-"):
+            del headers[name]
+    if request.remote:
+        headers["X-Forwarded-For"] = request.remote
+    headers["X-Forwarded-Proto"] = request.scheme
+    headers[REQUEST_ID_HEADER] = request[REQUEST_ID]
+    identity = current_identity(request)
+    if identity is not None:
+        headers[IDENTITY_HEADER] = sign_identity(
+            identity, settings.identity_secret, ttl_seconds=settings.identity_ttl_seconds
+        )
+    return headers
+
+
+def headers_for_client(upstream_headers: MultiMapping[str]) -> CIMultiDict[str]:
+    return _end_to_end(upstream_headers, _NOT_RETURNED_TO_CLIENTS)
+
+
+class RequestBodyTooLarge(Exception):
+    pass
+
+
+class CappedBody:
+    """The caller's body streamed to the service, refused past ``limit`` bytes.
+
+    aiohttp's ``client_max_size`` guards only bodies read whole; this one is streamed, so
+    it counts as it goes. ``too_large`` survives the client library wrapping the error.
+    """
+
+    def __init__(self, stream: aiohttp.StreamReader, limit: int):
+        self.stream = stream
+        self.limit = limit
+        self.too_large = False
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        sent = 0
+        async for chunk in self.stream.iter_any():
+            sent += len(chunk)
+            if sent > self.limit:
+                self.too_large = True
+                raise RequestBodyTooLarge
+            yield chunk
+
+
+@asynccontextmanager
+async def open_upstream(
+    app: web.Application,
+    service: str,
+    method: str,
+    path_qs: str,
+    *,
+    headers: Mapping[str, str],
+    body: CappedBody | None = None,
+) -> AsyncIterator[aiohttp.ClientResponse]:
+    """Send one request to ``service``; yield its response with the body still unread."""
+    settings = app[SETTINGS]
+    url = URL(settings.service_url(service) + path_qs, encoded=True)
+    try:
+        response = await app[HTTP_CLIENT].request(
+            method,
+            url,
+            headers=headers,
+            data=body.chunks() if body is not None else None,
+            allow_redirects=False,
+            skip_auto_headers=_NO_AUTO_HEADERS,
+            timeout=aiohttp.ClientTimeout(total=settings.upstream_timeout_seconds),
+        )
+    except TimeoutError:
+        log.warning("upstream_timed_out", service=service, method=method)
+        raise Problem(504) from None
+    except aiohttp.ClientError as exc:
+        if body is not None and body.too_large:
+            log.info("request_body_too_large", service=service, limit=body.limit)
+            raise Problem(413) from None
+        log.warning("upstream_unreachable", service=service, method=method, error=type(exc).__name__)
+        raise Problem(502) from None
+    try:
+        yield response
+    finally:
+        response.release()
+
+
+async def proxy(request: web.Request) -> web.StreamResponse:
+    """``/api/<service>/<tail>`` → ``<service_url>/api/<service>/<tail>``, streamed."""
+    service = request.match_info["service"]
+    body = _request_body(request)
+    # The routed path itself, so the service sees exactly what the caller asked for.
+    path_qs = request.rel_url.raw_path_qs
+    headers = headers_for_service(request, request.app[SETTINGS])
+    if body is not None and request.content_length is not None:
+        # The body goes on byte for byte and aiohttp's parser holds the caller to this
+        # length; keeping it spares services a chunked upload.
+        headers[hdrs.CONTENT_LENGTH] = str(request.content_length)
+    async with open_upstream(request.app, service, request.method, path_qs, headers=headers, body=body) as upstream:
+        response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
+        response.headers.extend(headers_for_client(upstream.headers))
+        # The session does not decompress, so the upstream's length is the true length.
+        if upstream.content_length is not None:
+            response.content_length = upstream.content_length
+        await response.prepare(request)
+        await _relay_body(request, service, upstream, response)
+        return response
+
+
+def _request_body(request: web.Request) -> CappedBody | None:
+    if not request.body_exists:
+        return None
+    if request.content_length is not None and request.content_length > MAX_REQUEST_BODY_BYTES:
+        raise Problem(413)
+    # aiohttp's server decodes a compressed request body itself; forwarding the decoded
+    # bytes under the original Content-Encoding would corrupt them, and no service accepts
+    # compressed uploads anyway.
+    encoding = request.headers.get(hdrs.CONTENT_ENCODING, "identity").strip().lower()
+    if encoding != "identity":
+        raise Problem(415, detail="Compressed request bodies are not accepted.")
+    return CappedBody(request.content, MAX_REQUEST_BODY_BYTES)
+
+
+async def _relay_body(
+    request: web.Request, service: str, upstream: aiohttp.ClientResponse, response: web.StreamResponse
+) -> None:
+    while True:
+        try:
+            chunk = await upstream.content.readany()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("upstream_body_interrupted", service=service, error=type(exc).__name__)
+            # The status line is already sent, so no error response is possible; cutting
+            # the connection is the only way to tell the caller the body is incomplete
+            # (finishing it normally would make a truncated body look whole).
+            if request.transport is not None:
+                request.transport.abort()
+            return
+        if not chunk:
+            break
+        try:
+            await response.write(chunk)
+        except ConnectionResetError:
+            log.info("client_disconnected", service=service)
+            return
+    await response.write_eof()
+
+
+async def http_client_ctx(app: web.Application) -> AsyncIterator[None]:
+    session = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=200),
+        # Bodies pass through untouched, Content-Encoding and all.
+        auto_decompress=False,
+        # A shared cookie jar would replay one parent's cookies on another's requests.
+        cookie_jar=aiohttp.DummyCookieJar(),
+    )
+    app[HTTP_CLIENT] = session
+    yield
+    await session.close()
+
+
+def ready_checks() -> list[ReadyCheck]:
+    """One check per service: its ``/health`` answers 200 within a short delay."""
+    return [_health_check(service) for service in SERVICES]
+
+
+def _health_check(service: str) -> ReadyCheck:
+    async def check(app: web.Application) -> None:
+        settings = app[SETTINGS]
+        timeout = aiohttp.ClientTimeout(total=min(READY_PROBE_TIMEOUT_SECONDS, settings.upstream_timeout_seconds))
+        url = settings.service_url(service) + "/health"
+        async with app[HTTP_CLIENT].get(url, timeout=timeout, allow_redirects=False) as response:
+            if response.status != 200:
+                raise ConnectionError("upstream not healthy")
+
+    # servicekit's /ready reports failures under the check's name.
+    check.__name__ = service
+    return check
+
+
+def setup_routes(app: web.Application) -> None:
+    services = "|".join(SERVICES)
+    app.router.add_route("*", "/api/{service:" + services + "}/{tail:.*}", proxy)

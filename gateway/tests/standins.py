@@ -1,0 +1,126 @@
+"""Small aiohttp apps standing in for the services: real HTTP servers, in process.
+
+Each echoes what it received (method, path, headers, a digest of the body, the verified
+identity) and has a few misbehaving routes: slow, redirecting, compressed, cookie-setting,
+with hop-by-hop headers, cut off mid-body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import hashlib
+import socket
+
+from aiohttp import web
+from servicekit.identity import IDENTITY_HEADER, InvalidIdentity, verify_identity
+
+IDENTITY_SECRET = "test-identity-secret-" + "x" * 20
+GZIPPED = gzip.compress(b'{"compressed": true}')
+SERVICE_NAME = web.AppKey("stand_in_service_name", str)
+# The paths each stand-in received, to prove that some requests never reach it.
+SEEN = web.AppKey("stand_in_seen", list)
+
+
+@web.middleware
+async def remember(request: web.Request, handler):
+    request.app[SEEN].append(request.path)
+    return await handler(request)
+
+
+async def echo(request: web.Request) -> web.Response:
+    digest = hashlib.sha256()
+    size = 0
+    async for chunk in request.content.iter_any():
+        digest.update(chunk)
+        size += len(chunk)
+    token = request.headers.get(IDENTITY_HEADER)
+    identity = None
+    if token is not None:
+        try:
+            verified = verify_identity(token, IDENTITY_SECRET)
+            identity = {
+                "user_id": str(verified.user_id),
+                "roles": sorted(verified.roles),
+                "dossier_id": str(verified.dossier_id) if verified.dossier_id else None,
+            }
+        except InvalidIdentity:
+            identity = "invalid"
+    return web.json_response(
+        {
+            "service": request.app[SERVICE_NAME],
+            "method": request.method,
+            "path_qs": request.raw_path,
+            "headers": [[k, v] for k, v in request.headers.items()],
+            "body_sha256": digest.hexdigest(),
+            "body_size": size,
+            "identity": identity,
+        }
+    )
+
+
+async def slow(request: web.Request) -> web.Response:
+    await asyncio.sleep(float(request.query.get("seconds", "1")))
+    return web.json_response({"late": True})
+
+
+async def redirect(request: web.Request) -> web.Response:
+    raise web.HTTPFound("/api/accounts/elsewhere")
+
+
+async def compressed(request: web.Request) -> web.Response:
+    return web.Response(body=GZIPPED, headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
+
+
+async def set_cookie(request: web.Request) -> web.Response:
+    response = web.json_response({"ok": True})
+    response.set_cookie("upstream_session", "secret-of-one-parent")
+    return response
+
+
+async def hop_by_hop(request: web.Request) -> web.Response:
+    return web.json_response(
+        {"ok": True},
+        headers={
+            "Connection": "X-Upstream-Hop",
+            "X-Upstream-Hop": "1",
+            "Keep-Alive": "timeout=5",
+            "Proxy-Authenticate": "Basic",
+            "X-End-To-End": "kept",
+        },
+    )
+
+
+async def truncated(request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse()
+    response.content_length = 1000
+    await response.prepare(request)
+    await response.write(b"x" * 10)
+    await asyncio.sleep(0.05)
+    request.transport.close()
+    return response
+
+
+async def health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def stand_in_service(name: str) -> web.Application:
+    app = web.Application(middlewares=[remember])
+    app[SERVICE_NAME] = name
+    app[SEEN] = []
+    app.router.add_get("/health", health)
+    app.router.add_get(f"/api/{name}/slow", slow)
+    app.router.add_get(f"/api/{name}/redirect", redirect)
+    app.router.add_get(f"/api/{name}/compressed", compressed)
+    app.router.add_get(f"/api/{name}/cookie", set_cookie)
+    app.router.add_get(f"/api/{name}/hop-by-hop", hop_by_hop)
+    app.router.add_get(f"/api/{name}/truncated", truncated)
+    app.router.add_route("*", "/{tail:.*}", echo)
+    return app
+
+
+def unused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

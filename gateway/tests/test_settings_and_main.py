@@ -1,0 +1,79 @@
+"""Configuration from the environment and the ``portail-gateway`` command."""
+
+from __future__ import annotations
+
+import pytest
+from gateway import app as gateway_app
+from gateway.settings import DEV_SESSION_SECRET, GatewaySettings
+from pydantic import ValidationError
+from servicekit.settings import load_settings
+
+STRONG = "s" * 40
+
+
+def test_defaults_fit_a_local_machine(monkeypatch):
+    for name in ("GATEWAY_HTTP_PORT", "GATEWAY_ACCOUNTS_URL", "GATEWAY_SESSION_SECRET", "ENVIRONMENT"):
+        monkeypatch.delenv(name, raising=False)
+    settings = GatewaySettings()
+    assert (settings.http_host, settings.http_port) == ("127.0.0.1", 8080)
+    assert settings.accounts_url == "http://127.0.0.1:8081"
+    assert settings.planning_url == "http://127.0.0.1:8082"
+    assert settings.billing_url == "http://127.0.0.1:8083"
+    assert settings.messaging_url == "http://127.0.0.1:8084"
+    assert settings.upstream_timeout_seconds == 10
+    assert settings.session_secret == DEV_SESSION_SECRET
+
+
+def test_read_from_gateway_variables(monkeypatch):
+    monkeypatch.setenv("GATEWAY_HTTP_HOST", "0.0.0.0")
+    monkeypatch.setenv("GATEWAY_HTTP_PORT", "9090")
+    monkeypatch.setenv("GATEWAY_BILLING_URL", "http://billing:8083/")
+    monkeypatch.setenv("GATEWAY_UPSTREAM_TIMEOUT_SECONDS", "2.5")
+    monkeypatch.setenv("GATEWAY_SESSION_SECRET", STRONG)
+    monkeypatch.setenv("IDENTITY_SECRET", "i" * 40)
+    settings = GatewaySettings()
+    assert (settings.http_host, settings.http_port) == ("0.0.0.0", 9090)
+    assert settings.billing_url == "http://billing:8083"
+    assert settings.service_url("billing") == "http://billing:8083"
+    assert settings.upstream_timeout_seconds == 2.5
+    assert settings.session_secret == STRONG
+    assert settings.identity_secret == "i" * 40
+
+
+@pytest.mark.parametrize("secret", [DEV_SESSION_SECRET, "too-short"])
+def test_production_needs_a_real_session_secret(secret):
+    with pytest.raises(ValidationError, match="GATEWAY_SESSION_SECRET"):
+        GatewaySettings(environment="production", identity_secret="i" * 40, session_secret=secret)
+    GatewaySettings(environment="development", session_secret=secret)
+
+
+def test_production_with_real_secrets_is_accepted():
+    GatewaySettings(environment="production", identity_secret="i" * 40, session_secret=STRONG)
+
+
+def test_service_urls_must_be_http():
+    with pytest.raises(ValidationError):
+        GatewaySettings(planning_url="planning:8082")
+
+
+def test_wrong_variables_stop_the_process_with_their_names(monkeypatch, capsys):
+    monkeypatch.setenv("GATEWAY_HTTP_PORT", "not-a-port")
+    with pytest.raises(SystemExit):
+        load_settings(GatewaySettings)
+    assert "GATEWAY_HTTP_PORT" in capsys.readouterr().err
+
+
+def test_main_needs_a_subcommand():
+    with pytest.raises(SystemExit) as exit_:
+        gateway_app.main([])
+    assert exit_.value.code == 2
+
+
+def test_main_serve_runs_the_app_on_the_configured_address(monkeypatch):
+    served = {}
+    monkeypatch.setenv("GATEWAY_HTTP_PORT", "18080")
+    monkeypatch.setattr(gateway_app, "configure_logging", lambda *args: None)
+    monkeypatch.setattr(gateway_app, "run", lambda app, host, port: served.update(app=app, host=host, port=port))
+    gateway_app.main(["serve"])
+    assert (served["host"], served["port"]) == ("127.0.0.1", 18080)
+    assert served["app"].router["home"] is not None
