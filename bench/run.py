@@ -1,0 +1,945 @@
+"""Portail Famille benchmark: each figure beside its baseline, measured in the same run.
+
+    .venv/bin/python bench/run.py [--seconds 8] [--concurrency 32] [--events 5000] [--help]
+
+Scenarios (see bench/README.md):
+  1. bare aiohttp handler                         baseline of HTTP
+  2. bare proxy → handler with one SELECT by PK    vs 1   (2a: the handler alone, vs 1)
+  3. our gateway → planning service (real apps)    vs 2   (3a: planning alone, vs 2a)
+  4. outbox → RabbitMQ → inbox (servicekit)        vs raw aio-pika confirmed publish + consume
+                                                          (4a: raw with 100 confirms in flight)
+
+Every server runs in its own process (bench/servers.py); the load comes from ``wrk`` when
+it is installed, else from N aiohttp client workers in another process. HTTP figures are
+measured in interleaved rounds (1, 2, 2a, 3, 3a, 1, 2 ...) and reported as medians. Databases
+``bench_<run>_*`` and the RabbitMQ vhost ``bench_<run>`` are made for the run and removed
+at the end, on failure and on Ctrl-C too. The table is printed and written as JSON to
+bench/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import queue
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+SERVERS = BENCH / "servers.py"
+RESULTS = BENCH / "results"
+LOGS = RESULTS / "logs"
+
+ADMIN_DSN = os.environ.get("TEST_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+AMQP_BASE = os.environ.get("TEST_AMQP_ADMIN_URL", "amqp://guest:guest@127.0.0.1:5672/")
+
+PK_ROWS = 10_000
+SERVER_ENV = {"ENVIRONMENT": "test", "LOG_LEVEL": "WARNING", "LOG_FORMAT": "json"}
+
+
+# Each figure: its row in the table and the short label other rows use to name it as baseline.
+NAMES = {
+    "bare": ("1  bare aiohttp handler, small JSON", "(1) bare handler"),
+    "synthetic_chain": ("2  bare proxy → handler, 1 SELECT by PK", "(2) proxy → PK handler"),
+    "synthetic_backend": ("2a   the PK handler alone, no proxy", "(2a) PK handler alone"),
+    "gateway_chain": ("3  our gateway → planning /activities", "(3) gateway → planning"),
+    "planning_direct": ("3a   the planning service alone", "(3a) planning alone"),
+    "events_outbox": ("4  outbox → RabbitMQ → inbox", "(4) outbox → inbox"),
+    "events_raw_pipelined": ("4a   raw aio-pika, 100 confirms in flight", "(4a) raw pipelined"),
+    "events_raw": ("raw aio-pika confirmed publish + consume", "raw aio-pika, 1 confirm at a time"),
+}
+
+
+# --------------------------------------------------------------------------- resources
+
+
+def rabbitmqctl(*args: str) -> str:
+    exe = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
+    out = subprocess.run([exe, *args], capture_output=True, text=True, timeout=120)
+    if out.returncode != 0:
+        raise RuntimeError(f"rabbitmqctl {' '.join(args)} failed: {out.stderr.strip() or out.stdout.strip()}")
+    return out.stdout
+
+
+def dsn_for(name: str) -> str:
+    return urlunsplit(urlsplit(ADMIN_DSN)._replace(path=f"/{name}"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Process:
+    """A child process with its output in bench/results/logs/<name>.log (stdout optionally piped)."""
+
+    def __init__(self, name: str, argv: list[str], *, pipe_stdout: bool = False):
+        self.name = name
+        self.log_path = LOGS / f"{name}.log"
+        self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
+        env = {**os.environ, **SERVER_ENV, "PYTHONUNBUFFERED": "1"}
+        self.popen = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE if pipe_stdout else self._log,
+            stderr=self._log,
+            text=True,
+            start_new_session=True,  # Ctrl-C reaches run.py only; run.py stops its children
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        if pipe_stdout:
+            threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.popen.stdout is not None
+        for line in self.popen.stdout:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def next_line(self, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                raise TimeoutError(f"{self.name}: no output within {timeout:.0f} s{self.tail()}") from None
+            if line is None:
+                self.popen.wait(timeout=5)
+                raise RuntimeError(f"{self.name} exited with code {self.popen.returncode}{self.tail()}")
+            if line.strip():
+                return line
+
+    def tail(self, lines: int = 15) -> str:
+        with contextlib.suppress(OSError):
+            self._log.flush()
+            text = self.log_path.read_text(errors="replace").strip().splitlines()[-lines:]
+            if text:
+                return "\n    " + "\n    ".join(text)
+        return ""
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def stop(self) -> None:
+        if self.alive():
+            with contextlib.suppress(ProcessLookupError):
+                self.popen.terminate()
+            try:
+                self.popen.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    self.popen.kill()
+                self.popen.wait(timeout=5)
+        if self.popen.stdout is not None:
+            self.popen.stdout.close()
+        self._log.close()
+
+
+@dataclass
+class Run:
+    """Everything the run made, so that cleanup() can remove it whatever happened."""
+
+    run_id: str = field(default_factory=lambda: secrets.token_hex(4))
+    processes: list[Process] = field(default_factory=list)
+    databases: list[str] = field(default_factory=list)
+    vhost: str | None = None
+
+    def start(self, name: str, role: str, *args: str, pipe_stdout: bool = False) -> Process:
+        process = Process(name, [sys.executable, str(SERVERS), role, *args], pipe_stdout=pipe_stdout)
+        self.processes.append(process)
+        return process
+
+    def stop_all(self) -> None:
+        while self.processes:
+            self.processes.pop().stop()
+
+    def database(self, label: str) -> str:
+        dsn = dsn_for(f"bench_{self.run_id}_{label}")
+        self.databases.append(dsn)  # recorded first: a Ctrl-C during CREATE still drops it
+        asyncio.run(_ensure_database(dsn))
+        return dsn
+
+    def amqp_url(self) -> str:
+        if self.vhost is None:
+            self.vhost = f"bench_{self.run_id}"
+            user = urlsplit(AMQP_BASE).username or "guest"
+            rabbitmqctl("add_vhost", self.vhost)
+            rabbitmqctl("set_permissions", "-p", self.vhost, user, ".*", ".*", ".*")
+        return AMQP_BASE.rstrip("/") + "/" + quote(self.vhost, safe="")
+
+    def cleanup(self) -> list[str]:
+        problems: list[str] = []
+        try:
+            self.stop_all()
+        except Exception as exc:  # keep going: the databases and the vhost must go too
+            problems.append(f"stopping processes: {exc}")
+        if self.databases:
+            try:
+                asyncio.run(_drop_databases(self.databases))
+                self.databases.clear()
+            except Exception as exc:
+                problems.append(f"dropping databases {self.databases}: {exc}")
+        if self.vhost is not None:
+            try:
+                rabbitmqctl("delete_vhost", self.vhost)
+                self.vhost = None
+            except Exception as exc:
+                problems.append(f"deleting vhost {self.vhost}: {exc}")
+        return problems
+
+
+async def _ensure_database(dsn: str) -> None:
+    from servicekit.db import ensure_database
+
+    await ensure_database(dsn)
+
+
+async def _drop_databases(dsns: list[str]) -> None:
+    from servicekit.db import drop_database
+
+    for dsn in dsns:
+        await drop_database(dsn)
+
+
+def wait_listening(process: Process, port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not process.alive():
+            raise RuntimeError(f"{process.name} exited with code {process.popen.returncode}{process.tail()}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"{process.name} not listening on {port} after {timeout:.0f} s{process.tail()}")
+
+
+def get(url: str, timeout: float = 10) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def check_ok(url: str, what: str, expect: str | None = None) -> int:
+    """One request before the load: the endpoint answers 200 with the expected body."""
+    status, body = get(url)
+    if status != 200 or (expect is not None and expect.encode() not in body):
+        raise RuntimeError(f"{what}: GET {url} answered {status}: {body[:300]!r}")
+    return len(body)
+
+
+# --------------------------------------------------------------------------- load generation
+
+
+@dataclass
+class Load:
+    """Closed-loop load: ``concurrency`` connections, each sending its next request on reply."""
+
+    generator: str  # wrk | python
+    concurrency: int
+
+    def warm(self, url: str, seconds: int) -> None:
+        if seconds > 0:
+            self.measure(url, seconds)
+
+    def measure(self, url: str, seconds: int) -> dict:
+        return self._wrk(url, seconds) if self.generator == "wrk" else self._python(url, seconds)
+
+    def _wrk(self, url: str, seconds: int) -> dict:
+        out = subprocess.run(
+            ["wrk", "-t1", f"-c{self.concurrency}", "--timeout", "5s", f"-d{seconds}s", "--latency", url],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=seconds + 60,
+        ).stdout
+        return parse_wrk(out)
+
+    def _python(self, url: str, seconds: int) -> dict:
+        out = subprocess.run(
+            [
+                sys.executable,
+                str(SERVERS),
+                "loadgen",
+                "--url",
+                url,
+                "--concurrency",
+                str(self.concurrency),
+                "--seconds",
+                str(seconds),
+                "--warmup",
+                "0",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=seconds + 60,
+        ).stdout
+        return json.loads(out.strip().splitlines()[-1])
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip()).groups()
+    return float(number) * _UNITS[unit]
+
+
+def parse_wrk(out: str) -> dict:
+    requests, seconds = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)", out).group(1, 2)
+    unit = re.search(r"\d+ requests in [\d.]+(ms|s|m)", out).group(1)
+    seconds = float(seconds) * {"ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
+    requests = int(requests)
+    non_2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
+    socket_errors = 0
+    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+        socket_errors = sum(int(x) for x in m.groups())
+    latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.M))
+    return {
+        "requests": requests,
+        "errors": non_2xx + socket_errors,
+        "seconds": seconds,
+        "requests_per_second": (requests - non_2xx) / seconds,
+        "p50_ms": _ms(latency["50"]),
+        "p99_ms": _ms(latency["99"]),
+    }
+
+
+def pick_generator(choice: str) -> tuple[str, str]:
+    wrk = shutil.which("wrk")
+    if choice == "wrk" and not wrk:
+        sys.exit("--generator wrk: wrk is not installed (apt-get install -y wrk)")
+    if choice in ("auto", "wrk") and wrk:
+        version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines()
+        name = version[0].split(" Copyright")[0].strip() if version else "wrk"
+        return "wrk", f"{name} (1 thread)"
+    import aiohttp
+
+    return "python", f"aiohttp {aiohttp.__version__} client workers in a separate process"
+
+
+# --------------------------------------------------------------------------- figures
+
+
+@dataclass
+class Figure:
+    key: str
+    unit: str
+    value: float | None = None
+    rounds: list[float] = field(default_factory=list)
+    baseline_key: str | None = None
+    baseline_value: float | None = None
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    status: str = "ok"  # ok | skipped | error
+    note: str = ""
+    details: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return NAMES[self.key][0]
+
+    @property
+    def baseline_name(self) -> str | None:
+        if self.baseline_key is None:
+            return None
+        return NAMES[self.baseline_key][1] if self.baseline_key in NAMES else self.baseline_key
+
+    @property
+    def ratio(self) -> float | None:
+        if self.value is None or not self.baseline_value:
+            return None
+        return self.value / self.baseline_value
+
+    @property
+    def spread(self) -> float | None:
+        """Half the range of the rounds, relative to the median: how noisy the figure was."""
+        if len(self.rounds) < 2 or not self.value:
+            return None
+        return (max(self.rounds) - min(self.rounds)) / 2 / self.value
+
+
+def failed(key: str, status: str, note: str) -> Figure:
+    return Figure(key, "", status=status, note=note)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+# --------------------------------------------------------------------------- HTTP scenarios
+
+
+@dataclass
+class Target:
+    key: str
+    url: str
+    baseline_key: str | None
+    results: list[dict] = field(default_factory=list)
+
+
+def _items_table(dsn: str) -> None:
+    async def setup() -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(
+                """
+                CREATE TABLE items (id integer PRIMARY KEY, code text NOT NULL, name text NOT NULL,
+                                    capacity integer NOT NULL);
+                INSERT INTO items
+                  SELECT i, 'code_' || i, 'Activité numéro ' || i, i % 200 FROM generate_series(1, $ROWS) AS i;
+                ANALYZE items;
+                """.replace("$ROWS", str(PK_ROWS))
+            )
+        finally:
+            await conn.close()
+
+    asyncio.run(setup())
+
+
+def _planning_database(dsn: str, amqp: str) -> None:
+    async def setup() -> None:
+        from planning import demo
+        from planning.app import SPEC, PlanningSettings
+        from servicekit.db import create_pool, migrate
+
+        await migrate(dsn, SPEC.migrations)
+        pool = await create_pool(dsn)
+        try:
+            await demo.load(pool, PlanningSettings(database_url=dsn, amqp_url=amqp, environment="test"))
+        finally:
+            await pool.close()
+
+    asyncio.run(setup())
+
+
+def gateway_unavailable() -> str | None:
+    """None when the real gateway can be built, else why not."""
+    try:
+        from servers import gateway_api
+
+        gateway_api()
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def start_bare(run: Run) -> list[Target]:
+    port = free_port()
+    wait_listening(run.start("1-bare", "bare", "--port", str(port)), port)
+    url = f"http://127.0.0.1:{port}/hello"
+    check_ok(url, "bare handler", '"ok"')
+    return [Target("bare", url, None)]
+
+
+def start_synthetic_chain(run: Run, detail: bool) -> list[Target]:
+    dsn = run.database("pk")
+    _items_table(dsn)
+    back_port, front_port = free_port(), free_port()
+    back = run.start("2-pkdb", "pkdb", "--port", str(back_port), "--dsn", dsn, "--rows", str(PK_ROWS))
+    front = run.start("2-proxy", "proxy", "--port", str(front_port), "--upstream", f"http://127.0.0.1:{back_port}")
+    wait_listening(back, back_port)
+    wait_listening(front, front_port)
+    direct_url = f"http://127.0.0.1:{back_port}/item"
+    url = f"http://127.0.0.1:{front_port}/item"
+    check_ok(direct_url, "PK handler", '"capacity"')
+    check_ok(url, "proxy → PK handler", '"capacity"')
+    targets = [Target("synthetic_chain", url, "bare")]
+    if detail:
+        targets.append(Target("synthetic_backend", direct_url, "bare"))
+    return targets
+
+
+def start_gateway_chain(run: Run, detail: bool) -> tuple[list[Target], list[Figure]]:
+    """The planning service and, when it can be built, the gateway in front of it."""
+    why_not = gateway_unavailable()
+    if why_not is not None and not detail:
+        return [], [failed("gateway_chain", "skipped", f"gateway not available ({why_not})")]
+    amqp = run.amqp_url()
+    dsn = run.database("planning")
+    _planning_database(dsn, amqp)
+    planning_port = free_port()
+    planning = run.start("3-planning", "planning", "--port", str(planning_port), "--dsn", dsn, "--amqp", amqp)
+    wait_listening(planning, planning_port)
+    path = "/api/planning/activities"
+    direct_url = f"http://127.0.0.1:{planning_port}{path}"
+    check_ok(direct_url, "planning service", '"activities"')
+    targets: list[Target] = []
+    skipped: list[Figure] = []
+    if why_not is None:
+        gateway_port = free_port()
+        gateway = run.start(
+            "3-gateway",
+            "gateway",
+            "--port",
+            str(gateway_port),
+            "--amqp",
+            amqp,
+            "--planning-url",
+            f"http://127.0.0.1:{planning_port}",
+            "--nowhere-url",
+            f"http://127.0.0.1:{free_port()}",  # nothing listens there
+        )
+        wait_listening(gateway, gateway_port)
+        url = f"http://127.0.0.1:{gateway_port}{path}"
+        check_ok(url, "gateway → planning", '"activities"')
+        targets.append(Target("gateway_chain", url, "synthetic_chain"))
+    else:
+        skipped.append(failed("gateway_chain", "skipped", f"gateway not available ({why_not})"))
+    if detail:
+        targets.append(Target("planning_direct", direct_url, "synthetic_backend"))
+    return targets, skipped
+
+
+def http_scenarios(run: Run, load: Load, only: set[str], detail: bool, seconds: int, warmup: int, rounds: int) -> list[Figure]:
+    """Start every server once, then measure the targets in interleaved rounds.
+
+    Interleaving (1, 2, 3, 1, 2, 3 ...) spreads a passing disturbance of the machine over
+    every figure instead of one, so the ratios hold better than the absolute figures.
+    """
+    figures: list[Figure] = []
+    targets: list[Target] = []
+    groups = [
+        ("1", "bare", lambda: start_bare(run)),
+        ("2", "synthetic_chain", lambda: start_synthetic_chain(run, detail)),
+        ("3", "gateway_chain", lambda: start_gateway_chain(run, detail)),
+    ]
+    for number, key, start in groups:
+        if number not in only:
+            continue
+        print(f"  starting scenario {NAMES[key][0]}", flush=True)
+        try:
+            started = start()
+        except Exception as exc:
+            figures.append(failed(key, "error", f"{type(exc).__name__}: {exc}"))
+            print(f"    error: {type(exc).__name__}: {exc}", flush=True)
+            continue
+        if isinstance(started, tuple):
+            started, skipped = started
+            figures.extend(skipped)
+            for f in skipped:
+                print(f"    {f.status}: {f.note}", flush=True)
+        targets.extend(started)
+    if not targets:
+        return figures
+    per_round = max(1, round(seconds / rounds))
+    print(f"  warm-up: {warmup} s per target", flush=True)
+    for target in targets:
+        load.warm(target.url, warmup)
+    for r in range(rounds):
+        print(f"  HTTP round {r + 1}/{rounds}: {per_round} s per target", flush=True)
+        for target in targets:
+            try:
+                target.results.append(load.measure(target.url, per_round))
+            except Exception as exc:
+                target.results.append({"error": f"{type(exc).__name__}: {exc}"})
+    run.stop_all()
+    for target in targets:
+        good = [r for r in target.results if "error" not in r]
+        if not good:
+            figures.append(failed(target.key, "error", target.results[-1]["error"]))
+            continue
+        rps = [r["requests_per_second"] for r in good]
+        figure = Figure(
+            target.key,
+            "req/s",
+            value=median(rps),
+            rounds=rps,
+            baseline_key=target.baseline_key,
+            p50_ms=median([r["p50_ms"] for r in good]),
+            p99_ms=median([r["p99_ms"] for r in good]),
+            details={"url_path": urlsplit(target.url).path, "seconds_per_round": per_round, "rounds": target.results},
+        )
+        errors = sum(r["errors"] for r in good)
+        if errors or len(good) < len(target.results):
+            total = sum(r["requests"] for r in good)
+            figure.note = f"{errors} failed requests of {total}; {len(target.results) - len(good)} rounds failed"
+        figures.append(figure)
+    return figures
+
+
+# --------------------------------------------------------------------------- event scenarios
+
+
+def _events_database(dsn: str) -> None:
+    async def setup() -> None:
+        from servicekit.db import migrate
+
+        await migrate(dsn, BENCH / "migrations")
+
+    asyncio.run(setup())
+
+
+def _truncate(dsns: list[str]) -> None:
+    async def truncate() -> None:
+        import asyncpg
+
+        for dsn in dsns:
+            conn = await asyncpg.connect(dsn)
+            try:
+                await conn.execute("TRUNCATE outbox, inbox, bench_effects")
+                await conn.execute("VACUUM ANALYZE outbox")
+            finally:
+                await conn.close()
+
+    asyncio.run(truncate())
+
+
+def _json_line(process: Process, timeout: float) -> dict:
+    while True:
+        line = process.next_line(timeout)
+        if line.startswith("{"):
+            return json.loads(line)
+
+
+def events_outbox(run: Run, amqp: str, dsns: tuple[str, str], count: int, timeout: float, r: int) -> dict:
+    producer_dsn, consumer_dsn = dsns
+    _truncate([producer_dsn, consumer_dsn])
+    common = ["--amqp", amqp, "--count", str(count), "--exchange", "bench.outbox", "--timeout", str(timeout)]
+    consumer = run.start(f"4-inbox-consumer-{r}", "inbox-consumer", *common, "--dsn", consumer_dsn, pipe_stdout=True)
+    if consumer.next_line(60) != "READY":
+        raise RuntimeError(f"inbox consumer did not get ready{consumer.tail()}")
+    producer = run.start(f"4-outbox-producer-{r}", "outbox-producer", *common, "--dsn", producer_dsn, pipe_stdout=True)
+    produced = _json_line(producer, timeout + 30)
+    consumed = _json_line(consumer, timeout + 30)
+    run.stop_all()
+    if consumed["count"] != count or consumed["effects_in_table"] != count:
+        raise RuntimeError(f"outbox path: {consumed['effects_in_table']} effects of {count} events")
+    seconds = consumed["last"] - produced["started"]
+    return {
+        "events": count,
+        "seconds": seconds,
+        "events_per_second": count / seconds,
+        "message_bytes": produced["message_bytes"],
+        "writers": produced["writers"],
+        "all_written_after_s": produced["written"] - produced["started"],
+        "all_published_after_s": produced["published"] - produced["started"],
+        "all_consumed_after_s": seconds,
+    }
+
+
+def events_raw(run: Run, amqp: str, count: int, timeout: float, r: int, in_flight: int = 1) -> dict:
+    common = ["--amqp", amqp, "--count", str(count), "--timeout", str(timeout), "--exchange", f"bench.raw{in_flight}"]
+    consumer = run.start(
+        f"4-raw-consumer-{in_flight}-{r}", "raw-consumer", *common, "--queue", f"benchraw{in_flight}.events", pipe_stdout=True
+    )
+    if consumer.next_line(60) != "READY":
+        raise RuntimeError(f"raw consumer did not get ready{consumer.tail()}")
+    publisher = run.start(
+        f"4-raw-publisher-{in_flight}-{r}", "raw-publisher", *common, "--in-flight", str(in_flight), pipe_stdout=True
+    )
+    published = _json_line(publisher, timeout + 30)
+    consumed = _json_line(consumer, timeout + 30)
+    run.stop_all()
+    if consumed["count"] != count:
+        raise RuntimeError(f"raw path: {consumed['count']} messages consumed of {count}")
+    seconds = consumed["last"] - published["started"]
+    return {
+        "events": count,
+        "seconds": seconds,
+        "events_per_second": count / seconds,
+        "message_bytes": published["message_bytes"],
+        "publish_confirms_in_flight": in_flight,
+        "all_published_after_s": published["published"] - published["started"],
+        "all_consumed_after_s": seconds,
+    }
+
+
+def event_scenarios(run: Run, count: int, rounds: int, detail: bool) -> list[Figure]:
+    amqp = run.amqp_url()
+    dsns = (run.database("producer"), run.database("consumer"))
+    for dsn in dsns:
+        _events_database(dsn)
+    timeout = max(120.0, count / 20)
+    raw: list[dict] = []
+    outbox: list[dict] = []
+    piped: list[dict] = []
+    for r in range(rounds):
+        print(f"  event round {r + 1}/{rounds}: {count} events each way", flush=True)
+        raw.append(events_raw(run, amqp, count, timeout, r))
+        outbox.append(events_outbox(run, amqp, dsns, count, timeout, r))
+        if detail:
+            piped.append(events_raw(run, amqp, count, timeout, r, in_flight=100))
+    raw_rate = median([x["events_per_second"] for x in raw])
+    rates = [x["events_per_second"] for x in outbox]
+    figures = [
+        Figure(
+            "events_outbox",
+            "events/s",
+            value=median(rates),
+            rounds=rates,
+            baseline_key="events_raw",
+            baseline_value=raw_rate,
+            details={"outbox": outbox, "raw": raw},
+        )
+    ]
+    if piped:
+        rates = [x["events_per_second"] for x in piped]
+        figures.append(
+            Figure(
+                "events_raw_pipelined",
+                "events/s",
+                value=median(rates),
+                rounds=rates,
+                baseline_key="events_raw",
+                baseline_value=raw_rate,
+                details={"raw_pipelined": piped},
+            )
+        )
+    return figures
+
+
+# --------------------------------------------------------------------------- report
+
+
+def machine_facts(generator: str) -> dict:
+    import aio_pika
+    import aiohttp
+    import asyncpg
+
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+
+    async def postgres_version() -> str:
+        conn = await asyncpg.connect(ADMIN_DSN)
+        try:
+            return await conn.fetchval("SHOW server_version")
+        finally:
+            await conn.close()
+
+    try:
+        pg = asyncio.run(postgres_version())
+    except Exception as exc:
+        pg = f"unknown ({type(exc).__name__})"
+    try:
+        rabbit = rabbitmqctl("version").strip()
+    except Exception:
+        rabbit = "unknown"
+    return {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "load_average_1m_at_start": round(os.getloadavg()[0], 2),
+        "python": platform.python_version(),
+        "aiohttp": aiohttp.__version__,
+        "asyncpg": asyncpg.__version__,
+        "aio_pika": aio_pika.__version__,
+        "postgresql": pg,
+        "rabbitmq": rabbit,
+        "load_generator": generator,
+    }
+
+
+def fmt(value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def link_baselines(figures: list[Figure]) -> None:
+    by_key = {f.key: f for f in figures}
+    for f in figures:
+        if f.baseline_key is None or f.baseline_value is not None:
+            continue
+        base = by_key.get(f.baseline_key)
+        if base is not None and base.status == "ok":
+            f.baseline_value = base.value
+
+
+def print_report(facts: dict, settings: dict, figures: list[Figure]) -> None:
+    print()
+    print("Portail Famille benchmark")
+    print(f"  date            {facts['date']}")
+    print(f"  machine         {facts['cores']} cores ({facts['cpu']}), load average {facts['load_average_1m_at_start']:.2f} at start")
+    print(
+        f"  software        Python {facts['python']}, aiohttp {facts['aiohttp']}, asyncpg {facts['asyncpg']}, "
+        f"aio-pika {facts['aio_pika']}, PostgreSQL {facts['postgresql']}, RabbitMQ {facts['rabbitmq']}"
+    )
+    print(f"  load generator  {facts['load_generator']}, {settings['concurrency']} connections")
+    print(
+        f"  settings        HTTP: {settings['rounds']} interleaved rounds of {settings['seconds_per_round']} s per figure "
+        f"after {settings['warmup']} s warm-up; events: {settings['event_rounds']} rounds of {settings['events']}"
+    )
+    print()
+    header = (
+        f"{'scenario':<42} {'figure':>8} {'±':>4} {'unit':<8} {'baseline':<33} {'figure':>8} {'ratio':>5} "
+        f"{'p50 ms':>7} {'p99 ms':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    for f in figures:
+        if f.status != "ok":
+            print(f"{f.name:<42} {f.status}: {f.note}")
+            continue
+        spread = f"{f.spread * 100:.0f}%" if f.spread is not None else "—"
+        print(
+            f"{f.name:<42} {fmt(f.value):>8} {spread:>4} {f.unit:<8} {f.baseline_name or '—':<33} "
+            f"{fmt(f.baseline_value):>8} {fmt(f.ratio, 2):>5} {fmt(f.p50_ms, 2):>7} {fmt(f.p99_ms, 2):>7}"
+        )
+        if f.note:
+            print(f"{'':<42} note: {f.note}")
+    print()
+    print("figure = median of the rounds; ± = half their range; ratio = figure / baseline figure")
+    print("(1.00 = as fast as its baseline, 0.25 = a quarter of its throughput).")
+
+
+def write_json(facts: dict, settings: dict, figures: list[Figure]) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / "latest.json"
+    payload = {
+        "machine": facts,
+        "settings": settings,
+        "scenarios": [
+            {
+                "key": f.key,
+                "name": " ".join(f.name.split()),
+                "status": f.status,
+                "note": f.note or None,
+                "figure": f.value,
+                "unit": f.unit or None,
+                "spread": f.spread,
+                "rounds": f.rounds,
+                "baseline": f.baseline_name,
+                "baseline_key": f.baseline_key,
+                "baseline_figure": f.baseline_value,
+                "ratio": f.ratio,
+                "p50_ms": f.p50_ms,
+                "p99_ms": f.p99_ms,
+                "details": f.details,
+            }
+            for f in figures
+        ],
+    }
+    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=8, help="measured seconds per HTTP figure, over all rounds (8)")
+    parser.add_argument("--rounds", type=int, default=4, help="interleaved HTTP rounds (4: 2 s each)")
+    parser.add_argument("--warmup", type=int, default=2, help="warm-up seconds per HTTP figure (2)")
+    parser.add_argument("--concurrency", type=int, default=32, help="concurrent HTTP connections (32)")
+    parser.add_argument("--events", type=int, default=5000, help="events per event figure and round (5000)")
+    parser.add_argument("--event-rounds", type=int, default=2, help="rounds of the event figures (2)")
+    parser.add_argument(
+        "--generator",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="HTTP load generator: wrk when installed (auto), or the Python one",
+    )
+    parser.add_argument(
+        "--no-detail",
+        dest="detail",
+        action="store_false",
+        help="skip the figures that split the chains (2a, 3a: each backend alone; 4a: pipelined confirms)",
+    )
+    parser.add_argument("--only", default="1,2,3,4", help="scenarios to run, e.g. 1,2 (1,2,3,4)")
+    args = parser.parse_args(argv)
+    if min(args.seconds, args.rounds, args.concurrency, args.events, args.event_rounds) < 1 or args.warmup < 0:
+        parser.error("counts and durations must be positive")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    sys.path.insert(0, str(BENCH))
+    from servicekit.logging import configure_logging
+
+    configure_logging("console", "WARNING")
+    LOGS.mkdir(parents=True, exist_ok=True)
+    for old in LOGS.glob("*.log"):
+        old.unlink()
+
+    def terminate(_signum, _frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
+    signal.signal(signal.SIGINT, terminate)  # even when started with SIGINT ignored (background job)
+    generator, generator_text = pick_generator(args.generator)
+    load = Load(generator, args.concurrency)
+    settings = {
+        "seconds": args.seconds,
+        "rounds": args.rounds,
+        "seconds_per_round": max(1, round(args.seconds / args.rounds)),
+        "warmup": args.warmup,
+        "concurrency": args.concurrency,
+        "events": args.events,
+        "event_rounds": args.event_rounds,
+        "generator": generator,
+        "detail": args.detail,
+    }
+    only = {s.strip() for s in args.only.split(",")}
+    run = Run()
+    figures: list[Figure] = []
+    interrupted = False
+    problems: list[str] = []
+    facts = machine_facts(generator_text)
+    print(f"bench run {run.run_id}: load from {generator_text}; logs in {LOGS.relative_to(ROOT)}/", flush=True)
+    try:
+        if only & {"1", "2", "3"}:
+            figures.extend(
+                http_scenarios(run, load, only, args.detail, args.seconds, args.warmup, args.rounds)
+            )
+        if "4" in only:
+            print(f"  starting scenario {NAMES['events_outbox'][0]}", flush=True)
+            try:
+                figures.extend(event_scenarios(run, args.events, args.event_rounds, args.detail))
+            except Exception as exc:
+                figures.append(failed("events_outbox", "error", f"{type(exc).__name__}: {exc}"))
+                print(f"    error: {type(exc).__name__}: {exc}", flush=True)
+    except KeyboardInterrupt:
+        interrupted = True
+        print("\ninterrupted: cleaning up", flush=True)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not stop the cleanup
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        problems = run.cleanup()
+        for problem in problems:
+            print(f"cleanup: {problem}", file=sys.stderr)
+    order = list(NAMES)
+    figures.sort(key=lambda f: order.index(f.key))
+    link_baselines(figures)
+    print_report(facts, settings, figures)
+    if interrupted:
+        print("interrupted: bench/results/latest.json left as it was")
+        return 130
+    path = write_json(facts, settings, figures)
+    print(f"written to {path.relative_to(ROOT)}")
+    return 1 if problems or any(f.status == "error" for f in figures) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

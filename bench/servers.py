@@ -1,0 +1,526 @@
+"""The processes of the benchmark, one per role, started by ``bench/run.py``.
+
+Every server, the Python load generator and each side of the event scenarios runs in its
+own process (``python bench/servers.py ROLE ...``) so that no two of them share an event
+loop. Roles:
+
+  bare      a bare aiohttp handler answering a small JSON           (baseline of HTTP)
+  pkdb      an aiohttp handler doing one SELECT by primary key      (synthetic chain, back)
+  proxy     a bare aiohttp proxy with one ClientSession             (synthetic chain, front)
+  planning  the real planning service app                           (our chain, back)
+  gateway   the real gateway app                                    (our chain, front)
+  loadgen   N concurrent aiohttp client workers for a fixed time    (when wrk is missing)
+  outbox-producer / inbox-consumer   servicekit's outbox → RabbitMQ → inbox
+  raw-publisher / raw-consumer       the same messages with plain aio-pika
+
+Event roles print one JSON line on stdout (the consumers print ``READY`` first, once their
+queue is declared and consuming). Timestamps are ``time.time()``: every process runs on the
+same machine, so the producer's start and the consumer's end can be subtracted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sys
+import time
+import uuid
+from collections import Counter
+
+import aiohttp
+from aiohttp import web
+
+EVENT_TYPE = "bench.item.created"
+
+# Headers a proxy must not forward (RFC 9110 §7.6.1), plus the ones aiohttp recomputes.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+    }
+)
+
+
+def _serve(app: web.Application, port: int) -> None:
+    # access_log=None as servicekit.web.run does: the access log is not what we measure.
+    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None, handle_signals=True)
+
+
+# --------------------------------------------------------------------------- HTTP servers
+
+
+def serve_bare(args) -> None:
+    async def hello(_request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok", "service": "bare"})
+
+    app = web.Application()
+    app.router.add_get("/hello", hello)
+    _serve(app, args.port)
+
+
+def serve_pkdb(args) -> None:
+    import asyncpg
+
+    pool_key = web.AppKey("pool", asyncpg.Pool)
+    rows = args.rows
+
+    async def pool_ctx(app: web.Application):
+        # The sizes servicekit.db.create_pool uses, so both chains have the same pool.
+        app[pool_key] = await asyncpg.create_pool(args.dsn, min_size=1, max_size=10, command_timeout=30)
+        yield
+        await app[pool_key].close()
+
+    async def item(request: web.Request) -> web.Response:
+        row = await request.app[pool_key].fetchrow(
+            "SELECT id, code, name, capacity FROM items WHERE id = $1", random.randint(1, rows)
+        )
+        return web.json_response(dict(row))
+
+    app = web.Application()
+    app.cleanup_ctx.append(pool_ctx)
+    app.router.add_get("/item", item)
+    _serve(app, args.port)
+
+
+def serve_proxy(args) -> None:
+    session_key = web.AppKey("session", aiohttp.ClientSession)
+    upstream = args.upstream.rstrip("/")
+
+    async def session_ctx(app: web.Application):
+        app[session_key] = aiohttp.ClientSession(auto_decompress=False)
+        yield
+        await app[session_key].close()
+
+    async def forward(request: web.Request) -> web.Response:
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+        body = await request.read() if request.can_read_body else None
+        async with request.app[session_key].request(
+            request.method, upstream + request.rel_url.path_qs, headers=headers, data=body, allow_redirects=False
+        ) as upstream_response:
+            payload = await upstream_response.read()
+            out = {k: v for k, v in upstream_response.headers.items() if k.lower() not in HOP_BY_HOP}
+            return web.Response(body=payload, status=upstream_response.status, headers=out)
+
+    app = web.Application()
+    app.cleanup_ctx.append(session_ctx)
+    app.router.add_route("*", "/{tail:.*}", forward)
+    _serve(app, args.port)
+
+
+def serve_planning(args) -> None:
+    from planning.app import PlanningSettings, create_app
+    from servicekit.logging import configure_logging
+    from servicekit.web import run
+
+    settings = PlanningSettings(
+        environment="test",
+        log_level="WARNING",
+        log_format="json",
+        database_url=args.dsn,
+        amqp_url=args.amqp,
+        http_host="127.0.0.1",
+        http_port=args.port,
+    )
+    # As servicekit.service.main does before serving.
+    configure_logging(settings.log_format, settings.log_level, "planning")
+    run(create_app(settings), settings.http_host, settings.http_port)
+
+
+def gateway_api():
+    """``(create_app, GatewaySettings)`` of the real gateway; raises ImportError if absent."""
+    import gateway.app as gateway_app
+
+    create_app = getattr(gateway_app, "create_app", None)
+    settings_class = getattr(gateway_app, "GatewaySettings", None)
+    if settings_class is None:
+        try:
+            from gateway.settings import GatewaySettings as settings_class  # type: ignore[no-redef]
+        except ImportError:
+            settings_class = None
+    if create_app is None or settings_class is None:
+        raise ImportError("gateway.app has no create_app and GatewaySettings yet")
+    return create_app, settings_class
+
+
+def gateway_settings(settings_class, *, port: int, amqp: str, planning_url: str, nowhere_url: str):
+    """Settings for the real gateway, giving only the fields its class declares.
+
+    Planning is the one upstream the scenario calls; every other ``<service>_url`` points
+    at a closed local port, so an accidental call fails fast instead of leaving the machine.
+    """
+    fields = settings_class.model_fields
+    values = {
+        "environment": "test",
+        "log_level": "WARNING",
+        "log_format": "json",
+        "amqp_url": amqp,
+        "http_host": "127.0.0.1",
+        "http_port": port,
+        "planning_url": planning_url,
+    }
+    for name in fields:
+        if name.endswith("_url") and name not in values and name.split("_")[0] in (
+            "accounts",
+            "billing",
+            "messaging",
+        ):
+            values[name] = nowhere_url
+    return settings_class(**{k: v for k, v in values.items() if k in fields})
+
+
+def serve_gateway(args) -> None:
+    from servicekit.logging import configure_logging
+    from servicekit.web import run
+
+    create_app, settings_class = gateway_api()
+    settings = gateway_settings(
+        settings_class, port=args.port, amqp=args.amqp, planning_url=args.planning_url, nowhere_url=args.nowhere_url
+    )
+    configure_logging(getattr(settings, "log_format", "json"), getattr(settings, "log_level", "WARNING"), "gateway")
+    run(create_app(settings), "127.0.0.1", args.port)
+
+
+# --------------------------------------------------------------------------- load generator
+
+
+def percentile(sorted_values: list[float], q: float) -> float | None:
+    if not sorted_values:
+        return None
+    index = min(len(sorted_values) - 1, max(0, round(q / 100 * len(sorted_values) + 0.5) - 1))
+    return sorted_values[index]
+
+
+async def _loadgen(url: str, concurrency: int, seconds: float, warmup: float) -> dict:
+    loop = asyncio.get_running_loop()
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    latencies: list[float] = []
+    statuses: Counter[str] = Counter()
+    async with aiohttp.ClientSession(connector=connector) as session:
+        start = loop.time()
+        measure_from = start + warmup
+        end = measure_from + seconds
+
+        async def worker() -> None:
+            while True:
+                sent = loop.time()
+                if sent >= end:
+                    return
+                try:
+                    async with session.get(url) as response:
+                        await response.read()
+                        status = str(response.status)
+                except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+                    status = type(exc).__name__
+                done = loop.time()
+                if measure_from <= done <= end:
+                    statuses[status] += 1
+                    latencies.append(done - sent)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    latencies.sort()
+    total = sum(statuses.values())
+    ok = sum(n for s, n in statuses.items() if s.isdigit() and 200 <= int(s) < 400)
+    return {
+        "requests": total,
+        "errors": total - ok,
+        "statuses": dict(statuses),
+        "seconds": seconds,
+        "requests_per_second": ok / seconds,
+        "p50_ms": (percentile(latencies, 50) or 0) * 1000,
+        "p99_ms": (percentile(latencies, 99) or 0) * 1000,
+    }
+
+
+def run_loadgen(args) -> None:
+    result = asyncio.run(_loadgen(args.url, args.concurrency, args.seconds, args.warmup))
+    print(json.dumps(result), flush=True)
+
+
+# --------------------------------------------------------------------------- events
+
+
+def event_data(n: int) -> dict:
+    """The payload of the n-th event: a few fields, like a real integration event."""
+    return {
+        "n": n,
+        "item_id": str(uuid.UUID(int=n)),
+        "reference": f"BENCH-{n:08d}",
+        "amount_cents": 1000 + n % 5000,
+        "label": "Cantine (11h30 à 13h30) - inscription de l'enfant au mois de septembre",
+    }
+
+
+def _quiet_logging(name: str) -> None:
+    from servicekit.logging import configure_logging
+
+    configure_logging("json", os.environ.get("LOG_LEVEL", "WARNING"), name)
+
+
+async def _outbox_producer(args) -> dict:
+    from servicekit.bus import Bus
+    from servicekit.db import create_pool
+    from servicekit.events import add_to_outbox, make_envelope
+    from servicekit.outbox import OutboxRelay
+
+    pool = await create_pool(args.dsn)
+    bus = Bus(args.amqp, args.exchange, "benchproducer")
+    await bus.connect()
+    published = 0
+    all_published = asyncio.Event()
+    last_publish = 0.0
+
+    async def counting_publish(envelope: dict) -> None:
+        nonlocal published, last_publish
+        await bus.publish(envelope)
+        published += 1
+        last_publish = time.time()
+        if published >= args.count:
+            all_published.set()
+
+    relay = OutboxRelay(pool, counting_publish, dsn=args.dsn)
+    relay_task = asyncio.create_task(relay.run())
+    await asyncio.sleep(0.5)  # the relay's LISTEN connection is up before the first write
+    envelopes = [make_envelope(EVENT_TYPE, event_data(n), source="benchproducer") for n in range(args.count)]
+    pending = iter(envelopes)
+
+    async def writer() -> None:
+        # One transaction per event, as one request handler reporting its change would do.
+        for envelope in pending:
+            async with pool.acquire() as conn, conn.transaction():
+                await add_to_outbox(conn, envelope)
+
+    started = time.time()
+    await asyncio.gather(*(writer() for _ in range(args.writers)))
+    written = time.time()
+    try:
+        await asyncio.wait_for(all_published.wait(), timeout=args.timeout)
+    finally:
+        relay_task.cancel()
+        try:
+            await relay_task
+        except asyncio.CancelledError:
+            pass
+        await bus.close()
+        await pool.close()
+    return {
+        "started": started,
+        "written": written,
+        "published": last_publish,
+        "count": published,
+        "message_bytes": len(envelopes[0].model_dump_json().encode()),
+        "writers": args.writers,
+    }
+
+
+async def _inbox_consumer(args) -> dict:
+    from servicekit.bus import Bus
+    from servicekit.consumer import IdempotentConsumer
+    from servicekit.db import create_pool
+
+    pool = await create_pool(args.dsn)
+    bus = Bus(args.amqp, args.exchange, "benchconsumer")
+    await bus.connect()
+
+    async def handler(conn, envelope) -> None:
+        await conn.execute(
+            "INSERT INTO bench_effects (event_id, n, data) VALUES ($1, $2, $3)",
+            envelope.id,
+            envelope.data["n"],
+            envelope.data,
+        )
+
+    consumer = IdempotentConsumer(pool, {EVENT_TYPE: handler})
+    done = asyncio.Event()
+    handled = 0
+    first = last = 0.0
+
+    async def callback(message) -> None:
+        nonlocal handled, first, last
+        await consumer(message)  # inbox row + effect committed, then acked
+        handled += 1
+        last = time.time()
+        if handled == 1:
+            first = last
+        if handled >= args.count:
+            done.set()
+
+    await bus.consume(consumer.routing_keys, callback)
+    print("READY", flush=True)
+    try:
+        await asyncio.wait_for(done.wait(), timeout=args.timeout)
+        effects = await pool.fetchval("SELECT count(*) FROM bench_effects")
+    finally:
+        await bus.close()
+        await pool.close()
+    return {"first": first, "last": last, "count": handled, "effects_in_table": effects}
+
+
+async def _raw_publisher(args) -> dict:
+    import aio_pika
+
+    from servicekit.events import make_envelope
+
+    connection = await aio_pika.connect(args.amqp)
+    channel = await connection.channel(publisher_confirms=True)
+    exchange = await channel.declare_exchange(args.exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+    # The very bodies the outbox path sends (same envelope, same size), made before the clock.
+    envelopes = [make_envelope(EVENT_TYPE, event_data(n), source="benchproducer") for n in range(args.count)]
+    messages = [
+        aio_pika.Message(
+            body=e.model_dump_json().encode(),
+            content_type="application/json",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=str(e.id),
+            type=e.type,
+            app_id=e.source,
+        )
+        for e in envelopes
+    ]
+    started = time.time()
+    if args.in_flight <= 1:
+        for message in messages:  # each publish waits for its confirm, as Bus.publish does
+            await exchange.publish(message, routing_key=EVENT_TYPE, mandatory=False)
+    else:
+        window = asyncio.Semaphore(args.in_flight)
+
+        async def one(message) -> None:
+            async with window:
+                await exchange.publish(message, routing_key=EVENT_TYPE, mandatory=False)
+
+        await asyncio.gather(*(one(m) for m in messages))
+    published = time.time()
+    await connection.close()
+    return {
+        "started": started,
+        "published": published,
+        "count": len(messages),
+        "message_bytes": len(messages[0].body),
+        "in_flight": args.in_flight,
+    }
+
+
+async def _raw_consumer(args) -> dict:
+    import aio_pika
+
+    connection = await aio_pika.connect(args.amqp)
+    channel = await connection.channel()
+    await channel.set_qos(prefetch_count=20)  # Bus.consume's default prefetch
+    await channel.declare_exchange(args.exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+    # A durable quorum queue, as Bus.declare_consumer_queue declares.
+    queue = await channel.declare_queue(
+        args.queue, durable=True, arguments={"x-queue-type": "quorum", "x-delivery-limit": 5}
+    )
+    await queue.bind(args.exchange, routing_key=EVENT_TYPE)
+    done = asyncio.Event()
+    handled = 0
+    first = last = 0.0
+
+    async def callback(message) -> None:
+        nonlocal handled, first, last
+        await message.ack()
+        handled += 1
+        last = time.time()
+        if handled == 1:
+            first = last
+        if handled >= args.count:
+            done.set()
+
+    await queue.consume(callback)
+    print("READY", flush=True)
+    try:
+        await asyncio.wait_for(done.wait(), timeout=args.timeout)
+    finally:
+        await connection.close()
+    return {"first": first, "last": last, "count": handled}
+
+
+def run_event_role(coroutine_function):
+    def run(args) -> None:
+        _quiet_logging(args.role)
+        result = asyncio.run(coroutine_function(args))
+        print(json.dumps(result), flush=True)
+
+    return run
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="bench/servers.py")
+    sub = parser.add_subparsers(dest="role", required=True)
+
+    p = sub.add_parser("bare")
+    p.add_argument("--port", type=int, required=True)
+    p.set_defaults(func=serve_bare)
+
+    p = sub.add_parser("pkdb")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--dsn", required=True)
+    p.add_argument("--rows", type=int, required=True)
+    p.set_defaults(func=serve_pkdb)
+
+    p = sub.add_parser("proxy")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--upstream", required=True)
+    p.set_defaults(func=serve_proxy)
+
+    p = sub.add_parser("planning")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--dsn", required=True)
+    p.add_argument("--amqp", required=True)
+    p.set_defaults(func=serve_planning)
+
+    p = sub.add_parser("gateway")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--amqp", required=True)
+    p.add_argument("--planning-url", required=True)
+    p.add_argument("--nowhere-url", required=True)
+    p.set_defaults(func=serve_gateway)
+
+    p = sub.add_parser("loadgen")
+    p.add_argument("--url", required=True)
+    p.add_argument("--concurrency", type=int, required=True)
+    p.add_argument("--seconds", type=float, required=True)
+    p.add_argument("--warmup", type=float, required=True)
+    p.set_defaults(func=run_loadgen)
+
+    for role, function in (
+        ("outbox-producer", _outbox_producer),
+        ("inbox-consumer", _inbox_consumer),
+        ("raw-publisher", _raw_publisher),
+        ("raw-consumer", _raw_consumer),
+    ):
+        p = sub.add_parser(role)
+        p.add_argument("--amqp", required=True)
+        p.add_argument("--count", type=int, required=True)
+        p.add_argument("--exchange", required=True)
+        p.add_argument("--timeout", type=float, default=300)
+        if role in ("outbox-producer", "inbox-consumer"):
+            p.add_argument("--dsn", required=True)
+        if role == "outbox-producer":
+            p.add_argument("--writers", type=int, default=8)
+        if role == "raw-publisher":
+            p.add_argument("--in-flight", type=int, default=1)
+        if role == "raw-consumer":
+            p.add_argument("--queue", default="benchraw.events")
+        p.set_defaults(func=run_event_role(function))
+
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
