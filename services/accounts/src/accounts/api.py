@@ -1,20 +1,377 @@
-"""Public HTTP entrypoints of accounts."""
+"""Public HTTP entrypoints: registration, login, passwords, « Mon dossier »."""
 
 from __future__ import annotations
 
 from aiohttp import web
+from servicekit.identity import require_dossier, require_identity
 from servicekit.problems import Problem
-from servicekit.service import DB
+
+from .domain import cursors
+from .domain.audit import Actor
+from .domain.errors import FieldError, invalid
+from .domain.text import TextError, clean_text
+from .schemas import public as s
+from .service import credentials, dossiers, queries, registration, sessions
+from .web import (
+    SESSION_TOKEN_HEADER,
+    QueryParam,
+    Route,
+    accounts,
+    client_key,
+    idempotent,
+    json_model,
+    path_uuid,
+    read_json,
+)
+
+ACCOUNTS_TAG = "Accounts"
+DOSSIER_TAG = "Mon dossier"
+
+
+def query_text(request: web.Request, name: str, *, max_length: int = 100, required: bool = False) -> str:
+    """A query-string parameter, held to the same rules as a JSON text field."""
+    raw = request.query.get(name, "")
+    try:
+        if len(raw) > max_length:
+            raise TextError("string_too_long", f"Ce texte est trop long ({max_length} caractères au maximum).")
+        return clean_text(raw, required=required)
+    except TextError as exc:
+        raise invalid(FieldError(name, exc.code, exc.message)) from None
 
 
 async def get_terms(request: web.Request) -> web.Response:
-    row = await request.app[DB].fetchrow(
-        "SELECT version, text FROM terms ORDER BY published_at DESC, version DESC LIMIT 1"
+    return json_model(await queries.current_terms(accounts(request)))
+
+
+async def get_username_suggestions(request: web.Request) -> web.Response:
+    last_name = query_text(request, "last_name", required=True)
+    first_name = query_text(request, "first_name")
+    suggestions = await registration.suggest_usernames(accounts(request), last_name, first_name)
+    return json_model(s.UsernameSuggestions(suggestions=suggestions))
+
+
+async def create_registration(request: web.Request) -> web.Response:
+    cmd = await read_json(request, s.RegistrationRequest)
+    acc, client = accounts(request), client_key(request)
+    return await idempotent(
+        request, 201, lambda record: registration.register(acc, cmd, client=client, idempotency=record)
     )
-    if row is None:
-        raise Problem(404, "no_terms", "Les conditions d'utilisation ne sont pas encore publiées.")
-    return web.json_response({"version": row["version"], "text": row["text"]})
 
 
-def setup_routes(app: web.Application) -> None:
-    app.router.add_get("/api/accounts/terms", get_terms)
+async def create_activation(request: web.Request) -> web.Response:
+    cmd = await read_json(request, s.ActivationRequest)
+    await registration.activate(accounts(request), cmd.token, password=cmd.password)
+    return json_model(s.Activation(status="active"))
+
+
+async def create_session(request: web.Request) -> web.Response:
+    cmd = await read_json(request, s.SessionRequest)
+    session = await sessions.login(accounts(request), cmd.username, cmd.password, client=client_key(request))
+    return json_model(session, headers={"Cache-Control": "no-store"})
+
+
+async def delete_current_session(request: web.Request) -> web.Response:
+    token = request.headers.get(SESSION_TOKEN_HEADER)
+    if not token:
+        raise Problem(400, "missing_session_token", "Aucune session à fermer.")
+    await sessions.revoke(accounts(request), token)
+    return web.Response(status=204)
+
+
+async def create_password_reset(request: web.Request) -> web.Response:
+    cmd = await read_json(request, s.PasswordResetRequest)
+    await credentials.request_password_reset(accounts(request), cmd.email, client=client_key(request))
+    return json_model(s.Accepted(), status=202)
+
+
+async def confirm_password_reset(request: web.Request) -> web.Response:
+    cmd = await read_json(request, s.PasswordResetConfirmation)
+    await credentials.confirm_password_reset(accounts(request), cmd.token, cmd.new_password)
+    return json_model(s.Status(status="password_changed"))
+
+
+async def confirm_email_change(request: web.Request) -> web.Response:
+    cmd = await read_json(request, s.EmailChangeConfirmation)
+    email = await credentials.confirm_email_change(accounts(request), cmd.token)
+    return json_model(s.EmailChanged(email=email))
+
+
+async def get_me(request: web.Request) -> web.Response:
+    identity = require_identity(request)
+    return json_model(await queries.me(accounts(request), identity.user_id))
+
+
+async def change_my_password(request: web.Request) -> web.Response:
+    identity = require_identity(request)
+    cmd = await read_json(request, s.PasswordChange)
+    await credentials.change_password(
+        accounts(request),
+        identity.user_id,
+        cmd.current_password,
+        cmd.new_password,
+        client=client_key(request),
+        keep_session_token=request.headers.get(SESSION_TOKEN_HEADER),
+    )
+    return json_model(s.Status(status="password_changed"))
+
+
+async def change_my_email(request: web.Request) -> web.Response:
+    identity = require_identity(request)
+    cmd = await read_json(request, s.EmailChangeRequest)
+    await credentials.request_email_change(
+        accounts(request), identity.user_id, cmd.new_email, cmd.password, client=client_key(request)
+    )
+    return json_model(s.Accepted(), status=202)
+
+
+async def get_my_dossier(request: web.Request) -> web.Response:
+    identity = require_identity(request)
+    dossier_id = require_dossier(request)
+    return json_model(await queries.parent_dossier(accounts(request), dossier_id, identity.user_id))
+
+
+async def patch_my_dossier(request: web.Request) -> web.Response:
+    identity = require_identity(request)
+    dossier_id = require_dossier(request)
+    cmd = await read_json(request, s.DossierChange)
+    acc = accounts(request)
+    await dossiers.update_own_dossier(acc, Actor(identity.user_id, "parent"), dossier_id, cmd)
+    return json_model(await queries.parent_dossier(acc, dossier_id, identity.user_id))
+
+
+async def get_my_dossier_history(request: web.Request) -> web.Response:
+    dossier_id = require_dossier(request)
+    limit = cursors.parse_limit(request.query.get("limit"))
+    history = await queries.dossier_history(
+        accounts(request), dossier_id, limit=limit, cursor=request.query.get("cursor")
+    )
+    return json_model(history)
+
+
+async def link_my_dossier(request: web.Request) -> web.Response:
+    identity = require_identity(request)
+    cmd = await read_json(request, s.LinkDossierRequest)
+    linked = await registration.link_dossier(
+        accounts(request), identity.user_id, cmd.dossier_number, cmd.family_name, client=client_key(request)
+    )
+    return json_model(linked)
+
+
+async def get_dossier_by_id(request: web.Request) -> web.Response:
+    identity = require_identity(request)
+    dossier_id = require_dossier(request, path_uuid(request, "dossier_id"))
+    return json_model(await queries.parent_dossier(accounts(request), dossier_id, identity.user_id))
+
+
+async def get_child_by_id(request: web.Request) -> web.Response:
+    dossier_id = require_dossier(request)
+    child = await queries.parent_child(accounts(request), path_uuid(request, "child_id"), dossier_id)
+    return json_model(child)
+
+
+PAGINATION = (
+    QueryParam("limit", "page size (1–100, default 20)", {"type": "integer", "minimum": 1, "maximum": 100}),
+    QueryParam("cursor", "the `next_cursor` of the previous page"),
+)
+
+ROUTES = [
+    Route(
+        "GET",
+        "/api/accounts/terms",
+        get_terms,
+        "The current terms of use",
+        ACCOUNTS_TAG,
+        response=s.Terms,
+        errors=(404,),
+    ),
+    Route(
+        "GET",
+        "/api/accounts/username-suggestions",
+        get_username_suggestions,
+        "Free usernames built from the names",
+        ACCOUNTS_TAG,
+        response=s.UsernameSuggestions,
+        errors=(422,),
+        query=(
+            QueryParam("last_name", "family name, e.g. Le Derf", required=True),
+            QueryParam("first_name", "first name"),
+        ),
+    ),
+    Route(
+        "POST",
+        "/api/accounts/registrations",
+        create_registration,
+        "Create a pending account (activation e-mail sent)",
+        ACCOUNTS_TAG,
+        body=s.RegistrationRequest,
+        response=s.Registration,
+        status=201,
+        errors=(409, 429),
+        idempotent=True,
+        description="Dossier references are matched on the number and the family name (case, accents and spaces "
+        "ignored); 5 wrong tries per 15 minutes per client and per dossier number, then 429.",
+    ),
+    Route(
+        "POST",
+        "/api/accounts/activations",
+        create_activation,
+        "Activate an account with the e-mailed link (once, 24 h)",
+        ACCOUNTS_TAG,
+        body=s.ActivationRequest,
+        response=s.Activation,
+        errors=(404, 409, 410),
+        description="Accounts made by staff have no password yet: `password` is then required.",
+    ),
+    Route(
+        "POST",
+        "/api/accounts/sessions",
+        create_session,
+        "Log in: an opaque session token (bearer token for API clients)",
+        ACCOUNTS_TAG,
+        body=s.SessionRequest,
+        response=s.Session,
+        errors=(401, 403, 429),
+        description="The token is valid 12 hours at most and 30 minutes without use. API clients send it as "
+        "`Authorization: Bearer <token>` to the gateway; browsers get it in the session cookie.",
+    ),
+    Route(
+        "DELETE",
+        "/api/accounts/sessions/current",
+        delete_current_session,
+        "Log out (server-side invalidation)",
+        ACCOUNTS_TAG,
+        status=204,
+        errors=(400,),
+        headers=(SESSION_TOKEN_HEADER,),
+        description="The gateway passes the caller's session token in `X-Session-Token`.",
+    ),
+    Route(
+        "POST",
+        "/api/accounts/password-resets",
+        create_password_reset,
+        "Forgotten password: e-mail a link (1 h)",
+        ACCOUNTS_TAG,
+        body=s.PasswordResetRequest,
+        response=s.Accepted,
+        status=202,
+        description="Always 202, whether the address is known or not.",
+    ),
+    Route(
+        "POST",
+        "/api/accounts/password-resets/confirm",
+        confirm_password_reset,
+        "Choose a new password with the link",
+        ACCOUNTS_TAG,
+        body=s.PasswordResetConfirmation,
+        response=s.Status,
+        errors=(404, 410),
+        description="Every session of the account is closed.",
+    ),
+    Route(
+        "POST",
+        "/api/accounts/email-changes/confirm",
+        confirm_email_change,
+        "Confirm a new e-mail address with the link",
+        ACCOUNTS_TAG,
+        body=s.EmailChangeConfirmation,
+        response=s.EmailChanged,
+        errors=(404, 410),
+    ),
+    Route(
+        "GET",
+        "/api/accounts/me",
+        get_me,
+        "The user, their roles, their dossier summary",
+        ACCOUNTS_TAG,
+        access="user",
+        response=s.Me,
+        errors=(404,),
+    ),
+    Route(
+        "POST",
+        "/api/accounts/me/password",
+        change_my_password,
+        "Change my password (other sessions are closed)",
+        ACCOUNTS_TAG,
+        access="user",
+        body=s.PasswordChange,
+        response=s.Status,
+        errors=(429,),
+        headers=(SESSION_TOKEN_HEADER,),
+    ),
+    Route(
+        "POST",
+        "/api/accounts/me/email",
+        change_my_email,
+        "Change my e-mail: a confirmation link goes to the new address",
+        ACCOUNTS_TAG,
+        access="user",
+        body=s.EmailChangeRequest,
+        response=s.Accepted,
+        status=202,
+        errors=(429,),
+    ),
+    Route(
+        "GET",
+        "/api/accounts/dossier",
+        get_my_dossier,
+        "My family file",
+        DOSSIER_TAG,
+        access="dossier",
+        response=s.Dossier,
+    ),
+    Route(
+        "PATCH",
+        "/api/accounts/dossier",
+        patch_my_dossier,
+        "Change phones, e-mails and « factures par e-mail »",
+        DOSSIER_TAG,
+        access="dossier",
+        body=s.DossierChange,
+        response=s.Dossier,
+        errors=(404,),
+        description='Only the listed fields; a field left out is unchanged, null or "" clears it. Audited.',
+    ),
+    Route(
+        "GET",
+        "/api/accounts/dossier/history",
+        get_my_dossier_history,
+        "The audit trail of my family file",
+        DOSSIER_TAG,
+        access="dossier",
+        response=s.History,
+        query=PAGINATION,
+        errors=(422,),
+    ),
+    Route(
+        "POST",
+        "/api/accounts/dossier/link",
+        link_my_dossier,
+        "Link my account to my family file",
+        DOSSIER_TAG,
+        access="user",
+        body=s.LinkDossierRequest,
+        response=s.LinkedDossier,
+        errors=(409, 429),
+    ),
+    Route(
+        "GET",
+        "/api/accounts/dossiers/{dossier_id}",
+        get_dossier_by_id,
+        "My family file, by id",
+        DOSSIER_TAG,
+        access="dossier",
+        response=s.Dossier,
+        errors=(404,),
+    ),
+    Route(
+        "GET",
+        "/api/accounts/children/{child_id}",
+        get_child_by_id,
+        "One of my children",
+        DOSSIER_TAG,
+        access="dossier",
+        response=s.Child,
+        errors=(404,),
+    ),
+]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncpg
+from servicekit.events import add_to_outbox, make_envelope
 
+from . import events
 from .domain.names import name_key
 from .passwords import make_hasher
 
@@ -33,7 +35,13 @@ d'accès, de rectification et d'effacement auprès du service Enfance de la mair
 """
 
 
+async def _publish(conn: asyncpg.Connection, event_type: str, data) -> None:
+    await add_to_outbox(conn, make_envelope(event_type, data, source="accounts"))
+
+
 async def load(pool: asyncpg.Pool, settings) -> None:
+    """Idempotent: what exists is left alone, and events go out only for what is inserted,
+    so that other services' copies fill once."""
     hasher = make_hasher(settings.password_hash_profile)
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(
@@ -50,37 +58,78 @@ async def load(pool: asyncpg.Pool, settings) -> None:
             """
             INSERT INTO dossiers (number, family_name, family_name_key, address_line1, postal_code, city)
             VALUES ('404', 'LE DERF', $1, '12 rue de la Mairie', '95380', 'Puiseux-en-France')
-            ON CONFLICT (number) DO UPDATE SET number = EXCLUDED.number
+            ON CONFLICT (number) DO NOTHING
             RETURNING id
             """,
             name_key("LE DERF"),
         )
-        if not await conn.fetchval("SELECT 1 FROM adults WHERE dossier_id = $1", dossier_id):
-            await conn.execute(
+        if dossier_id is not None:
+            adult = await conn.fetchrow(
                 """
                 INSERT INTO adults (dossier_id, last_name, first_name, email, phone_mobile)
                 VALUES ($1, 'Le Derf', 'Arnaud', 'arnaud.lederf@example.org', '06 12 34 56 78')
+                RETURNING id, first_name, last_name, email, phone_mobile, phone_home, phone_work
                 """,
                 dossier_id,
             )
-            await conn.execute(
+            child = await conn.fetchrow(
                 """
                 INSERT INTO children (dossier_id, first_name, last_name, birth_date, school, level)
                 VALUES ($1, 'Arthur', 'Le Derf', '2018-05-14', 'École Jules Ferry', 'CE2')
+                RETURNING id, dossier_id, first_name, last_name, birth_date, school, level
                 """,
                 dossier_id,
             )
+            await _publish(
+                conn,
+                events.DOSSIER_UPDATED,
+                events.DossierUpdated(
+                    dossier_id=dossier_id,
+                    number="404",
+                    family_name="LE DERF",
+                    invoices_by_email=False,
+                    address=events.Address(
+                        line1="12 rue de la Mairie", line2=None, postal_code="95380", city="Puiseux-en-France"
+                    ),
+                    adults=[events.DossierAdult(**dict(adult))],
+                ),
+            )
+            await _publish(
+                conn,
+                events.CHILD_ADDED,
+                events.ChildAdded(
+                    dossier_id=child["dossier_id"],
+                    child_id=child["id"],
+                    first_name=child["first_name"],
+                    last_name=child["last_name"],
+                    birth_date=child["birth_date"],
+                    school=child["school"],
+                    level=child["level"],
+                ),
+            )
+        else:
+            dossier_id = await conn.fetchval("SELECT id FROM dossiers WHERE number = '404'")
         for (username, password), row in (
             (DEMO_PARENT, ("arnaud.lederf@example.org", "Le Derf", "Arnaud", [], dossier_id)),
-            (DEMO_STAFF, ("agent@mairie.example.org", "Mairie", "Agent", ["accounts_staff", "planning_staff", "billing_staff", "messaging_staff"], None)),
+            (
+                DEMO_STAFF,
+                (
+                    "agent@mairie.example.org",
+                    "Mairie",
+                    "Agent",
+                    ["accounts_staff", "planning_staff", "billing_staff", "messaging_staff"],
+                    None,
+                ),
+            ),
         ):
             email, last, first, roles, dossier = row
-            await conn.execute(
+            user_id = await conn.fetchval(
                 """
                 INSERT INTO users (username, email, last_name, first_name, password_hash, status, roles,
                                    dossier_id, activated_at)
                 VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, now())
                 ON CONFLICT (lower(username)) DO NOTHING
+                RETURNING id
                 """,
                 username,
                 email,
@@ -89,4 +138,23 @@ async def load(pool: asyncpg.Pool, settings) -> None:
                 hasher.hash(password),
                 roles,
                 dossier,
+            )
+            if user_id is None:
+                continue
+            await conn.execute(
+                "INSERT INTO terms_acceptances (user_id, terms_version, accepted_at) VALUES ($1, $2, now())",
+                user_id,
+                TERMS_VERSION,
+            )
+            await _publish(
+                conn,
+                events.USER_ACTIVATED,
+                events.UserActivated(
+                    user_id=user_id,
+                    username=username,
+                    email=email,
+                    first_name=first,
+                    last_name=last,
+                    dossier_id=dossier,
+                ),
             )

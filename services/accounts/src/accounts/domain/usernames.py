@@ -1,0 +1,75 @@
+"""Usernames: 3 to 40 characters among ``a-z 0-9 . _ -``, unique whatever the case.
+
+Suggestions are built from the names the way the town's letters show them: « Le Derf »
+→ ``lederf``, then ``lederf2``, ``lederf3``..., then first-name forms.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+MIN_LENGTH = 3
+MAX_LENGTH = 40
+_PATTERN = re.compile(r"^[a-z0-9._-]{3,40}$")
+
+# Letters that NFKD does not decompose but French names use.
+_LIGATURES = str.maketrans(
+    {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l"}
+)
+
+
+def normalise_username(raw: str) -> str:
+    return raw.strip().lower()
+
+
+def username_problem(username: str) -> str | None:
+    """A French sentence saying what is wrong with a (normalised) username, or None."""
+    if len(username) < MIN_LENGTH:
+        return f"Le nom d'utilisateur doit contenir au moins {MIN_LENGTH} caractères."
+    if len(username) > MAX_LENGTH:
+        return f"Le nom d'utilisateur doit contenir au plus {MAX_LENGTH} caractères."
+    if not _PATTERN.match(username):
+        return (
+            "Le nom d'utilisateur ne peut contenir que des lettres minuscules sans accent, "
+            "des chiffres, des points, des tirets et des tirets bas."
+        )
+    return None
+
+
+def slug(text: str) -> str:
+    """``"Le Dérf"`` → ``"lederf"``: lower case, no accents, letters and digits only."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return "".join(c for c in plain if ("a" <= c <= "z") or c.isdigit() and c.isascii())
+
+
+def candidates(last_name: str, first_name: str = "", *, count: int = 40) -> list[str]:
+    """Usernames to offer, best first; the caller keeps the free ones."""
+    last, first = slug(last_name), slug(first_name)
+    base = last or first or "parent"
+    if len(base) < MIN_LENGTH:
+        base = (first + base) if len(first + base) >= MIN_LENGTH else (base + "famille")
+    base = base[: MAX_LENGTH - 3]
+
+    def numbered(start: int) -> Iterator[str]:
+        n = start
+        while True:
+            yield f"{base}{n}"
+            n += 1
+
+    out: list[str] = [base]
+    numbers = numbered(2)
+    out += [next(numbers), next(numbers)]
+    if first and last:
+        out += [f"{first}.{last}"[:MAX_LENGTH], f"{first[0]}{last}"[:MAX_LENGTH]]
+    while len(out) < count:
+        out.append(next(numbers))
+    seen: set[str] = set()
+    unique = []
+    for name in out:
+        if name not in seen and username_problem(name) is None:
+            seen.add(name)
+            unique.append(name)
+    return unique

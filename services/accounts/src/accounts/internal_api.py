@@ -1,0 +1,100 @@
+"""For the gateway only (never proxied under /api): who holds a session token, and the
+registration wizard's drafts."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from .schemas import internal as i
+from .schemas import public as s
+from .service import drafts, sessions
+from .web import Route, accounts, client_key, json_model, read_json
+
+
+async def resolve_session(request: web.Request) -> web.Response:
+    cmd = await read_json(request, i.SessionToken)
+    return json_model(await sessions.resolve(accounts(request), cmd.token), headers={"Cache-Control": "no-store"})
+
+
+async def revoke_session(request: web.Request) -> web.Response:
+    cmd = await read_json(request, i.SessionToken)
+    await sessions.revoke(accounts(request), cmd.token)
+    return web.Response(status=204)
+
+
+def _draft_id(request: web.Request) -> str:
+    return request.match_info["draft_id"]
+
+
+async def create_draft(request: web.Request) -> web.Response:
+    return json_model(await drafts.create(accounts(request)), status=201)
+
+
+async def get_draft(request: web.Request) -> web.Response:
+    return json_model(await drafts.get(accounts(request), _draft_id(request)))
+
+
+async def save_draft_identity(request: web.Request) -> web.Response:
+    step = await read_json(request, i.DraftIdentity)
+    return json_model(await drafts.save_identity(accounts(request), _draft_id(request), step))
+
+
+async def save_draft_dossier(request: web.Request) -> web.Response:
+    step = await read_json(request, i.DraftDossier)
+    summary = await drafts.save_dossier(accounts(request), _draft_id(request), step, client=client_key(request))
+    return json_model(summary)
+
+
+async def save_draft_terms(request: web.Request) -> web.Response:
+    step = await read_json(request, i.DraftTerms)
+    return json_model(await drafts.save_terms(accounts(request), _draft_id(request), step))
+
+
+async def submit_draft(request: web.Request) -> web.Response:
+    return json_model(await drafts.submit(accounts(request), _draft_id(request)), status=201)
+
+
+async def cancel_draft(request: web.Request) -> web.Response:
+    await drafts.cancel(accounts(request), _draft_id(request))
+    return web.Response(status=204)
+
+
+DRAFT = "/internal/registration-drafts/{draft_id}"
+
+ROUTES = [
+    Route(
+        "POST",
+        "/internal/sessions/resolve",
+        resolve_session,
+        "Resolve a session token",
+        "Internal",
+        access="internal",
+        body=i.SessionToken,
+        response=i.ResolvedSession,
+        errors=(401,),
+    ),
+    Route(
+        "POST",
+        "/internal/sessions/revoke",
+        revoke_session,
+        "Revoke a session token",
+        "Internal",
+        access="internal",
+        body=i.SessionToken,
+        status=204,
+    ),
+    Route("POST", "/internal/registration-drafts", create_draft, "Start a registration wizard draft", "Internal",
+          access="internal", response=i.DraftCreated, status=201),
+    Route("GET", DRAFT, get_draft, "A draft's summary (never the password)", "Internal",
+          access="internal", response=i.DraftSummary, errors=(404,)),
+    Route("PUT", DRAFT + "/identity", save_draft_identity, "Step 1: my information", "Internal",
+          access="internal", body=i.DraftIdentity, response=i.DraftSummary, errors=(404, 422)),
+    Route("PUT", DRAFT + "/dossier", save_draft_dossier, "Step 2: my dossier references (or without)", "Internal",
+          access="internal", body=i.DraftDossier, response=i.DraftSummary, errors=(404, 409, 422, 429)),
+    Route("PUT", DRAFT + "/terms", save_draft_terms, "Step 3: terms of use accepted", "Internal",
+          access="internal", body=i.DraftTerms, response=i.DraftSummary, errors=(404, 422)),
+    Route("POST", DRAFT + "/submit", submit_draft, "Step 4: create the pending account", "Internal",
+          access="internal", response=s.Registration, status=201, errors=(404, 409, 422)),
+    Route("DELETE", DRAFT, cancel_draft, "« Annuler »: forget the draft", "Internal",
+          access="internal", status=204),
+]

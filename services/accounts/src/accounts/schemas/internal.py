@@ -1,0 +1,79 @@
+"""What the gateway asks that is never exposed under /api: sessions, registration drafts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import StrictBool
+
+from .common import DossierNumber, Email, Name, Password, RequestModel, ResponseModel, ShortText, Token, Username
+
+
+class SessionToken(RequestModel):
+    token: Token
+
+
+class ResolvedSession(ResponseModel):
+    user_id: uuid.UUID
+    roles: list[str]
+    dossier_id: uuid.UUID | None
+    username: str
+    first_name: str
+    mobile_display: bool
+    expires_at: datetime
+    idle_expires_at: datetime
+
+
+# ------------------------------------------------------------- registration wizard drafts
+
+
+class DraftCreated(ResponseModel):
+    draft_id: str
+
+
+class DraftIdentity(RequestModel):
+    """Step 1, « Mes informations »."""
+
+    last_name: Name
+    first_name: Name
+    email: Email
+    username: Username
+    password: Password
+    mobile_display: StrictBool = False
+
+
+class DraftDossier(RequestModel):
+    """Step 2, « Mes références dossier » — or « Je n'ai pas ces informations, continuer sans »."""
+
+    dossier_number: DossierNumber | None = None
+    dossier_name: Name | None = None
+    without_dossier: StrictBool = False
+
+
+class DraftTerms(RequestModel):
+    """Step 3, « Conditions d'utilisation »."""
+
+    terms_version: ShortText
+    accepted: StrictBool
+
+
+class DraftSteps(ResponseModel):
+    identity: bool
+    dossier: bool
+    terms: bool
+
+
+class DraftSummary(ResponseModel):
+    """Step 4, « Récapitulatif de mon inscription » (never the password)."""
+
+    step_done: DraftSteps
+    last_name: str | None
+    first_name: str | None
+    email: str | None
+    username: str | None
+    mobile_display: bool
+    dossier_number: str | None
+    dossier_name: str | None
+    without_dossier: bool
+    terms_version: str | None

@@ -1,0 +1,139 @@
+"""Login, logout, and the gateway's per-request question « who holds this token? »."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import structlog
+
+from ..domain import sessions as rules
+from ..domain import throttle, tokens
+from ..domain.errors import (
+    BAD_CREDENTIALS,
+    NOT_ACTIVATED,
+    SESSION_INVALID,
+    TOO_MANY_LOGINS,
+    Forbidden,
+    Throttled,
+    Unauthenticated,
+)
+from ..domain.password_policy import normalise_password
+from ..domain.usernames import normalise_username
+from ..schemas.internal import ResolvedSession
+from ..schemas.public import Session
+from ..store.attempts import LOGIN_CLIENT, LOGIN_USER
+from .deps import Accounts
+
+log = structlog.get_logger(__name__)
+
+
+def _bad_credentials() -> Unauthenticated:
+    return Unauthenticated("invalid_credentials", BAD_CREDENTIALS)
+
+
+async def check_password_throttle(acc: Accounts, uow, username_key: str, client: str, now: datetime) -> None:
+    """429 when this username must wait (exponential delay after 5 failures) or this
+    client failed too often; the same for every username, known or not."""
+    since = throttle.window_start(now)
+    client_wait = throttle.window_retry_after(
+        await uow.attempts.nth_most_recent(LOGIN_CLIENT, client, since, throttle.LOGIN_IP_FAILURES), now
+    )
+    failures, last = await uow.attempts.count_and_last(LOGIN_USER, username_key, since)
+    user_wait = throttle.login_retry_after(failures, last, now)
+    wait = max((w for w in (client_wait, user_wait) if w is not None), default=None)
+    if wait is not None:
+        log.info("login_throttled", by_client=client_wait is not None, by_username=user_wait is not None)
+        raise Throttled("too_many_login_attempts", TOO_MANY_LOGINS, retry_after=wait)
+
+
+async def record_password_failure(acc: Accounts, username_key: str, client: str, now: datetime) -> None:
+    async with acc.uow() as uow:
+        await uow.attempts.record(LOGIN_USER, username_key, now)
+        await uow.attempts.record(LOGIN_CLIENT, client, now)
+        await uow.commit()
+
+
+async def login(acc: Accounts, username: str, password: str, *, client: str) -> Session:
+    now = acc.now()
+    username_key = normalise_username(username)[:200]
+    password = normalise_password(password)
+    async with acc.uow() as uow:
+        await check_password_throttle(acc, uow, username_key, client, now)
+        user = await uow.users.by_username(username_key)
+    ok = await acc.verify_password(user["password_hash"] if user else None, password)
+    if not ok:
+        await record_password_failure(acc, username_key, client, now)
+        log.info("login_failed", reason="unknown_user" if user is None else "wrong_password")
+        raise _bad_credentials()
+    if user["status"] == "pending_activation":
+        # Said only to someone who proved they know the password.
+        raise Forbidden("account_not_activated", NOT_ACTIVATED)
+    if user["status"] != "active":
+        log.info("login_failed", reason="disabled")
+        raise _bad_credentials()
+
+    token = tokens.new_token()
+    expires_at = now + tokens.SESSION_ABSOLUTE_TTL
+    new_hash = await acc.hash_password(password) if acc.needs_rehash(user["password_hash"]) else None
+    async with acc.uow() as uow:
+        await uow.attempts.clear(LOGIN_USER, username_key)
+        if new_hash is not None:
+            await uow.users.set_password_hash(user["id"], new_hash, now, changed=False)
+        session_id = await uow.sessions.open(
+            user_id=user["id"], token_hash=tokens.token_hash(token), now=now, expires_at=expires_at
+        )
+        await uow.commit()
+    log.info("session_opened", user_id=str(user["id"]), session_id=str(session_id), rehashed=new_hash is not None)
+    return Session(token=token, expires_at=expires_at)
+
+
+async def resolve(acc: Accounts, token: str) -> ResolvedSession:
+    now = acc.now()
+    if not tokens.plausible_token(token):
+        raise Unauthenticated("session_invalid", SESSION_INVALID)
+    async with acc.uow() as uow:
+        row = await uow.sessions.find(tokens.token_hash(token))
+        if (
+            row is None
+            or row["status"] != "active"
+            or rules.session_expired(
+                expires_at=row["expires_at"],
+                last_seen_at=row["last_seen_at"],
+                revoked=row["revoked_at"] is not None,
+                now=now,
+            )
+        ):
+            raise Unauthenticated("session_invalid", SESSION_INVALID)
+        last_seen = row["last_seen_at"]
+        if rules.needs_touch(last_seen, now):
+            await uow.sessions.touch(row["id"], now)
+            last_seen = now
+        await uow.commit()
+    return ResolvedSession(
+        user_id=row["user_id"],
+        roles=sorted(row["roles"]),
+        dossier_id=row["dossier_id"],
+        username=row["username"],
+        first_name=row["first_name"],
+        mobile_display=row["mobile_display"],
+        expires_at=row["expires_at"],
+        idle_expires_at=rules.idle_deadline(expires_at=row["expires_at"], last_seen_at=last_seen),
+    )
+
+
+@dataclass(frozen=True)
+class Revoked:
+    found: bool
+
+
+async def revoke(acc: Accounts, token: str) -> Revoked:
+    """Logout: the token stops working at once, whoever asks again with it."""
+    if not tokens.plausible_token(token):
+        return Revoked(False)
+    async with acc.uow() as uow:
+        user_id = await uow.sessions.revoke(tokens.token_hash(token), acc.now())
+        await uow.commit()
+    if user_id is not None:
+        log.info("session_revoked", user_id=str(user_id))
+    return Revoked(user_id is not None)

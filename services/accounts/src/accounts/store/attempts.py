@@ -1,0 +1,51 @@
+"""Failed guesses (dossier references, passwords), counted in SQL over a sliding window."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+DOSSIER_CLIENT = "dossier_client"
+DOSSIER_NUMBER = "dossier_number"
+LOGIN_USER = "login_user"
+LOGIN_CLIENT = "login_client"
+RESET_EMAIL = "reset_email"
+RESET_CLIENT = "reset_client"
+
+
+class Attempts:
+    def __init__(self, conn: asyncpg.Connection):
+        self.conn = conn
+
+    async def record(self, kind: str, key: str, at: datetime) -> None:
+        await self.conn.execute("INSERT INTO attempts (kind, key, at) VALUES ($1, $2, $3)", kind, key, at)
+
+    async def count_and_last(self, kind: str, key: str, since: datetime) -> tuple[int, datetime | None]:
+        row = await self.conn.fetchrow(
+            "SELECT count(*) AS n, max(at) AS last FROM attempts WHERE kind = $1 AND key = $2 AND at > $3",
+            kind,
+            key,
+            since,
+        )
+        return row["n"], row["last"]
+
+    async def nth_most_recent(self, kind: str, key: str, since: datetime, n: int) -> datetime | None:
+        """The time of the n-th most recent attempt in the window, None if there are fewer."""
+        return await self.conn.fetchval(
+            """
+            SELECT at FROM attempts WHERE kind = $1 AND key = $2 AND at > $3
+            ORDER BY at DESC OFFSET $4 LIMIT 1
+            """,
+            kind,
+            key,
+            since,
+            n - 1,
+        )
+
+    async def clear(self, kind: str, key: str) -> None:
+        await self.conn.execute("DELETE FROM attempts WHERE kind = $1 AND key = $2", kind, key)
+
+    async def delete_older_than(self, before: datetime) -> int:
+        result = await self.conn.execute("DELETE FROM attempts WHERE at < $1", before)
+        return int(result.split()[-1])

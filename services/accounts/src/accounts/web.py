@@ -1,0 +1,214 @@
+"""The HTTP shell of accounts: app keys, the route table, errors, client address,
+Idempotency-Key handling. Handlers stay thin: parse → one use case → response."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+from servicekit.identity import IDENTITY_KEY
+from servicekit.problems import Problem
+
+from .domain.errors import (
+    AccountsError,
+    Conflict,
+    Forbidden,
+    Gone,
+    Invalid,
+    NotFound,
+    Throttled,
+    Unauthenticated,
+    not_found,
+)
+from .service import Accounts
+from .service.common import IdempotencyRace, stored_response
+from .store import IdempotencyRecord
+
+ACCOUNTS = web.AppKey("accounts", Accounts)
+CLOCK = web.AppKey("clock", object)  # a Clock: () -> aware datetime; tests put a controllable one
+
+SESSION_TOKEN_HEADER = "X-Session-Token"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+Access = Literal["public", "user", "dossier", "staff", "internal"]
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    name: str
+    description: str
+    schema: dict[str, Any] = field(default_factory=lambda: {"type": "string"})
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Route:
+    """One endpoint, declared once: aiohttp registers it and the OpenAPI document lists it."""
+
+    method: str
+    path: str
+    handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    summary: str
+    tag: str
+    access: Access = "public"
+    roles: tuple[str, ...] = ()
+    body: type[BaseModel] | None = None
+    body_content_type: str = "application/json"
+    response: type[BaseModel] | None = None
+    status: int = 200
+    errors: tuple[int, ...] = ()
+    query: tuple[QueryParam, ...] = ()
+    headers: tuple[str, ...] = ()
+    idempotent: bool = False
+    description: str | None = None
+
+
+ROUTES = web.AppKey("accounts_routes", list)
+
+
+# --------------------------------------------------------------------------- errors
+
+_STATUS = {Invalid: 422, NotFound: 404, Gone: 410, Conflict: 409, Unauthenticated: 401, Forbidden: 403, Throttled: 429}
+
+# Pydantic's own messages are English; parents read French.
+_FRENCH = {
+    "missing": "Ce champ est obligatoire.",
+    "string_type": "Une chaîne de caractères est attendue.",
+    "string_too_long": "Ce texte est trop long ({max_length} caractères au maximum).",
+    "string_too_short": "Ce texte est trop court ({min_length} caractères au minimum).",
+    "too_long": "Cette liste est trop longue ({max_length} éléments au maximum).",
+    "too_short": "Cette liste doit contenir au moins {min_length} élément(s).",
+    "bool_type": "Vrai ou faux (true/false) est attendu.",
+    "bool_parsing": "Vrai ou faux (true/false) est attendu.",
+    "date_type": "Date invalide (format AAAA-MM-JJ).",
+    "date_parsing": "Date invalide (format AAAA-MM-JJ).",
+    "date_from_datetime_parsing": "Date invalide (format AAAA-MM-JJ).",
+    "date_from_datetime_inexact": "Date invalide (format AAAA-MM-JJ).",
+    "uuid_type": "Identifiant invalide.",
+    "uuid_parsing": "Identifiant invalide.",
+    "extra_forbidden": "Ce champ n'est pas accepté.",
+    "model_type": "Un objet JSON est attendu.",
+    "model_attributes_type": "Un objet JSON est attendu.",
+    "dict_type": "Un objet JSON est attendu.",
+    "list_type": "Une liste est attendue.",
+    "literal_error": "Valeur non reconnue.",
+    "int_type": "Un nombre entier est attendu.",
+    "int_parsing": "Un nombre entier est attendu.",
+    "string_pattern_mismatch": "Le format n'est pas valide.",
+}
+
+
+def validation_problem(exc: ValidationError) -> Problem:
+    errors = []
+    for err in exc.errors(include_url=False, include_input=False):
+        loc = ".".join(str(p) for p in err.get("loc", ()))
+        kind = err.get("type", "value_error")
+        template = _FRENCH.get(kind)
+        try:
+            message = template.format(**(err.get("ctx") or {})) if template else err.get("msg")
+        except (KeyError, IndexError):
+            message = err.get("msg")
+        errors.append({"field": loc or None, "code": kind, "message": message})
+    return Problem(422, errors=errors)
+
+
+def to_problem(error: AccountsError) -> Problem:
+    status = next(s for cls, s in _STATUS.items() if isinstance(error, cls))
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else None
+    extra = dict(error.extra)
+    if error.retry_after is not None:
+        extra["retry_after"] = error.retry_after
+    return Problem(
+        status, error.code, error.title, errors=[e.as_dict() for e in error.errors] or None, headers=headers, **extra
+    )
+
+
+@web.middleware
+async def accounts_errors(request: web.Request, handler):
+    """Use-case errors and validation failures as problem documents (French)."""
+    try:
+        return await handler(request)
+    except AccountsError as error:
+        raise to_problem(error) from None
+    except ValidationError as exc:
+        raise validation_problem(exc) from None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def accounts(request: web.Request) -> Accounts:
+    return request.app[ACCOUNTS]
+
+
+def client_key(request: web.Request) -> str:
+    """The caller's address: the first X-Forwarded-For entry the gateway sets, else the peer."""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    first = forwarded.split(",")[0].strip()
+    if first:
+        try:
+            return str(ipaddress.ip_address(first))
+        except ValueError:
+            pass
+    return request.remote or "unknown"
+
+
+def path_uuid(request: web.Request, name: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(request.match_info[name])
+    except ValueError:
+        raise not_found() from None
+
+
+def json_model(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(
+        body=model.model_dump_json().encode(), status=status, content_type="application/json", headers=headers
+    )
+
+
+async def read_json(request: web.Request, model: type[BaseModel]):
+    """Like servicekit's read_model, refusing NUL bytes PostgreSQL cannot store anywhere."""
+    if request.content_type not in ("application/json", "application/merge-patch+json"):
+        raise Problem(
+            415, "unsupported_media_type", "Ce format n'est pas accepté : envoyez du JSON (application/json)."
+        )
+    raw = await request.read()
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise Problem(400, "invalid_json", "Le contenu envoyé n'est pas du JSON valide.") from None
+    return model.model_validate(data)
+
+
+async def idempotent(
+    request: web.Request, status: int, run: Callable[[IdempotencyRecord | None], Awaitable[BaseModel]]
+) -> web.Response:
+    """Run a creation once per Idempotency-Key: the same key replays the first answer."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return json_model(await run(None), status)
+    if not (1 <= len(key) <= 200) or not all(33 <= ord(c) <= 126 for c in key):
+        raise Problem(
+            400, "invalid_idempotency_key", "L'en-tête Idempotency-Key doit compter 1 à 200 caractères ASCII visibles."
+        )
+    identity = request.get(IDENTITY_KEY)
+    scope = f"user:{identity.user_id}" if identity is not None else f"client:{client_key(request)}"
+    digest = hashlib.sha256()
+    for part in (request.method.encode(), request.path_qs.encode(), await request.read()):
+        digest.update(len(part).to_bytes(8, "big") + part)
+    record = IdempotencyRecord(scope=scope, key=key, request_hash=digest.hexdigest(), status=status)
+    acc = accounts(request)
+    stored = await stored_response(acc, record)
+    if stored is None:
+        try:
+            return json_model(await run(record), status)
+        except IdempotencyRace:
+            stored = await stored_response(acc, record)
+    return web.json_response(stored.body, status=stored.status, headers={"Idempotent-Replayed": "true"})
