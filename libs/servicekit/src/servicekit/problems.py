@@ -75,10 +75,44 @@ def problem_response(problem: Problem, *, instance: str | None = None, request_i
     )
 
 
+# Pydantic's own messages are English; parents read French.
+_FRENCH = {
+    "missing": "Ce champ est obligatoire.",
+    "string_type": "Une chaîne de caractères est attendue.",
+    "string_too_long": "Ce texte est trop long ({max_length} caractères au maximum).",
+    "string_too_short": "Ce texte est trop court ({min_length} caractères au minimum).",
+    "too_long": "Cette liste est trop longue ({max_length} éléments au maximum).",
+    "too_short": "Cette liste doit contenir au moins {min_length} élément(s).",
+    "bool_type": "Vrai ou faux (true/false) est attendu.",
+    "bool_parsing": "Vrai ou faux (true/false) est attendu.",
+    "date_type": "Date invalide (format AAAA-MM-JJ).",
+    "date_parsing": "Date invalide (format AAAA-MM-JJ).",
+    "date_from_datetime_parsing": "Date invalide (format AAAA-MM-JJ).",
+    "date_from_datetime_inexact": "Date invalide (format AAAA-MM-JJ).",
+    "uuid_type": "Identifiant invalide.",
+    "uuid_parsing": "Identifiant invalide.",
+    "extra_forbidden": "Ce champ n'est pas accepté.",
+    "model_type": "Un objet JSON est attendu.",
+    "model_attributes_type": "Un objet JSON est attendu.",
+    "dict_type": "Un objet JSON est attendu.",
+    "list_type": "Une liste est attendue.",
+    "literal_error": "Valeur non reconnue.",
+    "int_type": "Un nombre entier est attendu.",
+    "int_parsing": "Un nombre entier est attendu.",
+    "string_pattern_mismatch": "Le format n'est pas valide.",
+}
+
+
 def validation_problem(exc) -> Problem:
-    """A Pydantic ValidationError as a 422 with one entry per field."""
+    """A Pydantic ValidationError as a 422 with one French entry per field."""
     errors = []
     for err in exc.errors(include_url=False, include_input=False):
         field = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-        errors.append({"field": field or None, "code": err.get("type"), "message": err.get("msg")})
+        kind = err.get("type", "value_error")
+        template = _FRENCH.get(kind)
+        try:
+            message = template.format(**(err.get("ctx") or {})) if template else err.get("msg")
+        except (KeyError, IndexError):
+            message = err.get("msg")
+        errors.append({"field": field or None, "code": kind, "message": message})
     return Problem(422, errors=errors)

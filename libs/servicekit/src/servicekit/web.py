@@ -167,10 +167,10 @@ def run(app: web.Application, host: str, port: int) -> None:
 async def read_model(request: web.Request, model):
     """Parse the JSON body into ``model``: 400 for broken JSON, 422 per field otherwise."""
     if request.content_type not in ("application/json", "application/merge-patch+json"):
-        raise Problem(415, detail="Send application/json.")
+        raise Problem(415, "unsupported_media_type", "Ce format n'est pas accepté : envoyez du JSON (application/json).")
     try:
-        data = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        data = json.loads((await request.read()).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly nested input
         raise Problem(400, "invalid_json", "Le contenu envoyé n'est pas du JSON valide.") from None
     return model.model_validate(data)
 

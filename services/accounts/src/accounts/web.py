@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -14,7 +13,8 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 from servicekit.identity import IDENTITY_KEY
-from servicekit.problems import Problem
+from servicekit.problems import Problem, validation_problem
+from servicekit.web import read_model
 
 from .domain.errors import (
     AccountsError,
@@ -77,48 +77,6 @@ ROUTES = web.AppKey("accounts_routes", list)
 
 _STATUS = {Invalid: 422, NotFound: 404, Gone: 410, Conflict: 409, Unauthenticated: 401, Forbidden: 403, Throttled: 429}
 
-# Pydantic's own messages are English; parents read French.
-_FRENCH = {
-    "missing": "Ce champ est obligatoire.",
-    "string_type": "Une chaîne de caractères est attendue.",
-    "string_too_long": "Ce texte est trop long ({max_length} caractères au maximum).",
-    "string_too_short": "Ce texte est trop court ({min_length} caractères au minimum).",
-    "too_long": "Cette liste est trop longue ({max_length} éléments au maximum).",
-    "too_short": "Cette liste doit contenir au moins {min_length} élément(s).",
-    "bool_type": "Vrai ou faux (true/false) est attendu.",
-    "bool_parsing": "Vrai ou faux (true/false) est attendu.",
-    "date_type": "Date invalide (format AAAA-MM-JJ).",
-    "date_parsing": "Date invalide (format AAAA-MM-JJ).",
-    "date_from_datetime_parsing": "Date invalide (format AAAA-MM-JJ).",
-    "date_from_datetime_inexact": "Date invalide (format AAAA-MM-JJ).",
-    "uuid_type": "Identifiant invalide.",
-    "uuid_parsing": "Identifiant invalide.",
-    "extra_forbidden": "Ce champ n'est pas accepté.",
-    "model_type": "Un objet JSON est attendu.",
-    "model_attributes_type": "Un objet JSON est attendu.",
-    "dict_type": "Un objet JSON est attendu.",
-    "list_type": "Une liste est attendue.",
-    "literal_error": "Valeur non reconnue.",
-    "int_type": "Un nombre entier est attendu.",
-    "int_parsing": "Un nombre entier est attendu.",
-    "string_pattern_mismatch": "Le format n'est pas valide.",
-}
-
-
-def validation_problem(exc: ValidationError) -> Problem:
-    errors = []
-    for err in exc.errors(include_url=False, include_input=False):
-        loc = ".".join(str(p) for p in err.get("loc", ()))
-        kind = err.get("type", "value_error")
-        template = _FRENCH.get(kind)
-        try:
-            message = template.format(**(err.get("ctx") or {})) if template else err.get("msg")
-        except (KeyError, IndexError):
-            message = err.get("msg")
-        errors.append({"field": loc or None, "code": kind, "message": message})
-    return Problem(422, errors=errors)
-
-
 def to_problem(error: AccountsError) -> Problem:
     status = next(s for cls, s in _STATUS.items() if isinstance(error, cls))
     headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else None
@@ -174,17 +132,7 @@ def json_model(model: BaseModel, status: int = 200, headers: dict[str, str] | No
 
 
 async def read_json(request: web.Request, model: type[BaseModel]):
-    """Like servicekit's read_model, refusing NUL bytes PostgreSQL cannot store anywhere."""
-    if request.content_type not in ("application/json", "application/merge-patch+json"):
-        raise Problem(
-            415, "unsupported_media_type", "Ce format n'est pas accepté : envoyez du JSON (application/json)."
-        )
-    raw = await request.read()
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise Problem(400, "invalid_json", "Le contenu envoyé n'est pas du JSON valide.") from None
-    return model.model_validate(data)
+    return await read_model(request, model)
 
 
 async def idempotent(
