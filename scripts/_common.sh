@@ -58,3 +58,15 @@ sync_env() {  # extra uv sync arguments
   uv sync --frozen --python 3.11 "$@" >&2
   export PATH="$ROOT/.venv/bin:$PATH"
 }
+
+ensure_chromium() {
+  # The browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
+  [ -x /usr/bin/chromium ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "Installing Debian's Chromium for the browser tests"
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null ||
+      say "Could not install chromium: the browser tests will be skipped (install the 'chromium' package)"
+  else
+    say "No /usr/bin/chromium: the browser tests will be skipped (sudo apt-get install chromium)"
+  fi
+}

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from gateway.app import create_app
 from gateway.settings import SERVICES, GatewaySettings
 
+from .browser import Browser
+from .fake_accounts import STATE, State, fake_accounts
 from .standins import IDENTITY_SECRET, stand_in_service
 
 
 @pytest.fixture
 async def services() -> AsyncIterator[dict[str, TestServer]]:
-    servers = {name: TestServer(stand_in_service(name)) for name in SERVICES}
+    """Every service as a real HTTP server; accounts speaks the contract (``fake_accounts``)."""
+    servers = {name: TestServer(fake_accounts() if name == "accounts" else stand_in_service(name)) for name in SERVICES}
     for server in servers.values():
         await server.start_server()
     yield servers
@@ -30,7 +34,9 @@ GatewayFactory = Callable[..., Awaitable[TestClient]]
 async def make_gateway(services) -> AsyncIterator[GatewayFactory]:
     """``await make_gateway(setup=..., **settings)`` → a client of a running gateway.
 
-    ``setup(app)`` runs before start-up, for test-only routes and middlewares.
+    ``setup(app)`` runs before start-up, for test-only routes and middlewares. The client
+    keeps cookies like a browser does, ``Secure`` ones included (a browser treats
+    http://127.0.0.1 as a secure origin; aiohttp's cookie jar must be told).
     """
     clients: list[TestClient] = []
 
@@ -41,7 +47,10 @@ async def make_gateway(services) -> AsyncIterator[GatewayFactory]:
         app = create_app(GatewaySettings(**values))
         if setup is not None:
             setup(app)
-        client = TestClient(TestServer(app))
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        origin = str(server.make_url("/")).rstrip("/")
+        client = TestClient(server, cookie_jar=aiohttp.CookieJar(unsafe=True, treat_as_secure_origin=[origin]))
         await client.start_server()
         clients.append(client)
         return client
@@ -54,3 +63,15 @@ async def make_gateway(services) -> AsyncIterator[GatewayFactory]:
 @pytest.fixture
 async def gateway(make_gateway) -> TestClient:
     return await make_gateway()
+
+
+@pytest.fixture
+async def browser(make_gateway) -> Browser:
+    """A gateway and a browser-like client of it, with helpers to fill in forms."""
+    return Browser(await make_gateway())
+
+
+@pytest.fixture
+def accounts(services) -> State:
+    """The stand-in accounts' state: users, sessions, drafts, dossiers, calls received."""
+    return services["accounts"].app[STATE]

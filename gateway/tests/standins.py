@@ -105,17 +105,21 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def stand_in_service(name: str) -> web.Application:
-    app = web.Application(middlewares=[remember])
-    app[SERVICE_NAME] = name
-    app[SEEN] = []
-    app.router.add_get("/health", health)
+def misbehaving_routes(app: web.Application, name: str) -> None:
     app.router.add_get(f"/api/{name}/slow", slow)
     app.router.add_get(f"/api/{name}/redirect", redirect)
     app.router.add_get(f"/api/{name}/compressed", compressed)
     app.router.add_get(f"/api/{name}/cookie", set_cookie)
     app.router.add_get(f"/api/{name}/hop-by-hop", hop_by_hop)
     app.router.add_get(f"/api/{name}/truncated", truncated)
+
+
+def stand_in_service(name: str) -> web.Application:
+    app = web.Application(middlewares=[remember])
+    app[SERVICE_NAME] = name
+    app[SEEN] = []
+    app.router.add_get("/health", health)
+    misbehaving_routes(app, name)
     app.router.add_route("*", "/{tail:.*}", echo)
     return app
 

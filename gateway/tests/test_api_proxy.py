@@ -107,7 +107,7 @@ async def test_compressed_request_body_is_refused(gateway, services):
 
 async def test_hop_by_hop_credentials_and_forged_headers_are_dropped(gateway):
     resp = await gateway.get(
-        "/api/accounts/me",
+        "/api/accounts/profile",
         headers={
             "Connection": "keep-alive, X-Client-Hop",
             "X-Client-Hop": "1",
@@ -121,7 +121,7 @@ async def test_hop_by_hop_credentials_and_forged_headers_are_dropped(gateway):
             "X-Forwarded-Proto": "https",
             "Forwarded": "for=6.6.6.6",
             "Cookie": "portail_session=abc",
-            "Authorization": "Bearer abc",
+            "Authorization": "Basic YWJjOmRlZg==",
             "X-Custom": "kept",
             "Accept": "application/json",
         },
@@ -206,11 +206,11 @@ async def test_identity_is_signed_for_the_service(make_gateway):
 
 
 async def test_request_id_goes_to_the_service_and_back(gateway):
-    resp = await gateway.get("/api/accounts/me", headers={"X-Request-ID": "parent-call-42"})
+    resp = await gateway.get("/api/accounts/profile", headers={"X-Request-ID": "parent-call-42"})
     assert resp.headers["X-Request-ID"] == "parent-call-42"
     assert received_headers(await resp.json())["x-request-id"] == "parent-call-42"
 
-    resp = await gateway.get("/api/accounts/me")
+    resp = await gateway.get("/api/accounts/profile")
     made_up = resp.headers["X-Request-ID"]
     assert made_up and received_headers(await resp.json())["x-request-id"] == made_up
 
@@ -266,7 +266,7 @@ async def test_cookies_set_by_a_service_are_never_replayed_to_it(gateway):
     first = await gateway.get("/api/accounts/cookie")
     assert "upstream_session" in first.headers["Set-Cookie"]
     gateway.session.cookie_jar.clear()
-    doc = await (await gateway.get("/api/accounts/me")).json()
+    doc = await (await gateway.get("/api/accounts/profile")).json()
     assert "cookie" not in received_headers(doc)
 
 
@@ -292,7 +292,7 @@ async def test_unknown_api_paths_are_404_problems(gateway):
 
 
 async def test_security_headers_on_proxied_responses(gateway):
-    resp = await gateway.get("/api/accounts/me")
+    resp = await gateway.get("/api/accounts/profile")
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert resp.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]

@@ -82,7 +82,7 @@ async def test_stylesheet_is_served(gateway):
 
 
 async def test_sections_not_built_yet_are_a_french_404_with_the_reference(gateway):
-    for path in ("/dossier", "/planning", "/facturation", "/messagerie", "/nulle-part"):
+    for path in ("/planning", "/facturation", "/messagerie", "/nulle-part"):
         resp = await gateway.get(path, headers={"X-Request-ID": "ref-404"})
         assert resp.status == 404, path
         assert resp.content_type == "text/html"
@@ -154,3 +154,12 @@ async def test_probes_stay_json(gateway):
     resp = await gateway.get("/health")
     assert resp.status == 200 and (await resp.json())["status"] == "ok"
     assert_security_headers(resp)
+
+
+async def test_header_names_the_town_and_offers_to_sign_in(make_gateway):
+    gateway = await make_gateway(town_name="Puiseux-en-France")
+    html = html_lib.unescape(await (await gateway.get("/")).text())
+    assert '<span class="brand-town">Puiseux-en-France</span>' in html
+    assert '<a href="/connexion">Se connecter</a>' in html
+    assert 'href="/inscription">Inscrivez-vous</a>' in html
+    assert "Se déconnecter" not in html

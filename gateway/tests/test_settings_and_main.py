@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from gateway import app as gateway_app
 from gateway.settings import DEV_SESSION_SECRET, GatewaySettings
 from pydantic import ValidationError
 from servicekit.settings import load_settings
+
+from gateway import app as gateway_app
 
 STRONG = "s" * 40
 
@@ -77,3 +78,26 @@ def test_main_serve_runs_the_app_on_the_configured_address(monkeypatch):
     gateway_app.main(["serve"])
     assert (served["host"], served["port"]) == ("127.0.0.1", 18080)
     assert served["app"].router["home"] is not None
+
+
+def test_town_name_and_session_cache(monkeypatch):
+    monkeypatch.delenv("GATEWAY_TOWN_NAME", raising=False)
+    settings = GatewaySettings()
+    assert settings.town_name == "Votre commune"
+    assert settings.session_cache_seconds == 5
+    monkeypatch.setenv("GATEWAY_TOWN_NAME", "Puiseux-en-France")
+    monkeypatch.setenv("GATEWAY_SESSION_CACHE_SECONDS", "0")
+    settings = GatewaySettings()
+    assert settings.town_name == "Puiseux-en-France"
+    assert settings.session_cache_seconds == 0
+
+
+def test_session_cache_is_at_most_five_seconds():
+    with pytest.raises(ValidationError):
+        GatewaySettings(session_cache_seconds=30)
+
+
+@pytest.mark.parametrize(("environment", "secure"), [("development", False), ("test", True), ("production", True)])
+def test_cookies_are_secure_outside_development(environment, secure):
+    settings = GatewaySettings(environment=environment, identity_secret="i" * 40, session_secret=STRONG)
+    assert settings.secure_cookies is secure

@@ -1,8 +1,11 @@
 """Composition root of the gateway: ``create_app(settings)`` and the ``portail-gateway`` command.
 
 Middleware order, outermost first: servicekit's request context (request id), metrics and
-problem+json, then the French error pages for browser paths. Security headers and the
-request id header are added by an ``on_response_prepare`` hook (see ``security``).
+problem+json, then the French error pages for browser paths, then authentication (who is
+calling, see ``auth``) and the CSRF check (``csrf``), so that their refusals get the same
+French page or problem document as any other error. Security headers, the request id
+header and the cookies set on the way out are added by ``on_response_prepare`` hooks.
+Routes: the gateway's own session endpoints and pages first, the API proxy last.
 """
 
 from __future__ import annotations
@@ -14,17 +17,22 @@ from servicekit.logging import configure_logging
 from servicekit.settings import load_settings
 from servicekit.web import READY_CHECKS, create_base_app, run
 
-from . import pages, security, upstream
+from . import auth, csrf, pages, security, ui, upstream
 from .settings import SETTINGS, GatewaySettings
 
 
 def create_app(settings: GatewaySettings) -> web.Application:
-    app = create_base_app("gateway", middlewares=[pages.html_error_middleware])
+    app = create_base_app(
+        "gateway", middlewares=[pages.html_error_middleware, auth.auth_middleware, csrf.csrf_middleware]
+    )
     app[SETTINGS] = settings
     app.cleanup_ctx.append(upstream.http_client_ctx)
     app[READY_CHECKS].extend(upstream.ready_checks())
     security.setup(app)
+    csrf.setup(app)
+    auth.setup(app)
     pages.setup(app)
+    ui.setup(app)
     upstream.setup_routes(app)
     return app
 

@@ -1,17 +1,290 @@
-"""Who is calling the gateway.
+"""Who is calling the gateway: sessions from the cookie or the bearer token.
 
-Sessions do not exist yet: the login issue adds the middleware that reads the session
-cookie or the bearer token and stores the caller's identity under ``IDENTITY_REQUEST_KEY``.
-Until then every caller is anonymous, and services answer 401 where they need someone.
+Browsers carry the session token in the ``pf_session`` cookie (HttpOnly, SameSite=Lax,
+Secure outside development); API clients send ``Authorization: Bearer <token>`` (on
+``/api/...`` only: pages are for browsers). The auth middleware asks accounts what the
+token stands for (``/internal/sessions/resolve``) and stores the caller and its identity on
+the request; ``upstream`` then signs that identity for the services. Tokens themselves
+never go to a service through the proxy, nor into a log line.
+
+Resolutions are cached in process for at most ``GATEWAY_SESSION_CACHE_SECONDS`` (5 s),
+keyed by the token's SHA-256. The trade-off: a page and the calls it triggers cost one
+round trip to accounts instead of several, but a session revoked through another gateway
+replica (logout, password change, deactivation, dossier linked) is still honoured here
+for up to 5 s. Changes made through this replica forget the entry at once.
+
+``POST /api/accounts/sessions`` and ``DELETE /api/accounts/sessions/current`` are handled
+here rather than proxied, to set and clear the cookie around accounts' answer.
 """
 
 from __future__ import annotations
 
-from aiohttp import web
-from servicekit.identity import Identity
+import hashlib
+import json
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
-IDENTITY_REQUEST_KEY = web.RequestKey("gateway_identity", Identity)
+import structlog
+from aiohttp import hdrs, web
+from servicekit.problems import PROBLEM_CONTENT_TYPE, Problem
+
+from .caller import (
+    CALLER_REQUEST_KEY,
+    IDENTITY_REQUEST_KEY,
+    Caller,
+    SessionInfo,
+    current_caller,
+    current_identity,
+)
+from .clients import accounts
+from .clients.base import UpstreamProblem
+from .cookies import add_set_cookie
+from .settings import SETTINGS, GatewaySettings
+
+__all__ = [
+    "CALLER_REQUEST_KEY",
+    "IDENTITY_REQUEST_KEY",
+    "auth_middleware",
+    "current_caller",
+    "current_identity",
+    "setup",
+]
+
+log = structlog.get_logger(__name__)
+
+SESSION_COOKIE = "pf_session"
+MAX_TOKEN_LENGTH = 512
+# Paths that never need to know who is calling: no round trip to accounts for them.
+_ANONYMOUS_PATHS = frozenset({"/health", "/ready", "/metrics"})
+_ANONYMOUS_PREFIXES = ("/static/",)
+
+_CLEAR_SESSION_COOKIE = web.RequestKey("gateway_clear_session_cookie", bool)
 
 
-def current_identity(request: web.Request) -> Identity | None:
-    return request.get(IDENTITY_REQUEST_KEY)
+@dataclass
+class _Entry:
+    deadline: float
+    session: SessionInfo
+
+
+class SessionCache:
+    """Resolved sessions for a few seconds, keyed by the token's hash (never the token)."""
+
+    def __init__(self, ttl_seconds: float, *, max_entries: int = 10_000, clock=time.monotonic):
+        self.ttl = ttl_seconds
+        self.max_entries = max_entries
+        self.clock = clock
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+
+    @staticmethod
+    def key(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def get(self, token: str) -> SessionInfo | None:
+        key = self.key(token)
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry.deadline <= self.clock():
+            del self._entries[key]
+            return None
+        return entry.session
+
+    def put(self, token: str, session: SessionInfo) -> None:
+        if self.ttl <= 0:
+            return
+        remaining = (session.expires_at - datetime.now(UTC)).total_seconds()
+        lifetime = min(self.ttl, remaining)
+        if lifetime <= 0:
+            return
+        now = self.clock()
+        if len(self._entries) >= self.max_entries:
+            for stale in [k for k, e in self._entries.items() if e.deadline <= now]:
+                del self._entries[stale]
+            while len(self._entries) >= self.max_entries:
+                self._entries.popitem(last=False)
+        self._entries[self.key(token)] = _Entry(now + lifetime, session)
+
+    def forget(self, token: str) -> None:
+        self._entries.pop(self.key(token), None)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+SESSION_CACHE = web.AppKey("gateway_session_cache", SessionCache)
+
+
+def _plausible(token: str | None) -> bool:
+    return bool(token) and len(token) <= MAX_TOKEN_LENGTH and token.isascii() and token.isprintable()
+
+
+def _presented_token(request: web.Request) -> tuple[str | None, str | None]:
+    """``(token, "bearer" | "cookie")`` as the caller presented it, or ``(None, None)``."""
+    if request.path.startswith("/api/"):
+        scheme, _, value = request.headers.get(hdrs.AUTHORIZATION, "").partition(" ")
+        if scheme.lower() == "bearer":
+            return value.strip(), "bearer"
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie is not None:
+        return cookie, "cookie"
+    return None, None
+
+
+async def resolve(request: web.Request, token: str) -> SessionInfo | None:
+    cache = request.app[SESSION_CACHE]
+    session = cache.get(token)
+    if session is None:
+        session = await accounts.resolve_session(request, token)
+        if session is not None:
+            cache.put(token, session)
+    return session
+
+
+def forget_session(request: web.Request, token: str) -> None:
+    """Drop a cached resolution: its session was revoked or changed through this gateway."""
+    request.app[SESSION_CACHE].forget(token)
+
+
+def invalid_token_problem() -> Problem:
+    return Problem(
+        401,
+        "invalid_token",
+        "Votre session n'est pas valide ou a expiré. Merci de vous reconnecter.",
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler):
+    if request.path in _ANONYMOUS_PATHS or request.path.startswith(_ANONYMOUS_PREFIXES):
+        return await handler(request)
+    token, via = _presented_token(request)
+    if token is not None:
+        session = await resolve(request, token) if _plausible(token) else None
+        if session is not None:
+            request[CALLER_REQUEST_KEY] = Caller(token=token, via=via, session=session)
+            request[IDENTITY_REQUEST_KEY] = session.identity
+        elif via == "bearer":
+            raise invalid_token_problem()
+        else:
+            # An expired or revoked session: the browser goes on anonymously, and forgets it.
+            request[_CLEAR_SESSION_COOKIE] = True
+    return await handler(request)
+
+
+def set_session_cookie(
+    response: web.StreamResponse, settings: GatewaySettings, token: str, expires_at: datetime
+) -> None:
+    max_age = max(0, int((expires_at - datetime.now(UTC)).total_seconds()))
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="Lax",
+        secure=settings.secure_cookies,
+    )
+
+
+def clear_session_cookie(response: web.StreamResponse, settings: GatewaySettings) -> None:
+    response.del_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="Lax", secure=settings.secure_cookies)
+
+
+async def _clear_stale_cookie(request: web.Request, response: web.StreamResponse) -> None:
+    if request.get(_CLEAR_SESSION_COOKIE) and SESSION_COOKIE not in response.cookies:
+        add_set_cookie(response, SESSION_COOKIE, "", max_age=0, secure=request.app[SETTINGS].secure_cookies)
+
+
+def parse_expiry(value: object) -> datetime:
+    """``expires_at`` of accounts (RFC 3339); a naive time is taken as UTC."""
+    expires_at = datetime.fromisoformat(str(value))
+    return expires_at if expires_at.tzinfo else expires_at.replace(tzinfo=UTC)
+
+
+async def log_in(request: web.Request, username: str, password: str) -> tuple[str, datetime, dict]:
+    """Open a session at accounts: ``(token, expires_at, accounts' answer)``."""
+    doc = await accounts.create_session(request, username, password)
+    try:
+        token = str(doc["token"])
+        expires_at = parse_expiry(doc["expires_at"])
+    except (KeyError, TypeError, ValueError):
+        log.warning("session_answer_malformed")
+        raise Problem(502) from None
+    return token, expires_at, doc
+
+
+async def log_out(request: web.Request) -> None:
+    """Close the caller's session at accounts (server side), whatever its state."""
+    caller = current_caller(request)
+    token = caller.token if caller is not None else _presented_token(request)[0]
+    if not _plausible(token):
+        return
+    forget_session(request, token)
+    try:
+        await accounts.delete_current_session(request, token)
+    except UpstreamProblem as problem:
+        # Already expired or revoked: the aim of logging out is reached.
+        if problem.status not in (401, 404):
+            raise
+
+
+def _problem_passthrough(problem: UpstreamProblem) -> web.Response:
+    doc = problem.problem or Problem(problem.status).to_dict()
+    headers = {hdrs.RETRY_AFTER: problem.retry_after} if problem.retry_after else {}
+    return web.Response(
+        status=problem.status,
+        body=json.dumps(doc, ensure_ascii=False).encode(),
+        content_type=PROBLEM_CONTENT_TYPE,
+        charset="utf-8",
+        headers=headers,
+    )
+
+
+async def api_create_session(request: web.Request) -> web.Response:
+    """``POST /api/accounts/sessions``: accounts' answer, plus the cookie for browsers."""
+    if request.content_type != "application/json":
+        raise Problem(415, detail="Send application/json.")
+    try:
+        payload = json.loads(await request.read())
+    except (ValueError, UnicodeDecodeError):
+        raise Problem(400, "invalid_json", "Le contenu envoyé n'est pas du JSON valide.") from None
+    payload = payload if isinstance(payload, dict) else {}
+    errors = [
+        {"field": name, "code": "missing", "message": "Ce champ est obligatoire."}
+        for name in ("username", "password")
+        if not isinstance(payload.get(name), str) or not payload[name]
+    ]
+    if errors:
+        raise Problem(422, errors=errors)
+    try:
+        token, expires_at, doc = await log_in(request, payload["username"], payload["password"])
+    except UpstreamProblem as problem:
+        return _problem_passthrough(problem)
+    response = web.json_response(doc)
+    set_session_cookie(response, request.app[SETTINGS], token, expires_at)
+    return response
+
+
+async def api_delete_session(request: web.Request) -> web.Response:
+    """``DELETE /api/accounts/sessions/current``: revoked at accounts, cookie cleared."""
+    if current_caller(request) is None and _presented_token(request)[0] is None:
+        raise Problem(401)
+    try:
+        await log_out(request)
+    except UpstreamProblem as problem:
+        return _problem_passthrough(problem)
+    response = web.Response(status=204)
+    clear_session_cookie(response, request.app[SETTINGS])
+    return response
+
+
+def setup(app: web.Application) -> None:
+    """Before ``upstream.setup_routes``: these two routes win over the proxy's."""
+    app[SESSION_CACHE] = SessionCache(app[SETTINGS].session_cache_seconds)
+    app.on_response_prepare.append(_clear_stale_cookie)
+    app.router.add_post("/api/accounts/sessions", api_create_session)
+    app.router.add_delete("/api/accounts/sessions/current", api_delete_session)

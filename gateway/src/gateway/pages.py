@@ -12,19 +12,25 @@ from aiohttp import web
 from servicekit.problems import STATUS_TITLES, Problem
 from servicekit.web import REQUEST_ID
 
+from .caller import current_caller
+from .clients.base import UpstreamProblem
+from .csrf import token_getter
+from .settings import SETTINGS
+
 log = structlog.get_logger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
-# Which town runs this portal is not configurable yet (the gateway's settings are fixed by
-# the foundation issue); the header shows this until the town settings land.
-TOWN_NAME_PLACEHOLDER = "Votre commune"
-TOWN_NAME = web.AppKey("town_name", str)
-
 # The headings of the error pages; the sentence under them is the problem's French title.
 ERROR_HEADINGS = {
+    400: "Demande incorrecte",
+    401: "Connexion nécessaire",
     403: "Accès refusé",
     404: "Page introuvable",
+    409: "Action impossible",
+    410: "Lien expiré",
+    422: "Informations non valides",
+    429: "Trop de tentatives",
     500: "Erreur inattendue",
     502: "Service indisponible",
     503: "Service indisponible",
@@ -40,7 +46,6 @@ def setup(app: web.Application) -> None:
         undefined=jinja2.StrictUndefined,
         autoescape=True,
     )
-    app[TOWN_NAME] = TOWN_NAME_PLACEHOLDER
     app.router.add_get("/", home, name="home")
     app.router.add_static("/static/", STATIC_DIR, name="static")
 
@@ -48,11 +53,13 @@ def setup(app: web.Application) -> None:
 def render(
     request: web.Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200
 ) -> web.Response:
-    """Render a page with what every page needs (town, current path, request id)."""
+    """Render a page with what every page needs (town, caller, CSRF token, request id)."""
     page = {
-        "town_name": request.app[TOWN_NAME],
+        "town_name": request.app[SETTINGS].town_name,
         "current_path": request.path,
         "request_id": request.get(REQUEST_ID, ""),
+        "caller": current_caller(request),
+        "csrf_token": token_getter(request),
         **(context or {}),
     }
     return aiohttp_jinja2.render_template(template, request, page, status=status)
@@ -84,6 +91,10 @@ async def html_error_middleware(request: web.Request, handler):
         return _error_page(request, exc.status, STATUS_TITLES.get(exc.status, (None, None))[1], kept)
     except Problem as problem:
         return _error_page(request, problem.status, problem.title, problem.headers)
+    except UpstreamProblem as problem:
+        # A refusal of a service that the page did not handle itself: its French sentence.
+        page_error = problem.as_page_error()
+        return _error_page(request, page_error.status, page_error.title, page_error.headers)
     except Exception:
         log.exception("unhandled_error")
         return _error_page(request, 500, None, {})

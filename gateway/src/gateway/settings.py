@@ -23,6 +23,12 @@ class GatewaySettings(CommonSettings):
     messaging_url: str = "http://127.0.0.1:8084"
     upstream_timeout_seconds: float = Field(10.0, gt=0, le=300)
     session_secret: str = DEV_SESSION_SECRET
+    # Shown in every page's header: which town runs this portal.
+    town_name: str = Field("Votre commune", min_length=1, max_length=80)
+    # How long a resolved session may be reused without asking accounts again. A logout,
+    # password change or deactivation done through another gateway replica takes effect
+    # here at most this late; 0 asks accounts on every request. Capped at 5 s on purpose.
+    session_cache_seconds: float = Field(5.0, ge=0, le=5)
 
     @field_validator("accounts_url", "planning_url", "billing_url", "messaging_url")
     @classmethod
@@ -44,6 +50,11 @@ class GatewaySettings(CommonSettings):
 
     def service_url(self, service: str) -> str:
         return getattr(self, f"{service}_url")
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry ``Secure`` everywhere but on a developer's plain-HTTP machine."""
+        return self.environment != "development"
 
 
 SETTINGS = web.AppKey("gateway_settings", GatewaySettings)

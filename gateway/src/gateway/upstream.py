@@ -27,7 +27,7 @@ from servicekit.problems import Problem
 from servicekit.web import REQUEST_ID, ReadyCheck
 from yarl import URL
 
-from .auth import current_identity
+from .caller import current_identity
 from .settings import SERVICES, SETTINGS, GatewaySettings
 
 log = structlog.get_logger(__name__)
@@ -113,6 +113,29 @@ def headers_for_service(request: web.Request, settings: GatewaySettings) -> CIMu
     return headers
 
 
+def headers_for_call(request: web.Request | None, settings: GatewaySettings) -> CIMultiDict[str]:
+    """Headers of a call the gateway makes itself (the typed clients): JSON, who and why.
+
+    Unlike ``headers_for_service`` nothing of the caller's own headers is copied; only
+    the request id, where the request came from and the signed identity go along.
+    """
+    headers: CIMultiDict[str] = CIMultiDict({hdrs.ACCEPT: "application/json"})
+    if request is None:
+        return headers
+    if request.remote:
+        headers["X-Forwarded-For"] = request.remote
+    headers["X-Forwarded-Proto"] = request.scheme
+    request_id = request.get(REQUEST_ID)
+    if request_id:
+        headers[REQUEST_ID_HEADER] = request_id
+    identity = current_identity(request)
+    if identity is not None:
+        headers[IDENTITY_HEADER] = sign_identity(
+            identity, settings.identity_secret, ttl_seconds=settings.identity_ttl_seconds
+        )
+    return headers
+
+
 def headers_for_client(upstream_headers: MultiMapping[str]) -> CIMultiDict[str]:
     return _end_to_end(upstream_headers, _NOT_RETURNED_TO_CLIENTS)
 
@@ -151,9 +174,12 @@ async def open_upstream(
     path_qs: str,
     *,
     headers: Mapping[str, str],
-    body: CappedBody | None = None,
+    body: CappedBody | bytes | None = None,
 ) -> AsyncIterator[aiohttp.ClientResponse]:
-    """Send one request to ``service``; yield its response with the body still unread."""
+    """Send one request to ``service``; yield its response with the body still unread.
+
+    ``body`` is the caller's streamed body (the proxy) or the bytes of a typed client's call.
+    """
     settings = app[SETTINGS]
     url = URL(settings.service_url(service) + path_qs, encoded=True)
     try:
@@ -161,7 +187,7 @@ async def open_upstream(
             method,
             url,
             headers=headers,
-            data=body.chunks() if body is not None else None,
+            data=body.chunks() if isinstance(body, CappedBody) else body,
             allow_redirects=False,
             skip_auto_headers=_NO_AUTO_HEADERS,
             timeout=aiohttp.ClientTimeout(total=settings.upstream_timeout_seconds),
@@ -170,7 +196,7 @@ async def open_upstream(
         log.warning("upstream_timed_out", service=service, method=method)
         raise Problem(504) from None
     except aiohttp.ClientError as exc:
-        if body is not None and body.too_large:
+        if isinstance(body, CappedBody) and body.too_large:
             log.info("request_body_too_large", service=service, limit=body.limit)
             raise Problem(413) from None
         log.warning("upstream_unreachable", service=service, method=method, error=type(exc).__name__)
@@ -198,7 +224,11 @@ async def proxy(request: web.Request) -> web.StreamResponse:
         # The session does not decompress, so the upstream's length is the true length.
         if upstream.content_length is not None:
             response.content_length = upstream.content_length
-        await response.prepare(request)
+        try:
+            await response.prepare(request)
+        except ConnectionResetError:  # the caller left before the answer came back
+            log.info("client_disconnected", service=service)
+            return response
         await _relay_body(request, service, upstream, response)
         return response
 
