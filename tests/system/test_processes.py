@@ -99,3 +99,30 @@ async def test_request_id_is_in_gateway_and_service_logs_and_sigterm_is_graceful
         assert traced, f"{service} logged nothing with the request id"
         assert all(line["service"] == service for line in traced)
         assert any(line["event"] == "request_completed" for line in traced)
+
+
+@pytest.mark.parametrize(
+    "env,expected",
+    [
+        ({"PLANNING_DATABASE_URL": "postgresql://postgres@127.0.0.1:9/planning"}, "PostgreSQL is unreachable"),
+        ({"AMQP_URL": "amqp://guest:guest@127.0.0.1:9/"}, "RabbitMQ is unreachable"),
+    ],
+)
+async def test_unreachable_server_stops_the_process_with_one_clear_line(env, expected, make_database):
+    full_env = {
+        **os.environ,
+        "ENVIRONMENT": "test",
+        "PLANNING_HTTP_PORT": str(free_port()),
+        "PLANNING_DATABASE_URL": await make_database("proc_planning"),
+        **env,
+    }
+    proc = await asyncio.create_subprocess_exec(
+        str(BIN / "portail-planning"), "serve", env=full_env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == 1
+    last = err.decode().strip().splitlines()[-1]
+    assert last.startswith("portail-planning: ") and expected in last
+    assert "Traceback" not in err.decode()
+    assert "guest:guest" not in err.decode()

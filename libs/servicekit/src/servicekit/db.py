@@ -55,9 +55,14 @@ def apply_migrations(dsn: str, migrations_dir: str | Path) -> list[str]:
 
     Synchronous (yoyo drives psycopg); call it from a thread in async code.
     """
+    import psycopg
     from yoyo import get_backend, read_migrations
 
-    backend = get_backend(_yoyo_url(dsn))
+    try:
+        backend = get_backend(_yoyo_url(dsn))
+    except psycopg.OperationalError as exc:
+        # Said without the URL, which may hold a password.
+        raise ConnectionError("cannot connect to the database to migrate it") from exc
     try:
         migrations = read_migrations(str(PLUMBING_MIGRATIONS), str(migrations_dir))
         with backend.lock(timeout=120):

@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 import structlog
 from aiohttp import web
+from aiormq.exceptions import AMQPConnectionError
 
 from .bus import Bus
 from .consumer import Handler, IdempotentConsumer
@@ -122,14 +123,36 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> None:
 
     settings = load_settings(spec.settings_class)
     configure_logging(settings.log_format, settings.log_level, spec.name)
-    if args.command == "serve":
-        run(create_service_app(spec, settings), settings.http_host, settings.http_port)
-    elif args.command == "migrate":
-        asyncio.run(_migrate(spec, settings))
-    elif args.command == "demo-data":
-        if settings.environment == "production":
-            sys.exit("demo-data refuses to run with ENVIRONMENT=production")
-        asyncio.run(_demo_data(spec, settings))
+    try:
+        if args.command == "serve":
+            run(create_service_app(spec, settings), settings.http_host, settings.http_port)
+        elif args.command == "migrate":
+            asyncio.run(_migrate(spec, settings))
+        elif args.command == "demo-data":
+            if settings.environment == "production":
+                sys.exit("demo-data refuses to run with ENVIRONMENT=production")
+            asyncio.run(_demo_data(spec, settings))
+    except UNREACHABLE as exc:
+        log.error("cannot_start", reason=type(exc).__name__)
+        sys.exit(f"portail-{spec.name}: {unreachable_hint(exc, spec.name)}")
+
+
+# What a missing PostgreSQL or RabbitMQ raises at start-up.
+UNREACHABLE = (OSError, asyncpg.PostgresConnectionError, asyncpg.InvalidCatalogNameError, AMQPConnectionError)
+
+
+def unreachable_hint(exc: BaseException, service: str) -> str:
+    """One line saying what is unreachable and how to fix it (no URL: it may hold a password)."""
+    prefix = service.upper()
+    if isinstance(exc, AMQPConnectionError) or "amqp" in type(exc).__module__:
+        return "RabbitMQ is unreachable — start it (rabbitmq-server -detached) or check AMQP_URL."
+    if isinstance(exc, asyncpg.InvalidCatalogNameError):
+        return f"its database does not exist — run 'portail-{service} migrate' or check {prefix}_DATABASE_URL."
+    return (
+        "PostgreSQL is unreachable or the database is missing — start PostgreSQL (pg_ctlcluster "
+        f"--skip-systemctl-redirect <version> main start), check {prefix}_DATABASE_URL, or run "
+        f"'portail-{service} migrate' (it creates the database in development)."
+    )
 
 
 async def _migrate(spec: ServiceSpec, settings: ServiceSettings) -> None:

@@ -160,7 +160,7 @@ def create_base_app(name: str, *, middlewares: list | None = None, client_max_si
 
 def run(app: web.Application, host: str, port: int) -> None:
     """Serve until SIGTERM/SIGINT, then finish in-flight requests and run the cleanups."""
-    log.info("listening", host=host, port=port)
+    log.info("starting", host=host, port=port)
     web.run_app(app, host=host, port=port, access_log=None, print=None, shutdown_timeout=15, handle_signals=True)
 
 
