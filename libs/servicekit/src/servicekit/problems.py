@@ -107,7 +107,7 @@ def validation_problem(exc) -> Problem:
     """A Pydantic ValidationError as a 422 with one French entry per field."""
     errors = []
     for err in exc.errors(include_url=False, include_input=False):
-        field = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+        field = ".".join(str(p) for p in err.get("loc", ()))
         kind = err.get("type", "value_error")
         template = _FRENCH.get(kind)
         try:

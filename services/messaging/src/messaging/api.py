@@ -1,19 +1,181 @@
-"""Public HTTP entrypoints of messaging."""
+"""Parents' HTTP entry points (« Messagerie / nous contacter »): parse → use case → answer."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from aiohttp import web
-from servicekit.service import DB
+from servicekit.web import model_response
+
+from . import schemas, service
+from .http import (
+    Route,
+    caller,
+    fingerprint_of,
+    idempotency_key,
+    json_answer,
+    messaging,
+    path_id,
+    read_command,
+    read_query,
+)
+
+PARENT = "Any signed-in user; a parent reaches only the threads they started (others: 404)."
 
 
 async def list_themes(request: web.Request) -> web.Response:
-    rows = await request.app[DB].fetch(
-        "SELECT id, code, label FROM themes WHERE active ORDER BY position, label"
-    )
-    return web.json_response(
-        {"themes": [{"id": str(r["id"]), "code": r["code"], "label": r["label"]} for r in rows]}
+    # Public: the themes are no secret, and a « nous contacter » page may show them first.
+    return model_response(await service.list_themes(messaging(request)))
+
+
+async def start_thread(request: web.Request) -> web.Response:
+    ctx = messaging(request)
+    who = caller(request)
+    cmd, upload = await read_command(request, schemas.NewThread, max_file_bytes=ctx.attachment_max_bytes)
+    answer = await service.start_thread(ctx, who, cmd, upload, idempotency_key(request, *fingerprint_of(cmd, upload)))
+    return json_answer(answer.status, answer.body)
+
+
+async def list_threads(request: web.Request) -> web.Response:
+    query = read_query(request, schemas.ParentThreadsQuery)
+    return model_response(await service.list_parent_threads(messaging(request), caller(request), query))
+
+
+async def get_thread(request: web.Request) -> web.Response:
+    who = caller(request)
+    return model_response(await service.read_thread_as_parent(messaging(request), who, path_id(request)))
+
+
+async def add_message(request: web.Request) -> web.Response:
+    ctx = messaging(request)
+    who = caller(request)
+    thread_id = path_id(request)
+    cmd, upload = await read_command(request, schemas.NewMessage, max_file_bytes=ctx.attachment_max_bytes)
+    idem = idempotency_key(request, *fingerprint_of(cmd, upload))
+    answer = await service.add_parent_message(ctx, who, thread_id, cmd, upload, idem)
+    return json_answer(answer.status, answer.body)
+
+
+async def delete_thread(request: web.Request) -> web.Response:
+    await service.hide_thread(messaging(request), caller(request), path_id(request))
+    return web.Response(status=204)
+
+
+async def download_attachment(request: web.Request) -> web.Response:
+    who = caller(request)
+    row = await service.parent_attachment(messaging(request), who, path_id(request), path_id(request, "attachment_id"))
+    return attachment_response(row)
+
+
+async def get_notifications(request: web.Request) -> web.Response:
+    return model_response(await service.notifications(messaging(request), caller(request)))
+
+
+def attachment_response(row) -> web.Response:
+    """The stored bytes as a download: never rendered inline, never sniffed, never cached."""
+    filename = row["filename"]
+    fallback = "".join(c if (c.isascii() and c.isalnum()) or c in "._-" else "_" for c in filename)
+    return web.Response(
+        body=row["content"],
+        content_type=row["content_type"],
+        headers={
+            "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, no-store",
+        },
     )
 
 
-def setup_routes(app: web.Application) -> None:
-    app.router.add_get("/api/messaging/themes", list_themes)
+THREADS = "/api/messaging/threads"
+
+ROUTES = (
+    Route(
+        "GET",
+        "/api/messaging/themes",
+        list_themes,
+        "The themes a parent can write to",
+        "parents",
+        response=schemas.ThemeList,
+        access="Public.",
+        public=True,
+    ),
+    Route(
+        "POST",
+        THREADS,
+        start_thread,
+        "« Envoyer un message »: a new thread (JSON, or multipart with an attachment)",
+        "parents",
+        body=schemas.NewThread,
+        multipart=True,
+        response=schemas.ThreadOut,
+        status=201,
+        errors=(400, 413, 415, 422),
+        idempotency_key=True,
+        access=PARENT,
+    ),
+    Route(
+        "GET",
+        THREADS,
+        list_threads,
+        "The parent's threads: inbox (with replies) or sent",
+        "parents",
+        query=schemas.ParentThreadsQuery,
+        response=schemas.ThreadPage,
+        errors=(422,),
+        access=PARENT,
+    ),
+    Route(
+        "GET",
+        THREADS + "/{id}",
+        get_thread,
+        "One thread; marks the town's replies read",
+        "parents",
+        response=schemas.ThreadOut,
+        errors=(404,),
+        access=PARENT,
+    ),
+    Route(
+        "POST",
+        THREADS + "/{id}/messages",
+        add_message,
+        "« Répondre »: continue the thread (409 once closed)",
+        "parents",
+        body=schemas.NewMessage,
+        multipart=True,
+        response=schemas.ThreadOut,
+        status=201,
+        errors=(400, 404, 409, 413, 415, 422),
+        idempotency_key=True,
+        access=PARENT,
+    ),
+    Route(
+        "DELETE",
+        THREADS + "/{id}",
+        delete_thread,
+        "« Supprimer »: remove from the parent's box (the town keeps it)",
+        "parents",
+        status=204,
+        errors=(404,),
+        access=PARENT,
+    ),
+    Route(
+        "GET",
+        THREADS + "/{id}/attachments/{attachment_id}",
+        download_attachment,
+        "Download an attachment",
+        "parents",
+        download=True,
+        errors=(404,),
+        access=PARENT,
+    ),
+    Route(
+        "GET",
+        "/api/messaging/notifications",
+        get_notifications,
+        "Unread replies, for the home page",
+        "parents",
+        response=schemas.Notifications,
+        access=PARENT,
+    ),
+)

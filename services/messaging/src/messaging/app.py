@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from email.utils import parseaddr
 from pathlib import Path
+from typing import Literal
 
+from aiohttp import web
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
-from servicekit.service import ServiceSpec, create_service_app
+from servicekit.service import DB, SETTINGS, ServiceSpec, create_service_app
 from servicekit.service import main as service_main
 from servicekit.settings import ServiceSettings
 
-from . import api, demo
+from . import admin_api, api, consumers, demo, openapi
+from .domain.attachments import DEFAULT_MAX_BYTES
+from .http import COMPOSER, ROUTE_TABLE, Route, add_routes
+from .mail.compose import MailComposer
+from .mail.sender import MailSender, SenderConfig
+from .mail.smtp import SmtpConfig
 
 
 class MessagingSettings(ServiceSettings):
@@ -18,16 +29,106 @@ class MessagingSettings(ServiceSettings):
     http_port: int = 8084
     database_url: str = "postgresql://postgres@127.0.0.1:5432/messaging"
     smtp_host: str = "127.0.0.1"
-    smtp_port: int = 1025
+    smtp_port: int = Field(1025, ge=1, le=65535)
+    smtp_username: str = ""  # empty: no login (Mailpit, a local relay)
+    smtp_password: SecretStr = SecretStr("")
+    # auto: upgrade when the server offers STARTTLS; required: refuse a server that does not.
+    smtp_starttls: Literal["auto", "required", "off"] = "auto"
+    smtp_timeout_seconds: float = Field(30.0, gt=0, le=300)
     mail_from: str = "Portail Famille <ne-pas-repondre@portail-famille.local>"
     public_url: str = "http://127.0.0.1:8080"
+    attachment_max_bytes: int = Field(DEFAULT_MAX_BYTES, ge=1024, le=50 * 1024 * 1024)
+    mail_batch_size: int = Field(50, ge=1, le=1000)
+    mail_retry_base_seconds: float = Field(30.0, gt=0, le=3600)
+    mail_retry_max_seconds: float = Field(3600.0, gt=0, le=86400)
+    mail_max_attempts: int = Field(16, ge=1, le=100)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from(cls, value: str) -> str:
+        if "@" not in parseaddr(value)[1]:
+            raise ValueError('must be an address, e.g. "Portail Famille <ne-pas-repondre@ville.fr>"')
+        return value
+
+    @model_validator(mode="after")
+    def _production_links_and_credentials(self):
+        if self.environment == "production":
+            if not self.public_url.startswith("https://"):
+                raise ValueError("MESSAGING_PUBLIC_URL must be https in production: e-mailed links carry tokens")
+            if self.smtp_username and self.smtp_starttls == "off":
+                raise ValueError("MESSAGING_SMTP_STARTTLS=off would send the SMTP password in clear text")
+        return self
+
+    def smtp_config(self) -> SmtpConfig:
+        return SmtpConfig(
+            host=self.smtp_host,
+            port=self.smtp_port,
+            username=self.smtp_username or None,
+            password=self.smtp_password.get_secret_value() or None,
+            start_tls={"auto": None, "required": True, "off": False}[self.smtp_starttls],
+            timeout=self.smtp_timeout_seconds,
+            local_hostname=parseaddr(self.mail_from)[1].rpartition("@")[2] or "localhost",
+        )
+
+    def sender_config(self) -> SenderConfig:
+        return SenderConfig(
+            mail_from=self.mail_from,
+            poll_seconds=self.outbox_poll_seconds,
+            batch_size=self.mail_batch_size,
+            retry_base_seconds=self.mail_retry_base_seconds,
+            retry_max_seconds=self.mail_retry_max_seconds,
+            max_attempts=self.mail_max_attempts,
+        )
+
+
+OPENAPI_ROUTE = Route(
+    "GET",
+    "/api/messaging/openapi.json",
+    openapi.serve_openapi,
+    "This OpenAPI 3.1 document",
+    "meta",
+    access="Public.",
+    public=True,
+)
+ROUTES = (*api.ROUTES, *admin_api.ROUTES, OPENAPI_ROUTE)
+
+
+def setup(app: web.Application) -> None:
+    settings: MessagingSettings = app[SETTINGS]
+    app[COMPOSER] = MailComposer(public_url=settings.public_url, mail_from=settings.mail_from)
+    app[ROUTE_TABLE] = ROUTES
+    add_routes(app, ROUTES)
+
+
+async def mail_sender_ctx(app: web.Application):
+    """The sender task; on shutdown it finishes the e-mail in hand before it stops."""
+    settings: MessagingSettings = app[SETTINGS]
+    sender = MailSender(app[DB], settings.smtp_config(), settings.sender_config(), dsn=settings.database_url)
+    task = asyncio.create_task(sender.run(), name="messaging-mail-sender")
+    yield
+    sender.stop()
+    try:
+        await asyncio.wait_for(asyncio.shield(task), timeout=settings.smtp_timeout_seconds + 5)
+    except TimeoutError:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 SPEC = ServiceSpec(
     name="messaging",
     migrations=Path(__file__).parent / "migrations",
     settings_class=MessagingSettings,
-    setup_routes=api.setup_routes,
+    setup_routes=setup,
+    event_handlers=consumers.event_handlers,
+    extra_contexts=(mail_sender_ctx,),
     demo_data=demo.load,
 )
 

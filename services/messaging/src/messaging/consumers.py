@@ -1,0 +1,130 @@
+"""Event entry points: accounts' events → the contact copy and the e-mails they ask for.
+
+Each handler validates ``envelope.data`` with messaging's own narrow model (extra fields
+ignored: a producer may add fields, and whatever else it sends — a password, say — never
+reaches a template), then calls the use case inside the consumer's transaction, the one
+that records the event in the inbox. So one event gives one e-mail whatever the broker
+redelivers; and an error rolls both back, to be retried and finally dead-lettered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+from servicekit.consumer import Handler
+from servicekit.events import Envelope
+
+from . import service
+from .http import messaging_of_app
+from .store import UnitOfWork
+
+Email = str  # checked for plausibility when the e-mail is queued; refused ones are recorded
+Name = str
+
+
+class Narrow(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class UserRegistered(Narrow):
+    """accounts.user.registered and accounts.user.activation_resent (v1)."""
+
+    user_id: UUID
+    username: str = Field(min_length=1, max_length=150)
+    email: Email = Field(max_length=320)
+    first_name: Name | None = Field(None, max_length=200)
+    last_name: Name | None = Field(None, max_length=200)
+    dossier_number: str | None = Field(None, max_length=40)
+    activation_token: str = Field(min_length=1, max_length=512)
+    expires_at: datetime
+
+
+class UserActivated(Narrow):
+    user_id: UUID
+    email: Email = Field(max_length=320)
+    first_name: Name | None = Field(None, max_length=200)
+    last_name: Name | None = Field(None, max_length=200)
+    dossier_id: UUID | None = None
+
+
+class ContactChanged(Narrow):
+    user_id: UUID
+    email: Email = Field(max_length=320)
+    first_name: Name | None = Field(None, max_length=200)
+    last_name: Name | None = Field(None, max_length=200)
+    dossier_id: UUID | None = None
+
+
+class UserRef(Narrow):
+    """accounts.user.deactivated and accounts.user.purged."""
+
+    user_id: UUID
+
+
+class PasswordResetRequested(Narrow):
+    user_id: UUID
+    email: Email = Field(max_length=320)
+    first_name: Name | None = Field(None, max_length=200)
+    last_name: Name | None = Field(None, max_length=200)
+    reset_token: str = Field(min_length=1, max_length=512)
+    expires_at: datetime
+
+
+class PasswordChanged(Narrow):
+    user_id: UUID
+    email: Email = Field(max_length=320)
+    first_name: Name | None = Field(None, max_length=200)
+    last_name: Name | None = Field(None, max_length=200)
+
+
+class EmailChangeRequested(Narrow):
+    user_id: UUID
+    new_email: Email = Field(max_length=320)
+    first_name: Name | None = Field(None, max_length=200)
+    last_name: Name | None = Field(None, max_length=200)
+    confirm_token: str = Field(min_length=1, max_length=512)
+    expires_at: datetime
+
+
+class DossierUpdated(Narrow):
+    dossier_id: UUID
+    number: str = Field(max_length=40)
+    family_name: str = Field(max_length=200)
+    invoices_by_email: bool = False
+
+
+UseCase = Callable[[service.Messaging, UnitOfWork, service.Event, BaseModel], Awaitable[None]]
+
+# routing key → (narrow model, use case). Registering a consumer is one line here.
+HANDLERS: Mapping[str, tuple[type[Narrow], UseCase]] = {
+    "accounts.user.registered": (UserRegistered, service.user_registered),
+    "accounts.user.activation_resent": (UserRegistered, service.user_registered),
+    "accounts.user.activated": (UserActivated, service.user_activated),
+    "accounts.user.contact_changed": (ContactChanged, service.contact_changed),
+    "accounts.user.deactivated": (UserRef, service.user_deactivated),
+    "accounts.user.purged": (UserRef, service.user_purged),
+    "accounts.password_reset.requested": (PasswordResetRequested, service.password_reset_requested),
+    "accounts.password.changed": (PasswordChanged, service.password_changed),
+    "accounts.email_change.requested": (EmailChangeRequested, service.email_change_requested),
+    "accounts.dossier.updated": (DossierUpdated, service.dossier_updated),
+}
+
+
+def _handler(app: web.Application, model: type[Narrow], use_case: UseCase) -> Handler:
+    async def handle(conn: asyncpg.Connection, envelope: Envelope) -> None:
+        data = model.model_validate(envelope.data)
+        event = service.Event(id=envelope.id, occurred_at=envelope.occurred_at)
+        async with UnitOfWork.joined(conn) as uow:
+            await use_case(messaging_of_app(app), uow, event, data)
+
+    handle.__name__ = f"on_{use_case.__name__}"
+    return handle
+
+
+def event_handlers(app: web.Application) -> dict[str, Handler]:
+    return {event_type: _handler(app, model, use_case) for event_type, (model, use_case) in HANDLERS.items()}

@@ -1,0 +1,1 @@
+"""Messaging's rules: pure functions and values, no I/O (no asyncpg, aio_pika or aiohttp)."""

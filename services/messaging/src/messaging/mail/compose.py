@@ -1,0 +1,138 @@
+"""E-mail kinds and their rendering: one Jinja2 template pair per kind, in French.
+
+``templates/<kind>.txt`` holds the subject (``{% block subject %}``) and the plain text;
+``templates/<kind>.html`` the HTML part, autoescaped. Rendering is pure: the result is a
+row ready for the ``emails`` table.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parseaddr
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@dataclass(frozen=True)
+class MailKind:
+    name: str
+    # The body carries a single-use token (a link): it is wiped once the e-mail is sent.
+    contains_secret: bool
+
+
+KINDS: dict[str, MailKind] = {
+    kind.name: kind
+    for kind in (
+        MailKind("activation", contains_secret=True),
+        MailKind("password_reset", contains_secret=True),
+        MailKind("password_changed", contains_secret=False),
+        MailKind("email_change", contains_secret=True),
+        MailKind("message_copy", contains_secret=False),
+        MailKind("reply_notice", contains_secret=False),
+    )
+}
+
+# Words that must never reach a template's context: an e-mail never carries a password.
+_FORBIDDEN_CONTEXT_WORDS = ("password", "mot_de_passe", "passwd")
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    id: uuid.UUID
+    kind: str
+    dedupe_key: str
+    to_address: str | None  # None only for an e-mail recorded as suppressed (no address known)
+    to_name: str
+    subject: str
+    body_text: str
+    body_html: str
+    contains_secret: bool
+    message_id: str
+    user_id: uuid.UUID | None = None
+    thread_id: uuid.UUID | None = None
+
+
+def format_datetime_fr(value: datetime) -> str:
+    """« 12/03/2026 à 14h05 », Paris time."""
+    local = value.astimezone(PARIS)
+    return local.strftime("%d/%m/%Y à %Hh%M")
+
+
+class MailComposer:
+    def __init__(self, *, public_url: str, mail_from: str):
+        self.public_url = public_url.rstrip("/")
+        domain = parseaddr(mail_from)[1].rpartition("@")[2]
+        self.message_id_domain = domain or "portail-famille.local"
+        self.env = Environment(
+            loader=PackageLoader("messaging.mail", "templates"),
+            autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters["date_fr"] = format_datetime_fr
+        self.env.globals["portal_url"] = self.public_url + "/"
+        self.env.globals["messages_url"] = self.link("/messagerie")
+
+    def link(self, path: str, **query: str) -> str:
+        return self.public_url + path + ("?" + urlencode(query) if query else "")
+
+    def render(self, kind: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
+        """(subject, text, html) of ``kind`` with ``context``."""
+        if kind not in KINDS:
+            raise KeyError(f"unknown e-mail kind {kind!r}")
+        for key in context:
+            if any(word in key.lower() for word in _FORBIDDEN_CONTEXT_WORDS):
+                raise ValueError("an e-mail never carries a password")
+        text_template = self.env.get_template(f"{kind}.txt")
+        html_template = self.env.get_template(f"{kind}.html")
+        subject = " ".join("".join(text_template.blocks["subject"](text_template.new_context(dict(context)))).split())
+        text = text_template.render(context)
+        html = html_template.render({**context, "subject": subject})
+        return subject, text, html
+
+    def compose(
+        self,
+        kind: str,
+        *,
+        to_address: str | None,
+        to_name: str,
+        dedupe_key: str,
+        context: Mapping[str, Any],
+        user_id: uuid.UUID | None = None,
+        thread_id: uuid.UUID | None = None,
+    ) -> OutgoingEmail:
+        subject, text, html = self.render(kind, {"name": to_name, **context})
+        email_id = uuid.uuid4()
+        return OutgoingEmail(
+            id=email_id,
+            kind=kind,
+            dedupe_key=dedupe_key,
+            to_address=to_address,
+            to_name=to_name,
+            subject=subject,
+            body_text=text,
+            body_html=html,
+            contains_secret=KINDS[kind].contains_secret,
+            message_id=f"<{email_id}@{self.message_id_domain}>",
+            user_id=user_id,
+            thread_id=thread_id,
+        )
+
+
+def format_duration_fr(seconds: float) -> str:
+    """« 1 heure », « 24 heures », « 30 minutes »: how long a link stays valid."""
+    minutes = max(1, round(seconds / 60))
+    if minutes < 60:
+        return f"{minutes} minute{'s' if minutes > 1 else ''}"
+    hours = round(minutes / 60)
+    return f"{hours} heure{'s' if hours > 1 else ''}"
