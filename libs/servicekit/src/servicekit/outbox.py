@@ -11,11 +11,12 @@ idempotent, so that duplicate has no second effect.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 
 import asyncpg
 import structlog
+
+from .worker import NotifiedLoop
 
 log = structlog.get_logger(__name__)
 
@@ -39,7 +40,6 @@ class OutboxRelay:
         self.dsn = dsn
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
-        self._wake = asyncio.Event()
 
     async def drain_once(self) -> int:
         """Publish one batch of due events; return how many were published."""
@@ -92,30 +92,11 @@ class OutboxRelay:
             if n < self.batch_size:
                 return total
 
-    def _on_notify(self, *_args) -> None:
-        self._wake.set()
-
     async def run(self) -> None:
         """Run until cancelled; survives database and broker outages."""
-        listener: asyncpg.Connection | None = None
-        while True:
-            try:
-                if listener is None or listener.is_closed():
-                    listener = await asyncpg.connect(self.dsn)
-                    await listener.add_listener("outbox", self._on_notify)
-                self._wake.clear()
-                published = await self.drain()
-                if published:
-                    log.debug("outbox_published", count=published)
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
-            except asyncio.CancelledError:
-                if listener is not None and not listener.is_closed():
-                    await listener.close()
-                raise
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("outbox_relay_error", error=type(exc).__name__)
-                if listener is not None and not listener.is_closed():
-                    listener.terminate()
-                listener = None
-                await asyncio.sleep(self.poll_seconds)
+        await NotifiedLoop(self.dsn, "outbox", self._drain_logged, poll_seconds=self.poll_seconds, name="outbox_relay").run()
+
+    async def _drain_logged(self) -> None:
+        published = await self.drain()
+        if published:
+            log.debug("outbox_published", count=published)

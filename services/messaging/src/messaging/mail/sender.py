@@ -1,6 +1,6 @@
 """The mail sender: delivers pending e-mails, records each outcome, retries with back-off.
 
-Modelled on servicekit's OutboxRelay. Woken by ``LISTEN emails`` (the writer's ``NOTIFY``
+Run by servicekit's NotifiedLoop, like the OutboxRelay: woken by ``LISTEN emails`` (the writer's ``NOTIFY``
 arrives at commit), polling as a fallback. Each e-mail is taken with ``FOR UPDATE SKIP
 LOCKED`` in its own transaction, handed to the SMTP server, and its new state written in
 that same transaction: several replicas never send the same row at the same time, and a
@@ -14,8 +14,6 @@ pending and is sent again. Shutting down lets the e-mail in hand finish first.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -23,6 +21,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 
 import asyncpg
 import structlog
+from servicekit.worker import NotifiedLoop
 
 from ..domain.emails import Outcome, normalize_address, retry_delay_seconds
 from .smtp import Delivery, SmtpConfig, SmtpSession
@@ -64,15 +63,14 @@ class MailSender:
         self.smtp = smtp
         self.config = config
         self.dsn = dsn
-        self._wake = asyncio.Event()
-        self._stopping = False
+        self._loop = NotifiedLoop(dsn, CHANNEL, self._send_all, poll_seconds=config.poll_seconds, name="mail_sender")
 
     async def send_round(self) -> int:
         """Handle up to ``batch_size`` due e-mails over one connection; return how many."""
         handled = 0
         session = SmtpSession(self.smtp)
         try:
-            while handled < self.config.batch_size and not self._stopping:
+            while handled < self.config.batch_size and not self._loop.stopping:
                 delivery = await self._send_next(session)
                 if delivery is None:
                     break
@@ -156,42 +154,17 @@ class MailSender:
                 )
             return delivery
 
-    def _on_notify(self, *_args) -> None:
-        self._wake.set()
-
     def stop(self) -> None:
         """Finish the e-mail in hand, then return from ``run``."""
-        self._stopping = True
-        self._wake.set()
+        self._loop.stop()
 
     async def run(self) -> None:
         """Run until stopped or cancelled; survives database and SMTP outages."""
-        listener: asyncpg.Connection | None = None
-        try:
-            while not self._stopping:
-                try:
-                    if listener is None or listener.is_closed():
-                        listener = await asyncpg.connect(self.dsn)
-                        await listener.add_listener(CHANNEL, self._on_notify)
-                    self._wake.clear()
-                    while not self._stopping and await self.send_round() >= self.config.batch_size:
-                        pass
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                    log.warning("mail_sender_error", error=type(exc).__name__)
-                    if listener is not None and not listener.is_closed():
-                        listener.terminate()
-                    listener = None
-                except Exception as exc:
-                    # A bug must not stop every e-mail of the suite: log it (the class only,
-                    # a message could hold personal data) and try again at the next poll.
-                    log.error("mail_sender_round_failed", error=type(exc).__name__)
-                if not self._stopping:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), timeout=self.config.poll_seconds)
-        finally:
-            if listener is not None and not listener.is_closed():
-                with contextlib.suppress(Exception):
-                    await asyncio.shield(listener.close())
+        await self._loop.run()
+
+    async def _send_all(self) -> None:
+        while not self._loop.stopping and await self.send_round() >= self.config.batch_size:
+            pass
 
 
 async def _finish(conn: asyncpg.Connection, email_id, state: str, error: str | None) -> None:
