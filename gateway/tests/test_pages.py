@@ -82,7 +82,7 @@ async def test_stylesheet_is_served(gateway):
 
 
 async def test_sections_not_built_yet_are_a_french_404_with_the_reference(gateway):
-    for path in ("/planning", "/facturation", "/messagerie", "/nulle-part"):
+    for path in ("/planning", "/facturation", "/nulle-part"):
         resp = await gateway.get(path, headers={"X-Request-ID": "ref-404"})
         assert resp.status == 404, path
         assert resp.content_type == "text/html"

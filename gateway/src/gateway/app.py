@@ -17,13 +17,17 @@ from servicekit.logging import configure_logging
 from servicekit.settings import load_settings
 from servicekit.web import READY_CHECKS, create_base_app, run
 
-from . import auth, csrf, pages, security, ui, upstream
+from . import apidocs, auth, csrf, pages, security, ui, upstream
 from .settings import SETTINGS, GatewaySettings
 
 
 def create_app(settings: GatewaySettings) -> web.Application:
     app = create_base_app(
-        "gateway", middlewares=[pages.html_error_middleware, auth.auth_middleware, csrf.csrf_middleware]
+        "gateway",
+        middlewares=[pages.html_error_middleware, auth.auth_middleware, csrf.csrf_middleware],
+        # Forms carry files (« Envoyer un message »: 5 Mo at messaging); aiohttp spools them
+        # to disk past 1 MiB. The same cap as the API proxy's.
+        client_max_size=upstream.MAX_REQUEST_BODY_BYTES,
     )
     app[SETTINGS] = settings
     app.cleanup_ctx.append(upstream.http_client_ctx)
@@ -33,6 +37,7 @@ def create_app(settings: GatewaySettings) -> web.Application:
     auth.setup(app)
     pages.setup(app)
     ui.setup(app)
+    apidocs.setup(app)
     upstream.setup_routes(app)
     return app
 

@@ -13,6 +13,7 @@ from servicekit.problems import STATUS_TITLES, Problem
 from servicekit.web import REQUEST_ID
 
 from .caller import current_caller
+from .clients import messaging
 from .clients.base import UpstreamProblem
 from .csrf import token_getter
 from .settings import SETTINGS
@@ -66,7 +67,11 @@ def render(
 
 
 async def home(request: web.Request) -> web.Response:
-    return render(request, "home.html")
+    context = {}
+    if current_caller(request) is not None:
+        # New replies of the town (guide, chapter 5); without messaging, just no count.
+        context["unread_replies"] = await messaging.unread_replies_for_badge(request)
+    return render(request, "home.html", context)
 
 
 def is_api(request: web.Request) -> bool:
