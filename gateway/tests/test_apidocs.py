@@ -56,7 +56,10 @@ async def doc_servers():
     for service in ("accounts", "messaging"):
         app = web.Application()
         doc = service_doc(service)
-        app.router.add_get(f"/api/{service}/openapi.json", lambda _r, doc=doc: web.json_response(doc))
+        async def serve_doc(_request, doc=doc):
+            return web.json_response(doc)
+
+        app.router.add_get(f"/api/{service}/openapi.json", serve_doc)
         servers[service] = TestServer(app)
         await servers[service].start_server()
     yield servers
