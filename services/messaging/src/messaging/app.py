@@ -7,6 +7,7 @@ import contextlib
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -60,7 +61,9 @@ class MessagingSettings(ServiceSettings):
     @model_validator(mode="after")
     def _production_links_and_credentials(self):
         if self.environment == "production":
-            if not self.public_url.startswith("https://"):
+            # A link to this very machine (docker compose on a laptop) never crosses a network.
+            loopback = urlsplit(self.public_url).hostname in ("localhost", "127.0.0.1", "::1")
+            if not self.public_url.startswith("https://") and not loopback:
                 raise ValueError("MESSAGING_PUBLIC_URL must be https in production: e-mailed links carry tokens")
             if self.smtp_username and self.smtp_starttls == "off":
                 raise ValueError("MESSAGING_SMTP_STARTTLS=off would send the SMTP password in clear text")
