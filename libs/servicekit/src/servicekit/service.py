@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from .outbox import OutboxRelay
 from .rpc import RpcClient, RpcHandler, RpcServer
 from .settings import ServiceSettings, load_settings
 from .web import READY_CHECKS, create_base_app, run
+from .worker import background
 
 log = structlog.get_logger(__name__)
 
@@ -92,11 +92,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> web.Appl
             app[DB], app[BUS].publish, dsn=settings.database_url, poll_seconds=settings.outbox_poll_seconds
         )
         app[RELAY] = relay
-        task = asyncio.create_task(relay.run(), name=f"{spec.name}-outbox-relay")
-        yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        async with background(relay.run(), name=f"{spec.name}-outbox-relay"):
+            yield
 
     app.cleanup_ctx.extend([database_ctx, bus_ctx, relay_ctx, *spec.extra_contexts])
 

@@ -70,3 +70,23 @@ class NotifiedLoop:
             if listener is not None and not listener.is_closed():
                 with contextlib.suppress(Exception):
                     await asyncio.shield(listener.close())
+
+
+@contextlib.asynccontextmanager
+async def background(coro, *, name: str, stop: Callable[[], None] | None = None, grace_seconds: float = 0.0):
+    """Run ``coro`` as a task for the body of the ``async with`` (a ``cleanup_ctx``'s yield).
+
+    On the way out, ``stop()`` (when given) asks the task to finish what it holds, within
+    ``grace_seconds``; then the task is cancelled and awaited, never left dangling.
+    """
+    task = asyncio.create_task(coro, name=name)
+    try:
+        yield task
+    finally:
+        if stop is not None:
+            stop()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(task), timeout=grace_seconds)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

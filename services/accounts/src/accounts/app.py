@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from pathlib import Path
 from typing import Literal
 
@@ -14,6 +13,7 @@ from pydantic_settings import SettingsConfigDict
 from servicekit.service import DB, SETTINGS, ServiceSpec, create_service_app
 from servicekit.service import main as service_main
 from servicekit.settings import ServiceSettings
+from servicekit.worker import background
 
 from . import demo
 from .passwords import make_hasher
@@ -60,11 +60,8 @@ async def purge_loop(acc: Accounts, interval: float) -> None:
 
 
 async def purge_ctx(app: web.Application):
-    task = asyncio.create_task(purge_loop(app[ACCOUNTS], app[SETTINGS].purge_interval_seconds), name="accounts-purge")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with background(purge_loop(app[ACCOUNTS], app[SETTINGS].purge_interval_seconds), name="accounts-purge"):
+        yield
 
 
 SPEC = ServiceSpec(

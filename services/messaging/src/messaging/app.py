@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
@@ -15,6 +13,7 @@ from pydantic_settings import SettingsConfigDict
 from servicekit.service import DB, SETTINGS, ServiceSpec, create_service_app
 from servicekit.service import main as service_main
 from servicekit.settings import ServiceSettings
+from servicekit.worker import background
 
 from . import admin_api, api, consumers, demo, openapi
 from .domain.attachments import DEFAULT_MAX_BYTES
@@ -114,15 +113,10 @@ async def mail_sender_ctx(app: web.Application):
     """The sender task; on shutdown it finishes the e-mail in hand before it stops."""
     settings: MessagingSettings = app[SETTINGS]
     sender = MailSender(app[DB], settings.smtp_config(), settings.sender_config(), dsn=settings.database_url)
-    task = asyncio.create_task(sender.run(), name="messaging-mail-sender")
-    yield
-    sender.stop()
-    try:
-        await asyncio.wait_for(asyncio.shield(task), timeout=settings.smtp_timeout_seconds + 5)
-    except TimeoutError:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    async with background(
+        sender.run(), name="messaging-mail-sender", stop=sender.stop, grace_seconds=settings.smtp_timeout_seconds + 5
+    ):
+        yield
 
 
 SPEC = ServiceSpec(
