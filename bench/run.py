@@ -41,7 +41,9 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit
+
+from servicekit.testing import ADMIN_DSN, AMQP_BASE, dsn_for, rabbitmqctl
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -49,8 +51,6 @@ SERVERS = BENCH / "servers.py"
 RESULTS = BENCH / "results"
 LOGS = RESULTS / "logs"
 
-ADMIN_DSN = os.environ.get("TEST_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-AMQP_BASE = os.environ.get("TEST_AMQP_ADMIN_URL", "amqp://guest:guest@127.0.0.1:5672/")
 
 PK_ROWS = 10_000
 SERVER_ENV = {"ENVIRONMENT": "test", "LOG_LEVEL": "WARNING", "LOG_FORMAT": "json"}
@@ -70,18 +70,6 @@ NAMES = {
 
 
 # --------------------------------------------------------------------------- resources
-
-
-def rabbitmqctl(*args: str) -> str:
-    exe = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
-    out = subprocess.run([exe, *args], capture_output=True, text=True, timeout=120)
-    if out.returncode != 0:
-        raise RuntimeError(f"rabbitmqctl {' '.join(args)} failed: {out.stderr.strip() or out.stdout.strip()}")
-    return out.stdout
-
-
-def dsn_for(name: str) -> str:
-    return urlunsplit(urlsplit(ADMIN_DSN)._replace(path=f"/{name}"))
 
 
 def free_port() -> int:
