@@ -5,10 +5,17 @@ queue at once), then in ONE database transaction record the event id in the inbo
 the handler; ack only after commit. A handler failure is nacked with requeue: the quorum
 queue counts deliveries and dead-letters the message once the limit is reached, so a
 poison message never blocks the others and is never silently dropped.
+
+A failure of the database itself (connection lost, server restarting, too many
+connections, a serialization conflict) says nothing about the message: it is retried here,
+with back-off, holding the message unacked, until the database answers or the process
+stops — so a database restart never spends a message's deliveries and sends it to the
+dead-letter queue.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 
 import asyncpg
@@ -21,6 +28,16 @@ from .events import Envelope
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
+
+TRANSIENT_DATABASE_ERRORS = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, cannot connect now
+    asyncpg.exceptions.InsufficientResourcesError,  # too many connections
+    asyncpg.exceptions.TransactionRollbackError,  # serialization failure, deadlock
+)
+MAX_RETRY_DELAY_SECONDS = 30.0
 
 
 class IdempotentConsumer:
@@ -48,12 +65,20 @@ class IdempotentConsumer:
             log.warning("event_without_handler")
             await message.ack()
             return
-        try:
-            handled = await self.handle(envelope, handler)
-        except Exception:
-            log.exception("event_handler_failed", delivery=message.headers.get("x-delivery-count"))
-            await message.nack(requeue=True)
-            return
+        attempt = 0
+        while True:
+            try:
+                handled = await self.handle(envelope, handler)
+                break
+            except TRANSIENT_DATABASE_ERRORS as exc:
+                attempt += 1
+                delay = min(0.1 * 2**attempt, MAX_RETRY_DELAY_SECONDS)
+                log.warning("event_handler_database_unavailable", error=type(exc).__name__, retry_in_s=delay)
+                await asyncio.sleep(delay)
+            except Exception:
+                log.exception("event_handler_failed", delivery=message.headers.get("x-delivery-count"))
+                await message.nack(requeue=True)
+                return
         await message.ack()
         log.info("event_handled" if handled else "event_duplicate_ignored")
 

@@ -231,3 +231,24 @@ async def test_broker_restart_loses_nothing(db, bus):
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def test_database_outage_in_a_handler_is_waited_out_not_dead_lettered(db, bus):
+    """More database failures (4) than the delivery limit (3): still one effect, nothing dead."""
+    _, pool = db
+    failures = {"left": 4}
+
+    async def flaky(conn: asyncpg.Connection, envelope: Envelope) -> None:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise asyncpg.exceptions.AdminShutdownError("terminating connection due to administrator command")
+        await record_effect(conn, envelope)
+
+    consumer = IdempotentConsumer(pool, {"test.thing.happened": flaky})
+    await bus.consume(consumer.routing_keys, consumer)
+    event = make_envelope("test.thing.happened", {"note": "patience"}, source="test")
+    await bus.publish(event)
+    await eventually(lambda: count(pool, "SELECT count(*) FROM effects WHERE event_id = $1", event.id), timeout=20)
+    assert failures["left"] == 0
+    dlq = await bus.channel.get_queue(bus.dead_letter_queue_name)
+    assert await dlq.get(fail=False) is None
