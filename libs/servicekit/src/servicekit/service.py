@@ -156,6 +156,28 @@ async def _migrate(spec: ServiceSpec, settings: ServiceSettings) -> None:
     if settings.environment != "production" and await ensure_database(settings.database_url):
         log.info("database_created", service=spec.name)
     await migrate(settings.database_url, spec.migrations)
+    await declare_topology(spec, settings)
+
+
+async def declare_topology(spec: ServiceSpec, settings: ServiceSettings) -> None:
+    """Declare the service's queue and bindings, as part of the migration step.
+
+    A topic exchange drops what no queue is bound to: the consumer's queue must exist
+    before any producer publishes an event it needs (on a first deployment, or with demo
+    data published as soon as accounts starts). Migrations run before every service
+    starts, so that is where queues are made. Handler factories only close over the app:
+    a bare one is enough to learn which event types the service consumes.
+    """
+    routing_keys = sorted(spec.event_handlers(web.Application()))
+    if not routing_keys:
+        return
+    bus = Bus(settings.amqp_url, settings.events_exchange, spec.name, delivery_limit=settings.delivery_limit)
+    await bus.connect()
+    try:
+        await bus.declare_consumer_queue(routing_keys)
+    finally:
+        await bus.close()
+    log.info("queue_declared", queue=bus.queue_name, bindings=len(routing_keys))
 
 
 async def _demo_data(spec: ServiceSpec, settings: ServiceSettings) -> None:
