@@ -523,14 +523,15 @@ def test_each_service_uses_its_own_role_and_database(compose) -> None:
 
 
 def test_process_layout(compose) -> None:
-    """Migrations run once before each service; the gateway waits for all four."""
+    """Migrations (schema and queue) run once before each service; the gateway waits for all four."""
     all_services = services(compose)
     for svc in APP_SERVICES:
         migrate, server = all_services[f"{svc}-migrate"], all_services[svc]
         assert build_config(migrate)["args"]["PACKAGE"] == f"portail-{svc}"
         assert build_config(server)["args"]["PACKAGE"] == f"portail-{svc}"
         assert migrate["command"] == ["migrate"]
-        assert depends_on(migrate) == {"postgres": "service_healthy"}
+        # Migrating also declares the queue on the broker (servicekit.service.declare_topology).
+        assert depends_on(migrate) == {"postgres": "service_healthy", "rabbitmq": "service_healthy"}
         assert server["command"] == ["serve"]
         assert server["restart"] == "unless-stopped"
         assert healthcheck_enabled(server)
