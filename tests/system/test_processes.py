@@ -3,48 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
-import socket
-import sys
 import uuid
-from pathlib import Path
 
 import aiohttp
 import pytest
 from servicekit.testing import eventually
 
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-async def start(command: list[str], env: dict[str, str], log_path: Path) -> asyncio.subprocess.Process:
-    log = log_path.open("wb")
-    return await asyncio.create_subprocess_exec(*command, env=env, stdout=log, stderr=log)
-
-
-async def answers(url: str) -> bool:
-    try:
-        async with aiohttp.ClientSession() as s, s.get(url, timeout=aiohttp.ClientTimeout(total=1)) as r:
-            return r.status == 200
-    except (aiohttp.ClientError, TimeoutError):
-        return False
-
-
-def json_lines(path: Path) -> list[dict]:
-    lines = []
-    for raw in path.read_text().splitlines():
-        try:
-            lines.append(json.loads(raw))
-        except ValueError:
-            continue
-    return lines
+from .processes import BIN, answers, free_port, json_lines, start
 
 
 @pytest.fixture
@@ -79,14 +46,13 @@ async def suite(make_database, amqp_url, tmp_path):
 async def test_request_id_is_in_gateway_and_service_logs_and_sigterm_is_graceful(suite):
     procs, gateway_port, logs = suite
     request_id = f"e2e-{uuid.uuid4().hex[:12]}"
-    async with aiohttp.ClientSession() as s:
-        async with s.get(
-            f"http://127.0.0.1:{gateway_port}/api/accounts/terms", headers={"X-Request-ID": request_id}
-        ) as r:
-            assert r.headers["X-Request-ID"] == request_id
-            # No terms are loaded in this empty database: the service's French problem passes through.
-            assert r.status == 404
-            assert (await r.json(content_type=None))["request_id"] == request_id
+    async with aiohttp.ClientSession() as s, s.get(
+        f"http://127.0.0.1:{gateway_port}/api/accounts/terms", headers={"X-Request-ID": request_id}
+    ) as r:
+        assert r.headers["X-Request-ID"] == request_id
+        # No terms are loaded in this empty database: the service's French problem passes through.
+        assert r.status == 404
+        assert (await r.json(content_type=None))["request_id"] == request_id
 
     for proc in procs.values():
         proc.send_signal(signal.SIGTERM)
@@ -126,3 +92,4 @@ async def test_unreachable_server_stops_the_process_with_one_clear_line(env, exp
     assert last.startswith("portail-planning: ") and expected in last
     assert "Traceback" not in err.decode()
     assert "guest:guest" not in err.decode()
+

@@ -67,7 +67,13 @@ class Bus:
 
     @property
     def is_connected(self) -> bool:
-        return self.connection is not None and not self.connection.is_closed
+        # A robust connection that lost the broker is not "closed" while it reconnects:
+        # only its ``connected`` event tells whether messages can flow right now.
+        return (
+            self.connection is not None
+            and not self.connection.is_closed
+            and self.connection.connected.is_set()
+        )
 
     async def close(self) -> None:
         if self.connection is not None:
