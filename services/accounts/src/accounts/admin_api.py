@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 from servicekit.identity import Identity, require_role
+from servicekit.openapi import Param, Route
 from servicekit.problems import Problem
 
 from .api import PAGINATION, query_text
@@ -12,7 +13,15 @@ from .domain.audit import Actor
 from .schemas import admin as a
 from .schemas import public as p
 from .service import dossiers, imports, queries, users_admin
-from .web import QueryParam, Route, accounts, idempotent, json_model, path_uuid, read_json
+from .web import (
+    IDEMPOTENCY,
+    STAFF,
+    accounts,
+    idempotent,
+    json_model,
+    path_uuid,
+    read_json,
+)
 
 ROLE = "accounts_staff"
 TAG = "Staff: accounts"
@@ -140,8 +149,8 @@ async def create_staff_user(request: web.Request) -> web.Response:
     )
 
 
-_STAFF = {"access": "staff", "roles": (ROLE,), "tag": TAG}
-SEARCH = (QueryParam("q", "part of the dossier number or family name"), *PAGINATION)
+_STAFF = {"access": STAFF, "roles": (ROLE,), "tag": TAG}
+SEARCH = (Param("q", "part of the dossier number or family name"), *PAGINATION)
 
 ROUTES = [
     Route(
@@ -163,7 +172,7 @@ ROUTES = [
         response=a.StaffDossier,
         status=201,
         errors=(409,),
-        idempotent=True,
+        headers=(IDEMPOTENCY,),
         **_STAFF,
     ),
     Route(
@@ -172,10 +181,10 @@ ROUTES = [
         import_dossiers,
         "Import family files from the town's CSV",
         response=a.ImportResult,
-        body_content_type="text/csv",
+        raw_body="text/csv",
         errors=(400, 413, 415, 422),
         **_STAFF,
-        query=(QueryParam("dry_run", "check only, write nothing", {"type": "boolean"}),),
+        query=(Param("dry_run", "check only, write nothing", {"type": "boolean"}),),
         description="`;`-separated UTF-8 (BOM accepted), header `number;family_name;adult_last_name;adult_first_name;"
         "adult_email;adult_phone;child_first_name;child_last_name;child_birth_date;child_school;child_level`, one row "
         "per child. Every row is checked first: any rejected row → 422 with `report` [{line, reason}] and nothing "
@@ -219,7 +228,7 @@ ROUTES = [
         response=p.Child,
         status=201,
         errors=(404,),
-        idempotent=True,
+        headers=(IDEMPOTENCY,),
         **_STAFF,
     ),
     Route(
@@ -231,7 +240,7 @@ ROUTES = [
         response=p.Adult,
         status=201,
         errors=(404,),
-        idempotent=True,
+        headers=(IDEMPOTENCY,),
         **_STAFF,
     ),
     Route(
@@ -250,7 +259,7 @@ ROUTES = [
         list_users,
         "Search accounts",
         response=a.UserList,
-        query=(QueryParam("q", "part of the username, e-mail or last name"), *PAGINATION),
+        query=(Param("q", "part of the username, e-mail or last name"), *PAGINATION),
         errors=(422,),
         **_STAFF,
     ),
@@ -300,7 +309,7 @@ ROUTES = [
         body=a.StaffUserCreation,
         response=a.UserDetail,
         status=201,
-        idempotent=True,
+        headers=(IDEMPOTENCY,),
         **_STAFF,
         description="The new staff member chooses their password when activating: nobody else ever sets it.",
     ),

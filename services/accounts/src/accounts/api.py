@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 from servicekit.identity import require_dossier, require_identity
+from servicekit.openapi import Param, Route
 from servicekit.problems import Problem
 
 from .domain import cursors
@@ -13,9 +14,12 @@ from .domain.text import TextError, clean_text
 from .schemas import public as s
 from .service import credentials, dossiers, queries, registration, sessions
 from .web import (
+    DOSSIER,
+    IDEMPOTENCY,
+    PUBLIC,
+    SESSION_TOKEN,
     SESSION_TOKEN_HEADER,
-    QueryParam,
-    Route,
+    USER,
     accounts,
     client_key,
     idempotent,
@@ -170,8 +174,8 @@ async def get_child_by_id(request: web.Request) -> web.Response:
 
 
 PAGINATION = (
-    QueryParam("limit", "page size (1–100, default 20)", {"type": "integer", "minimum": 1, "maximum": 100}),
-    QueryParam("cursor", "the `next_cursor` of the previous page"),
+    Param("limit", "page size (1–100, default 20)", {"type": "integer", "minimum": 1, "maximum": 100}),
+    Param("cursor", "the `next_cursor` of the previous page"),
 )
 
 ROUTES = [
@@ -181,6 +185,8 @@ ROUTES = [
         get_terms,
         "The current terms of use",
         ACCOUNTS_TAG,
+        public=True,
+        access=PUBLIC,
         response=s.Terms,
         errors=(404,),
     ),
@@ -190,11 +196,13 @@ ROUTES = [
         get_username_suggestions,
         "Free usernames built from the names",
         ACCOUNTS_TAG,
+        public=True,
+        access=PUBLIC,
         response=s.UsernameSuggestions,
         errors=(422,),
         query=(
-            QueryParam("last_name", "family name, e.g. Le Derf", required=True),
-            QueryParam("first_name", "first name"),
+            Param("last_name", "family name, e.g. Le Derf", required=True),
+            Param("first_name", "first name"),
         ),
     ),
     Route(
@@ -203,11 +211,13 @@ ROUTES = [
         create_registration,
         "Create a pending account (activation e-mail sent)",
         ACCOUNTS_TAG,
+        public=True,
+        access=PUBLIC,
         body=s.RegistrationRequest,
         response=s.Registration,
         status=201,
         errors=(409, 429),
-        idempotent=True,
+        headers=(IDEMPOTENCY,),
         description="Dossier references are matched on the number and the family name (case, accents and spaces "
         "ignored); 5 wrong tries per 15 minutes per client and per dossier number, then 429.",
     ),
@@ -217,6 +227,8 @@ ROUTES = [
         create_activation,
         "Activate an account with the e-mailed link (once, 24 h)",
         ACCOUNTS_TAG,
+        public=True,
+        access=PUBLIC,
         body=s.ActivationRequest,
         response=s.Activation,
         errors=(404, 409, 410),
@@ -228,6 +240,8 @@ ROUTES = [
         create_session,
         "Log in: an opaque session token (bearer token for API clients)",
         ACCOUNTS_TAG,
+        public=True,
+        access=PUBLIC,
         body=s.SessionRequest,
         response=s.Session,
         errors=(401, 403, 429),
@@ -240,9 +254,11 @@ ROUTES = [
         delete_current_session,
         "Log out (server-side invalidation)",
         ACCOUNTS_TAG,
+        public=True,
+        access=PUBLIC,
         status=204,
         errors=(400,),
-        headers=(SESSION_TOKEN_HEADER,),
+        headers=(SESSION_TOKEN,),
         description="The gateway passes the caller's session token in `X-Session-Token`.",
     ),
     Route(
@@ -251,6 +267,8 @@ ROUTES = [
         create_password_reset,
         "Forgotten password: e-mail a link (1 h)",
         ACCOUNTS_TAG,
+        public=True,
+        access=PUBLIC,
         body=s.PasswordResetRequest,
         response=s.Accepted,
         status=202,
@@ -262,6 +280,8 @@ ROUTES = [
         confirm_password_reset,
         "Choose a new password with the link",
         ACCOUNTS_TAG,
+        public=True,
+        access=PUBLIC,
         body=s.PasswordResetConfirmation,
         response=s.Status,
         errors=(404, 410),
@@ -273,6 +293,8 @@ ROUTES = [
         confirm_email_change,
         "Confirm a new e-mail address with the link",
         ACCOUNTS_TAG,
+        public=True,
+        access=PUBLIC,
         body=s.EmailChangeConfirmation,
         response=s.EmailChanged,
         errors=(404, 410),
@@ -283,7 +305,7 @@ ROUTES = [
         get_me,
         "The user, their roles, their dossier summary",
         ACCOUNTS_TAG,
-        access="user",
+        access=USER,
         response=s.Me,
         errors=(404,),
     ),
@@ -293,11 +315,11 @@ ROUTES = [
         change_my_password,
         "Change my password (other sessions are closed)",
         ACCOUNTS_TAG,
-        access="user",
+        access=USER,
         body=s.PasswordChange,
         response=s.Status,
         errors=(429,),
-        headers=(SESSION_TOKEN_HEADER,),
+        headers=(SESSION_TOKEN,),
     ),
     Route(
         "POST",
@@ -305,7 +327,7 @@ ROUTES = [
         change_my_email,
         "Change my e-mail: a confirmation link goes to the new address",
         ACCOUNTS_TAG,
-        access="user",
+        access=USER,
         body=s.EmailChangeRequest,
         response=s.Accepted,
         status=202,
@@ -317,8 +339,9 @@ ROUTES = [
         get_my_dossier,
         "My family file",
         DOSSIER_TAG,
-        access="dossier",
+        access=DOSSIER,
         response=s.Dossier,
+        errors=(403,),
     ),
     Route(
         "PATCH",
@@ -326,10 +349,10 @@ ROUTES = [
         patch_my_dossier,
         "Change phones, e-mails and « factures par e-mail »",
         DOSSIER_TAG,
-        access="dossier",
+        access=DOSSIER,
         body=s.DossierChange,
         response=s.Dossier,
-        errors=(404,),
+        errors=(403, 404),
         description='Only the listed fields; a field left out is unchanged, null or "" clears it. Audited.',
     ),
     Route(
@@ -338,10 +361,10 @@ ROUTES = [
         get_my_dossier_history,
         "The audit trail of my family file",
         DOSSIER_TAG,
-        access="dossier",
+        access=DOSSIER,
         response=s.History,
         query=PAGINATION,
-        errors=(422,),
+        errors=(403, 422),
     ),
     Route(
         "POST",
@@ -349,7 +372,7 @@ ROUTES = [
         link_my_dossier,
         "Link my account to my family file",
         DOSSIER_TAG,
-        access="user",
+        access=USER,
         body=s.LinkDossierRequest,
         response=s.LinkedDossier,
         errors=(409, 429),
@@ -360,9 +383,9 @@ ROUTES = [
         get_dossier_by_id,
         "My family file, by id",
         DOSSIER_TAG,
-        access="dossier",
+        access=DOSSIER,
         response=s.Dossier,
-        errors=(404,),
+        errors=(403, 404),
     ),
     Route(
         "GET",
@@ -370,8 +393,8 @@ ROUTES = [
         get_child_by_id,
         "One of my children",
         DOSSIER_TAG,
-        access="dossier",
+        access=DOSSIER,
         response=s.Child,
-        errors=(404,),
+        errors=(403, 404),
     ),
 ]

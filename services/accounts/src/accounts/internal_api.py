@@ -4,11 +4,12 @@ registration wizard's drafts."""
 from __future__ import annotations
 
 from aiohttp import web
+from servicekit.openapi import Route
 
 from .schemas import internal as i
 from .schemas import public as s
 from .service import drafts, sessions
-from .web import Route, accounts, client_key, json_model, read_json
+from .web import accounts, client_key, json_model, read_json
 
 
 async def resolve_session(request: web.Request) -> web.Response:
@@ -68,7 +69,6 @@ ROUTES = [
         resolve_session,
         "Resolve a session token",
         "Internal",
-        access="internal",
         body=i.SessionToken,
         response=i.ResolvedSession,
         errors=(401,),
@@ -79,22 +79,21 @@ ROUTES = [
         revoke_session,
         "Revoke a session token",
         "Internal",
-        access="internal",
         body=i.SessionToken,
         status=204,
     ),
     Route("POST", "/internal/registration-drafts", create_draft, "Start a registration wizard draft", "Internal",
-          access="internal", response=i.DraftCreated, status=201),
+          response=i.DraftCreated, status=201),
     Route("GET", DRAFT, get_draft, "A draft's summary (never the password)", "Internal",
-          access="internal", response=i.DraftSummary, errors=(404,)),
+          response=i.DraftSummary, errors=(404,)),
     Route("PUT", DRAFT + "/identity", save_draft_identity, "Step 1: my information", "Internal",
-          access="internal", body=i.DraftIdentity, response=i.DraftSummary, errors=(404, 422)),
+          body=i.DraftIdentity, response=i.DraftSummary, errors=(404, 422)),
     Route("PUT", DRAFT + "/dossier", save_draft_dossier, "Step 2: my dossier references (or without)", "Internal",
-          access="internal", body=i.DraftDossier, response=i.DraftSummary, errors=(404, 409, 422, 429)),
+          body=i.DraftDossier, response=i.DraftSummary, errors=(404, 409, 422, 429)),
     Route("PUT", DRAFT + "/terms", save_draft_terms, "Step 3: terms of use accepted", "Internal",
-          access="internal", body=i.DraftTerms, response=i.DraftSummary, errors=(404, 422)),
+          body=i.DraftTerms, response=i.DraftSummary, errors=(404, 422)),
     Route("POST", DRAFT + "/submit", submit_draft, "Step 4: create the pending account", "Internal",
-          access="internal", response=s.Registration, status=201, errors=(404, 409, 422)),
+          response=s.Registration, status=201, errors=(404, 409, 422)),
     Route("DELETE", DRAFT, cancel_draft, "« Annuler »: forget the draft", "Internal",
-          access="internal", status=204),
+          status=204),
 ]

@@ -3,33 +3,38 @@
 from __future__ import annotations
 
 from aiohttp import web
+from servicekit.openapi import Route, add_routes, openapi_route
 
-from . import admin_api, api, internal_api, openapi
+from . import admin_api, api, internal_api
 from .service import system_clock
-from .web import CLOCK, ROUTES, Route, accounts_errors
+from .web import CLOCK, PUBLIC, accounts_errors
 
-OPENAPI_DOC = web.AppKey("accounts_openapi", dict)
-
-
-async def get_openapi(request: web.Request) -> web.Response:
-    return web.json_response(request.app[OPENAPI_DOC])
+OPENAPI = openapi_route(
+    "/api/accounts/openapi.json",
+    title="Portail Famille — accounts",
+    description="Parents' accounts, sessions and family files; staff administration under /api/accounts/admin.",
+    access=PUBLIC,
+    # The extension members of accounts' problem documents (see web.to_problem, service.imports).
+    problem_properties={
+        "retry_after": {"type": "integer", "description": "seconds, with 429 (also in Retry-After)"},
+        "report": {
+            "type": "array",
+            "description": "CSV import: one entry per rejected line",
+            "items": {
+                "type": "object",
+                "properties": {"line": {"type": ["integer", "null"]}, "reason": {"type": "string"}},
+            },
+        },
+    },
+)
 
 
 def all_routes() -> list[Route]:
-    return [
-        *api.ROUTES,
-        *admin_api.ROUTES,
-        Route("GET", "/api/accounts/openapi.json", get_openapi, "This document (OpenAPI 3.1)", "Meta"),
-        *internal_api.ROUTES,
-    ]
+    return [*api.ROUTES, *admin_api.ROUTES, OPENAPI, *internal_api.ROUTES]
 
 
 def setup_routes(app: web.Application) -> None:
     # The clock every use case reads; tests replace it before the app starts.
     app[CLOCK] = system_clock
     app.middlewares.append(accounts_errors)
-    routes = all_routes()
-    app[ROUTES] = routes
-    for route in routes:
-        app.router.add_route(route.method, route.path, route.handler)
-    app[OPENAPI_DOC] = openapi.build(routes)
+    add_routes(app, all_routes())

@@ -1,4 +1,4 @@
-"""The HTTP shell of accounts: app keys, the route table, errors, client address,
+"""The HTTP shell of accounts: app keys, route-table constants, errors, client address,
 Idempotency-Key handling. Handlers stay thin: parse → one use case → response."""
 
 from __future__ import annotations
@@ -7,12 +7,11 @@ import hashlib
 import ipaddress
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 from servicekit.identity import IDENTITY_KEY
+from servicekit.openapi import Param, idempotency_key_header
 from servicekit.problems import Problem, validation_problem
 from servicekit.web import read_model
 
@@ -37,40 +36,16 @@ CLOCK = web.AppKey("clock", object)  # a Clock: () -> aware datetime; tests put 
 SESSION_TOKEN_HEADER = "X-Session-Token"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
-Access = Literal["public", "user", "dossier", "staff", "internal"]
+SESSION_TOKEN = Param(SESSION_TOKEN_HEADER, schema={"type": "string", "maxLength": 200}, required=True)
+IDEMPOTENCY = idempotency_key_header(max_length=200)
 
-
-@dataclass(frozen=True)
-class QueryParam:
-    name: str
-    description: str
-    schema: dict[str, Any] = field(default_factory=lambda: {"type": "string"})
-    required: bool = False
-
-
-@dataclass(frozen=True)
-class Route:
-    """One endpoint, declared once: aiohttp registers it and the OpenAPI document lists it."""
-
-    method: str
-    path: str
-    handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-    summary: str
-    tag: str
-    access: Access = "public"
-    roles: tuple[str, ...] = ()
-    body: type[BaseModel] | None = None
-    body_content_type: str = "application/json"
-    response: type[BaseModel] | None = None
-    status: int = 200
-    errors: tuple[int, ...] = ()
-    query: tuple[QueryParam, ...] = ()
-    headers: tuple[str, ...] = ()
-    idempotent: bool = False
-    description: str | None = None
-
-
-ROUTES = web.AppKey("accounts_routes", list)
+# Who may call a route, as the OpenAPI document words it (``Route.access``). Documentation
+# only: the handlers check the identity, the dossier and the roles themselves; routes that
+# need an identity leave ``public`` False, dossier routes list their 403.
+PUBLIC = "No login needed."
+USER = "A logged-in user."
+DOSSIER = "A logged-in parent whose account is linked to a family file; only their own is reachable."
+STAFF = "Staff only."
 
 
 # --------------------------------------------------------------------------- errors

@@ -10,12 +10,22 @@ from __future__ import annotations
 import structlog
 from aiohttp import web
 from servicekit.identity import require_role
+from servicekit.openapi import Route
 from servicekit.web import model_response
 
 from . import schemas, service
 from .api import attachment_response
 from .domain.threads import CLOSED, MESSAGING_STAFF, OPEN, THEME_ROLES
-from .http import Route, idempotency_key, json_answer, messaging, path_id, read_json, read_query
+from .http import (
+    ATTACHMENT_TYPES,
+    IDEMPOTENCY,
+    idempotency_key,
+    json_answer,
+    messaging,
+    path_id,
+    read_json,
+    read_query,
+)
 
 ADMIN = "/api/messaging/admin"
 THEME_ROLE = "Staff holding the thread's theme role, or admin (403 otherwise)."
@@ -137,6 +147,7 @@ ROUTES = (
         response=schemas.StaffThreadPage,
         errors=(403, 404, 422),
         access="Staff with a theme role; lists the themes of their roles (admin: all).",
+        operation_id="staff_list_threads",  # api.list_threads is the parents' one
     ),
     Route(
         "GET",
@@ -147,6 +158,7 @@ ROUTES = (
         response=schemas.StaffThreadOut,
         errors=(403, 404),
         access=THEME_ROLE,
+        operation_id="staff_get_thread",  # api.get_thread is the parents' one
     ),
     Route(
         "POST",
@@ -158,7 +170,7 @@ ROUTES = (
         response=schemas.StaffThreadOut,
         status=201,
         errors=(400, 403, 404, 409, 415, 422),
-        idempotency_key=True,
+        headers=(IDEMPOTENCY,),
         access=THEME_ROLE,
     ),
     Route(
@@ -187,9 +199,10 @@ ROUTES = (
         download_attachment,
         "Download an attachment",
         STAFF_TAG,
-        download=True,
+        download=ATTACHMENT_TYPES,
         errors=(403, 404),
         access=THEME_ROLE,
+        operation_id="staff_download_attachment",  # api.download_attachment is the parents' one
     ),
     Route(
         "GET",
@@ -200,6 +213,7 @@ ROUTES = (
         response=schemas.AdminThemeList,
         errors=(403,),
         access=CONFIG,
+        operation_id="staff_list_themes",  # api.list_themes is the parents' one
     ),
     Route(
         "POST",

@@ -5,11 +5,14 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from aiohttp import web
+from servicekit.openapi import Route
 from servicekit.web import model_response
 
 from . import schemas, service
 from .http import (
-    Route,
+    ATTACHMENT,
+    ATTACHMENT_TYPES,
+    IDEMPOTENCY,
     caller,
     fingerprint_of,
     idempotency_key,
@@ -107,11 +110,11 @@ ROUTES = (
         "« Envoyer un message »: a new thread (JSON, or multipart with an attachment)",
         "parents",
         body=schemas.NewThread,
-        multipart=True,
+        multipart=ATTACHMENT,
         response=schemas.ThreadOut,
         status=201,
         errors=(400, 413, 415, 422),
-        idempotency_key=True,
+        headers=(IDEMPOTENCY,),
         access=PARENT,
     ),
     Route(
@@ -142,11 +145,11 @@ ROUTES = (
         "« Répondre »: continue the thread (409 once closed)",
         "parents",
         body=schemas.NewMessage,
-        multipart=True,
+        multipart=ATTACHMENT,
         response=schemas.ThreadOut,
         status=201,
         errors=(400, 404, 409, 413, 415, 422),
-        idempotency_key=True,
+        headers=(IDEMPOTENCY,),
         access=PARENT,
     ),
     Route(
@@ -165,7 +168,7 @@ ROUTES = (
         download_attachment,
         "Download an attachment",
         "parents",
-        download=True,
+        download=ATTACHMENT_TYPES,
         errors=(404,),
         access=PARENT,
     ),

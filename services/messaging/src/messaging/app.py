@@ -10,14 +10,15 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
+from servicekit.openapi import add_routes, openapi_route
 from servicekit.service import DB, SETTINGS, ServiceSpec, create_service_app
 from servicekit.service import main as service_main
 from servicekit.settings import ServiceSettings
 from servicekit.worker import background
 
-from . import admin_api, api, consumers, demo, openapi
+from . import admin_api, api, consumers, demo
 from .domain.attachments import DEFAULT_MAX_BYTES
-from .http import COMPOSER, ROUTE_TABLE, Route, add_routes
+from .http import COMPOSER, with_domain_errors
 from .mail.compose import MailComposer
 from .mail.sender import MailSender, SenderConfig
 from .mail.smtp import SmtpConfig
@@ -90,14 +91,16 @@ class MessagingSettings(ServiceSettings):
         )
 
 
-OPENAPI_ROUTE = Route(
-    "GET",
+OPENAPI_ROUTE = openapi_route(
     "/api/messaging/openapi.json",
-    openapi.serve_openapi,
-    "This OpenAPI 3.1 document",
-    "meta",
+    title="Portail Famille — messaging",
+    description="Parents' threads with the town's services (« Messagerie / nous contacter »), "
+    "staff inboxes and replies, and the delivery log of every e-mail the suite sends. "
+    "Reached through the gateway, which authenticates the caller.",
+    summary="This OpenAPI 3.1 document",
+    tag="Meta",
     access="Public.",
-    public=True,
+    operation_id="serve_openapi",
 )
 ROUTES = (*api.ROUTES, *admin_api.ROUTES, OPENAPI_ROUTE)
 
@@ -105,8 +108,7 @@ ROUTES = (*api.ROUTES, *admin_api.ROUTES, OPENAPI_ROUTE)
 def setup(app: web.Application) -> None:
     settings: MessagingSettings = app[SETTINGS]
     app[COMPOSER] = MailComposer(public_url=settings.public_url, mail_from=settings.mail_from)
-    app[ROUTE_TABLE] = ROUTES
-    add_routes(app, ROUTES)
+    add_routes(app, ROUTES, wrap=with_domain_errors)
 
 
 async def mail_sender_ctx(app: web.Application):

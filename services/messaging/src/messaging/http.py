@@ -1,8 +1,8 @@
-"""HTTP plumbing of messaging's entry points: parsing, domain errors as problems, route table.
+"""HTTP plumbing of messaging's entry points: parsing, domain errors as problems.
 
-Each route is declared once, in a table next to its handlers (api.py, admin_api.py): the
-table registers the route and feeds the OpenAPI document (openapi.py), so the two cannot
-drift apart.
+Each route is declared once, as a servicekit.openapi.Route in a table next to its handlers
+(api.py, admin_api.py): the table registers the route and feeds the OpenAPI document, so
+the two cannot drift apart. The constants below are what messaging's tables share.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import hashlib
 import json
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 import aiohttp
 import structlog
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 from servicekit.identity import Identity, require_identity
+from servicekit.openapi import FileField, idempotency_key_header
 from servicekit.problems import Problem
 from servicekit.problems import validation_problem as servicekit_validation_problem
 from servicekit.service import DB, SETTINGS
@@ -30,7 +30,6 @@ from .service import IdempotencyKey, Messaging, Upload, request_fingerprint
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 COMPOSER = web.AppKey("mail_composer", MailComposer)
-ROUTE_TABLE = web.AppKey("route_table", tuple)
 
 JSON = "application/json"
 MULTIPART = "multipart/form-data"
@@ -46,28 +45,13 @@ TRUE_WORDS = frozenset({"true", "on", "1", "yes", "oui"})
 FALSE_WORDS = frozenset({"false", "off", "0", "no", "non", ""})
 
 
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str
-    handler: Handler
-    summary: str
-    tag: str
-    body: type[BaseModel] | None = None
-    multipart: bool = False  # the body may also come as multipart/form-data with a file
-    query: type[BaseModel] | None = None
-    response: type[BaseModel] | None = None
-    status: int = 200
-    download: bool = False
-    errors: tuple[int, ...] = ()
-    idempotency_key: bool = False
-    access: str = ""
-    public: bool = False  # no identity needed
-
-
-def add_routes(app: web.Application, routes: tuple[Route, ...]) -> None:
-    for route in routes:
-        app.router.add_route(route.method, route.path, with_domain_errors(route.handler))
+# What the route tables document: the file types an attachment may have (checked from the
+# content, domain/attachments.py), the optional file of a form, the Idempotency-Key header.
+ATTACHMENT_TYPES = ("application/pdf", "image/jpeg", "image/png")
+ATTACHMENT = FileField(
+    FILE_FIELD, "optional PDF, JPEG or PNG (type checked from the content), size-limited", ATTACHMENT_TYPES
+)
+IDEMPOTENCY = idempotency_key_header(max_length=255)
 
 
 def messaging_of_app(app: web.Application) -> Messaging:

@@ -1,7 +1,7 @@
 """The HTTP API's models: what comes in (validated) and what goes out.
 
-Shared by api.py, admin_api.py, service.py (which builds the views) and openapi.py (which
-publishes them). Text fields go through the domain's rules (domain/text.py); JSON bodies
+Shared by api.py, admin_api.py (whose route tables publish them in the OpenAPI document)
+and service.py (which builds the views). Problems use servicekit's shared schema. Text fields go through the domain's rules (domain/text.py); JSON bodies
 are validated strictly (``"email_copy": "yes"`` is a type error, not ``true``).
 """
 
@@ -297,27 +297,6 @@ class BouncedAddressOut(Output):
 class BouncedAddressPage(Output):
     addresses: list[BouncedAddressOut]
     next_cursor: str | None
-
-
-# --- errors ------------------------------------------------------------------------------
-
-
-class FieldError(Output):
-    field: str | None
-    code: str | None
-    message: str | None
-
-
-class ProblemOut(Output):
-    """RFC 9457 problem document; ``title`` is French, fit to show a parent."""
-
-    type: str
-    title: str
-    status: int
-    detail: str | None = None
-    instance: str | None = None
-    errors: list[FieldError] | None = None
-    request_id: str | None = None
 
 
 def dump(model: BaseModel) -> dict[str, Any]:

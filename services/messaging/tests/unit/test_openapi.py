@@ -6,12 +6,12 @@ import re
 
 from jsonschema import Draft202012Validator
 from messaging.app import ROUTES, MessagingSettings, create_app
-from messaging.openapi import build_document
+from servicekit.openapi import openapi_document
 
 
 def test_every_api_route_is_documented():
     app = create_app(MessagingSettings(environment="test"))
-    document = build_document(ROUTES)
+    document = openapi_document(ROUTES)
     served = {
         (route.method.lower(), route.resource.canonical)
         for route in app.router.routes()
@@ -22,7 +22,7 @@ def test_every_api_route_is_documented():
 
 
 def test_the_contract_paths_of_api_md_are_there():
-    paths = build_document(ROUTES)["paths"]
+    paths = openapi_document(ROUTES)["paths"]
     for method, path in [
         ("get", "/api/messaging/themes"),
         ("post", "/api/messaging/threads"),
@@ -38,7 +38,7 @@ def test_the_contract_paths_of_api_md_are_there():
 
 
 def test_schemas_are_valid_json_schema_and_references_resolve():
-    document = build_document(ROUTES)
+    document = openapi_document(ROUTES)
     assert document["openapi"] == "3.1.0"
     components = document["components"]["schemas"]
     for schema in components.values():
