@@ -52,7 +52,7 @@ async def save_draft_terms(request: web.Request) -> web.Response:
 
 
 async def submit_draft(request: web.Request) -> web.Response:
-    return json_model(await drafts.submit(accounts(request), _draft_id(request)), status=201)
+    return json_model(await drafts.submit(accounts(request), _draft_id(request), client=client_key(request)), status=201)
 
 
 async def cancel_draft(request: web.Request) -> web.Response:
@@ -93,7 +93,7 @@ ROUTES = [
     Route("PUT", DRAFT + "/terms", save_draft_terms, "Step 3: terms of use accepted", "Internal",
           body=i.DraftTerms, response=i.DraftSummary, errors=(404, 422)),
     Route("POST", DRAFT + "/submit", submit_draft, "Step 4: create the pending account", "Internal",
-          response=s.Registration, status=201, errors=(404, 409, 422)),
+          response=s.Registration, status=201, errors=(404, 409, 422, 429)),
     Route("DELETE", DRAFT, cancel_draft, "« Annuler »: forget the draft", "Internal",
           status=204),
 ]

@@ -333,3 +333,23 @@ async def test_an_account_without_dossier_links_it_later(h):
         expect=409,
     )
     assert problem["title"] == DOSSIER_ALREADY_LINKED
+
+
+async def test_registrations_per_client_are_capped_so_activation_mails_cannot_flood(h):
+    from accounts.domain.throttle import REGISTRATIONS_PER_CLIENT
+
+    client = h.ip()
+    for _ in range(REGISTRATIONS_PER_CLIENT):
+        await h.call("POST", "/api/accounts/registrations", json=h.registration(without_dossier=True),
+                     client=client, expect=201)
+    users = await h.count("users")
+    resp, problem = await h.call("POST", "/api/accounts/registrations", json=h.registration(without_dossier=True),
+                                 client=client, expect=429)
+    assert problem["type"].endswith("/too_many_registrations") and int(resp.headers["Retry-After"]) > 0
+    assert await h.count("users") == users
+    # another client is not affected, and the window passes
+    await h.call("POST", "/api/accounts/registrations", json=h.registration(without_dossier=True),
+                 client=h.ip(), expect=201)
+    h.clock.advance(timedelta(minutes=16))
+    await h.call("POST", "/api/accounts/registrations", json=h.registration(without_dossier=True),
+                 client=client, expect=201)

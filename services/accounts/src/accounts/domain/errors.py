@@ -83,6 +83,9 @@ NOT_ACTIVATED = (
     "Votre compte n'est pas encore activé. Cliquez sur le lien de l'e-mail d'activation "
     "que nous vous avons envoyé (pensez à regarder dans vos courriers indésirables)."
 )
+TOO_MANY_REGISTRATIONS = (
+    "Trop d'inscriptions ont été faites depuis cette connexion. Merci de réessayer dans quelques minutes."
+)
 TOO_MANY_LOGINS = "Trop de tentatives de connexion. Merci de patienter avant de réessayer."
 SESSION_INVALID = "Votre session a expiré. Merci de vous reconnecter."
 NOT_FOUND = "Cette ressource n'existe pas."

@@ -27,6 +27,11 @@ LOGIN_IP_FAILURES = 50
 RESET_PER_EMAIL = 3
 RESET_PER_CLIENT = 20
 
+# New accounts: each sends an activation e-mail to the address typed in, so registrations
+# per client are capped too, or anyone could flood any mailbox. A town hall's public
+# computer registering a few families in a row stays well under it.
+REGISTRATIONS_PER_CLIENT = 10
+
 
 def window_start(now: datetime) -> datetime:
     return now - WINDOW

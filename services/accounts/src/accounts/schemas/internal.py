@@ -7,7 +7,17 @@ from datetime import datetime
 
 from pydantic import StrictBool
 
-from .common import DossierNumber, Email, Name, Password, RequestModel, ResponseModel, ShortText, Token, Username
+from .common import (
+    DossierNumber,
+    Email,
+    Name,
+    Password,
+    RequestModel,
+    ResponseModel,
+    ShortText,
+    Token,
+    Username,
+)
 
 
 class SessionToken(RequestModel):

@@ -19,7 +19,14 @@ from ..domain.audit import Actor, changed_fields
 from ..domain.dossiers import birth_date_problem
 from ..domain.errors import Conflict, FieldError, invalid, not_found
 from ..domain.names import name_key
-from ..schemas.admin import AdultInput, ChildChange, ChildInput, DossierCreation, StaffDossier, StaffDossierChange
+from ..schemas.admin import (
+    AdultInput,
+    ChildChange,
+    ChildInput,
+    DossierCreation,
+    StaffDossier,
+    StaffDossierChange,
+)
 from ..schemas.public import Adult, Child, DossierChange
 from ..store import IdempotencyRecord, UnitOfWork, views
 from .common import child_payload, dossier_updated, remember_response

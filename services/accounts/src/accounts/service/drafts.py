@@ -17,11 +17,23 @@ import structlog
 from ..domain import tokens
 from ..domain.errors import FieldError, Invalid, NotFound, invalid
 from ..domain.password_policy import normalise_password
-from ..schemas.internal import DraftCreated, DraftDossier, DraftIdentity, DraftSteps, DraftSummary, DraftTerms
+from ..schemas.internal import (
+    DraftCreated,
+    DraftDossier,
+    DraftIdentity,
+    DraftSteps,
+    DraftSummary,
+    DraftTerms,
+)
 from ..schemas.public import Registration
 from .common import dossier_already_linked, match_dossier
 from .deps import Accounts
-from .registration import check_terms, create_pending_user, identity_errors
+from .registration import (
+    check_registration_rate,
+    check_terms,
+    create_pending_user,
+    identity_errors,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -164,7 +176,7 @@ async def _update(acc: Accounts, draft_id: str, assignments: str, *args) -> Draf
     return _summary(row)
 
 
-async def submit(acc: Accounts, draft_id: str) -> Registration:
+async def submit(acc: Accounts, draft_id: str, *, client: str) -> Registration:
     """« Valider mon inscription »: the pending account is created and the draft deleted."""
     now = acc.now()
     async with acc.uow() as uow:
@@ -185,6 +197,7 @@ async def submit(acc: Accounts, draft_id: str) -> Registration:
             dossier = await uow.dossiers.get(row["dossier_id"])
             if await uow.users.active_holder_of_dossier(row["dossier_id"]) is not None:
                 raise dossier_already_linked()
+        await check_registration_rate(acc, uow, client)
         result = await create_pending_user(
             acc,
             uow,

@@ -8,16 +8,30 @@ import asyncpg
 import structlog
 
 from .. import events
-from ..domain import tokens
+from ..domain import throttle, tokens
 from ..domain.audit import Actor
-from ..domain.errors import FieldError, Gone, Invalid, NotFound, invalid
+from ..domain.errors import (
+    TOO_MANY_REGISTRATIONS,
+    FieldError,
+    Gone,
+    Invalid,
+    NotFound,
+    Throttled,
+    invalid,
+)
 from ..domain.password_policy import normalise_password, password_errors
 from ..domain.usernames import candidates
 from ..schemas.public import LinkedDossier, Registration, RegistrationRequest
 from ..store import IdempotencyRecord, UnitOfWork
+from ..store.attempts import REGISTER_CLIENT
 from ..store.tokens import ACTIVATION
 from . import queries
-from .common import dossier_already_linked, match_dossier, remember_response, subscriptions
+from .common import (
+    dossier_already_linked,
+    match_dossier,
+    remember_response,
+    subscriptions,
+)
 from .deps import Accounts
 
 log = structlog.get_logger(__name__)
@@ -54,6 +68,18 @@ async def identity_errors(acc: Accounts, *, username: str, email: str, password:
         if await uow.users.taken_usernames([username]):
             errors.append(FieldError("username", "username_taken", USERNAME_TAKEN))
     return errors
+
+
+async def check_registration_rate(acc: Accounts, uow: UnitOfWork, client: str) -> None:
+    """Refuse past the per-client cap; count this registration (in the caller's transaction)."""
+    now = acc.now()
+    since = throttle.window_start(now)
+    nth = await uow.attempts.nth_most_recent(REGISTER_CLIENT, client, since, throttle.REGISTRATIONS_PER_CLIENT)
+    wait = throttle.window_retry_after(nth, now)
+    if wait is not None:
+        log.info("registration_throttled")
+        raise Throttled("too_many_registrations", TOO_MANY_REGISTRATIONS, retry_after=wait)
+    await uow.attempts.record(REGISTER_CLIENT, client, now)
 
 
 async def register(
@@ -93,6 +119,7 @@ async def register(
         )
     password_hash = await acc.hash_password(normalise_password(cmd.password))
     async with acc.uow() as uow:
+        await check_registration_rate(acc, uow, client)
         result = await create_pending_user(
             acc,
             uow,

@@ -12,6 +12,7 @@ LOGIN_USER = "login_user"
 LOGIN_CLIENT = "login_client"
 RESET_EMAIL = "reset_email"
 RESET_CLIENT = "reset_client"
+REGISTER_CLIENT = "register_client"
 
 
 class Attempts:
