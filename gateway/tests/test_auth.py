@@ -261,6 +261,20 @@ async def test_resolutions_are_cached_for_a_few_seconds(browser, accounts, paren
     assert accounts.resolves - before == 1
 
 
+async def test_a_change_through_the_accounts_api_drops_the_cached_resolution(browser, accounts, parent):
+    resp = await browser.client.post("/api/accounts/sessions", json={"username": "lederf", "password": PASSWORD})
+    token = (await resp.json())["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    await browser.client.get("/api/accounts/me", headers=headers)
+    before = accounts.resolves
+    await browser.client.get("/api/accounts/me", headers=headers)
+    assert accounts.resolves == before  # cached
+    await browser.client.post("/api/accounts/dossier/link", json={"dossier_number": "1", "family_name": "X"},
+                              headers=headers)
+    await browser.client.get("/api/accounts/me", headers=headers)
+    assert accounts.resolves - before == 1  # asked again after the change
+
+
 async def test_no_cache_when_its_lifetime_is_zero(make_gateway, accounts, parent):
     browser = Browser(await make_gateway(session_cache_seconds=0))
     await browser.login()

@@ -172,7 +172,15 @@ async def auth_middleware(request: web.Request, handler):
         else:
             # An expired or revoked session: the browser goes on anonymously, and forgets it.
             request[_CLEAR_SESSION_COOKIE] = True
-    return await handler(request)
+    response = await handler(request)
+    if token is not None and request.method not in _SAFE_METHODS and request.path.startswith("/api/accounts/"):
+        # A change made straight through the API (a dossier linked, a password changed...)
+        # may change what the session resolves to: ask accounts again next time.
+        forget_session(request, token)
+    return response
+
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def set_session_cookie(
