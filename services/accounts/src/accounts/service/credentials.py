@@ -122,6 +122,19 @@ async def confirm_password_reset(acc: Accounts, token: str, new_password: str) -
     log.info("password_reset_done", user_id=str(user["id"]), sessions_revoked=revoked)
 
 
+async def _confirm_password(acc: Accounts, user_id: uuid.UUID, password: str, client: str, now, field: str, message: str):
+    """The active user, once they typed their password again (throttled like a login)."""
+    async with acc.uow() as uow:
+        user = await uow.users.get(user_id)
+        if user is None or user["status"] != "active":
+            raise NotFound("not_found", "Ce compte n'existe pas.")
+        await check_password_throttle(acc, uow, user["username"].lower(), client, now)
+    if not await acc.verify_password(user["password_hash"], normalise_password(password)):
+        await record_password_failure(acc, user["username"].lower(), client, now)
+        raise invalid(FieldError(field, "wrong_password", message), code="wrong_password", title=BAD_CREDENTIALS)
+    return user
+
+
 async def change_password(
     acc: Accounts,
     user_id: uuid.UUID,
@@ -132,18 +145,9 @@ async def change_password(
     keep_session_token: str | None,
 ) -> None:
     now = acc.now()
-    async with acc.uow() as uow:
-        user = await uow.users.get(user_id)
-        if user is None or user["status"] != "active":
-            raise NotFound("not_found", "Ce compte n'existe pas.")
-        await check_password_throttle(acc, uow, user["username"].lower(), client, now)
-    if not await acc.verify_password(user["password_hash"], normalise_password(current_password)):
-        await record_password_failure(acc, user["username"].lower(), client, now)
-        raise invalid(
-            FieldError("current_password", "wrong_password", "Le mot de passe actuel est incorrect."),
-            code="wrong_password",
-            title=BAD_CREDENTIALS,
-        )
+    user = await _confirm_password(
+        acc, user_id, current_password, client, now, "current_password", "Le mot de passe actuel est incorrect."
+    )
     password = normalise_password(new_password)
     problems = password_errors(password, username=user["username"], email=user["email"], field="new_password")
     if problems:
@@ -162,18 +166,7 @@ async def request_email_change(
     acc: Accounts, user_id: uuid.UUID, new_email: str, password: str, *, client: str
 ) -> None:
     now = acc.now()
-    async with acc.uow() as uow:
-        user = await uow.users.get(user_id)
-        if user is None or user["status"] != "active":
-            raise NotFound("not_found", "Ce compte n'existe pas.")
-        await check_password_throttle(acc, uow, user["username"].lower(), client, now)
-    if not await acc.verify_password(user["password_hash"], normalise_password(password)):
-        await record_password_failure(acc, user["username"].lower(), client, now)
-        raise invalid(
-            FieldError("password", "wrong_password", "Le mot de passe est incorrect."),
-            code="wrong_password",
-            title=BAD_CREDENTIALS,
-        )
+    user = await _confirm_password(acc, user_id, password, client, now, "password", "Le mot de passe est incorrect.")
     if same_email(new_email, user["email"]):
         raise invalid(FieldError("new_email", "same_email", "C'est déjà votre adresse e-mail."))
     token = tokens.new_token()
