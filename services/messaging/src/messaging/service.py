@@ -754,25 +754,12 @@ def _parent_info(r: Record) -> schemas.ParentInfo:
 
 
 def _staff_fields(r: Record) -> dict[str, Any]:
-    return dict(
-        id=r["id"],
-        theme_id=r["theme_id"],
-        theme_label=r["theme_label"],
-        staff_role=r["staff_role"],
-        subject=r["subject"],
-        state=r["state"],
-        created_at=r["created_at"],
-        last_message_at=r["last_message_at"],
-        closed_at=r["closed_at"],
-        messages_count=r["messages_count"],
-        unread_messages=r["unread_messages"],
-        hidden_by_parent=r["hidden_by_parent_at"] is not None,
-        parent=_parent_info(r),
-    )
+    """A staff thread row as the staff models read it (extra columns are ignored)."""
+    return {**r, "hidden_by_parent": r["hidden_by_parent_at"] is not None, "parent": _parent_info(r)}
 
 
 def _staff_summary(r: Record) -> schemas.StaffThreadSummary:
-    return schemas.StaffThreadSummary(**_staff_fields(r))
+    return schemas.StaffThreadSummary.model_validate(_staff_fields(r))
 
 
 async def _staff_view(store: Store, thread: Record) -> schemas.StaffThreadOut:
@@ -781,51 +768,30 @@ async def _staff_view(store: Store, thread: Record) -> schemas.StaffThreadOut:
         await store.attachments_of_thread(tid), lambda aid: f"/api/messaging/admin/threads/{tid}/attachments/{aid}"
     )
     parent_label = display_name(thread["first_name"], thread["last_name"]) or "Parent"
-    return schemas.StaffThreadOut(
-        **_staff_fields(thread),
-        messages=[
-            schemas.StaffMessageOut(
-                id=m["id"],
-                author=m["author_kind"],
-                author_label=parent_label if m["author_kind"] == "parent" else f"Mairie – {thread['theme_label']}",
-                author_id=m["author_id"],
-                template_id=m["template_id"],
-                body=m["body"],
-                created_at=m["created_at"],
-                read_at=m["read_at"],
-                attachments=files.get(m["id"], []),
-            )
-            for m in await store.messages(tid)
-        ],
-    )
+    town = f"Mairie – {thread['theme_label']}"
+    messages = [
+        schemas.StaffMessageOut(
+            id=m["id"],
+            author=m["author_kind"],
+            author_label=parent_label if m["author_kind"] == "parent" else town,
+            author_id=m["author_id"],
+            template_id=m["template_id"],
+            body=m["body"],
+            created_at=m["created_at"],
+            read_at=m["read_at"],
+            attachments=files.get(m["id"], []),
+        )
+        for m in await store.messages(tid)
+    ]
+    return schemas.StaffThreadOut.model_validate({**_staff_fields(thread), "messages": messages})
 
 
 def _summary(r: Record) -> schemas.ThreadSummary:
-    return schemas.ThreadSummary(
-        id=r["id"],
-        theme_id=r["theme_id"],
-        theme_label=r["theme_label"],
-        subject=r["subject"],
-        state=r["state"],
-        created_at=r["created_at"],
-        last_message_at=r["last_message_at"],
-        messages_count=r["messages_count"],
-        has_reply=r["replies_count"] > 0,
-        unread_replies=r["unread_replies"],
-    )
+    return schemas.ThreadSummary.model_validate({**r, "has_reply": r["replies_count"] > 0})
 
 
 def _admin_theme(r: Record) -> schemas.AdminThemeOut:
-    return schemas.AdminThemeOut(
-        id=r["id"],
-        code=r["code"],
-        label=r["label"],
-        staff_role=r["staff_role"],
-        active=r["active"],
-        position=r["position"],
-        created_at=r["created_at"],
-        updated_at=r["updated_at"],
-    )
+    return schemas.AdminThemeOut.model_validate(dict(r))
 
 
 def _template(r: Record) -> schemas.ReplyTemplateOut:
