@@ -56,13 +56,12 @@ async def test_service_migrates_loads_demo_data_and_is_ready(name, make_database
 
 async def test_demo_data_matches_the_brief(make_database):
     """The Le Derf family (dossier 404, child Arthur), a staff user, this year's activities."""
+    from accounts.app import SPEC as ACCOUNTS
     from accounts.app import AccountsSettings
     from accounts.demo import load as load_accounts
+    from planning.app import SPEC as PLANNING
     from planning.demo import load as load_planning
     from servicekit.db import migrate
-
-    from accounts.app import SPEC as ACCOUNTS
-    from planning.app import SPEC as PLANNING
 
     acc_dsn = await make_database("demo_accounts")
     plan_dsn = await make_database("demo_planning")

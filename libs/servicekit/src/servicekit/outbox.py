@@ -60,7 +60,7 @@ class OutboxRelay:
                 *(self.publish(row["envelope"]) for row in rows), return_exceptions=True
             )
             published: list[int] = []
-            for row, result in zip(rows, results):
+            for row, result in zip(rows, results, strict=True):
                 if isinstance(result, BaseException) and not isinstance(result, Exception):
                     raise result  # cancellation or the process dying: nothing gets marked
                 if isinstance(result, Exception):  # the broker is down or refused: retry later

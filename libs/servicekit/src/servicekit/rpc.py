@@ -147,7 +147,7 @@ class RpcClient:
                 raise RpcUnavailable(service, method) from None
             try:
                 body = await asyncio.wait_for(future, timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 raise RpcTimeout(service, method, timeout) from None
         finally:
             self._futures.pop(correlation_id, None)

@@ -67,7 +67,7 @@ async def test_create_search_and_change_dossiers(h):
     for q in (number, "martin", "MARTÍN"):
         _, found = await h.call("GET", "/api/accounts/admin/dossiers", params={"q": q}, headers=h.staff(), expect=200)
         assert created["id"] in [d["id"] for d in found["items"]], q
-    for i in range(3):
+    for _ in range(3):
         await h.new_dossier(family_name="PAGINA")
     seen, cursor = [], None
     while True:
