@@ -1,6 +1,6 @@
 """Portail Famille benchmark: each figure beside its baseline, measured in the same run.
 
-    .venv/bin/python bench/run.py [--seconds 8] [--concurrency 32] [--events 5000] [--help]
+    .venv/bin/python bench/run.py [--only 1,2,3,4,5,6] [--seconds 8] [--concurrency 32] [--help]
 
 Scenarios (see bench/README.md):
   1. bare aiohttp handler                         baseline of HTTP
@@ -8,10 +8,14 @@ Scenarios (see bench/README.md):
   3. our gateway → planning service (real apps)    vs 2   (3a: planning alone, vs 2a)
   4. outbox → RabbitMQ → inbox (servicekit)        vs raw aio-pika confirmed publish + consume
                                                           (4a: raw with 100 confirms in flight)
+  5. gateway, bearer token → accounts /dossier      vs the same gateway with its session cache off
+                                                          (5a: accounts alone, signed identity header)
+  6. logins/s, argon2id production profile          vs raw argon2 verify in 2 processes
+                                                          (6m: accounts' memory high-water mark vs idle)
 
 Every server runs in its own process (bench/servers.py); the load comes from ``wrk`` when
 it is installed, else from N aiohttp client workers in another process. HTTP figures are
-measured in interleaved rounds (1, 2, 2a, 3, 3a, 1, 2 ...) and reported as medians. Databases
+measured in interleaved rounds (1, 2, 2a, 3, 3a, 5 ..., 1, 2 ...) and reported as medians. Databases
 ``bench_<run>_*`` and the RabbitMQ vhost ``bench_<run>`` are made for the run and removed
 at the end, on failure and on Ctrl-C too. The table is printed and written as JSON to
 bench/results/latest.json.
@@ -66,7 +70,17 @@ NAMES = {
     "events_outbox": ("4  outbox → RabbitMQ → inbox", "(4) outbox → inbox"),
     "events_raw_pipelined": ("4a   raw aio-pika, 100 confirms in flight", "(4a) raw pipelined"),
     "events_raw": ("raw aio-pika confirmed publish + consume", "raw aio-pika, 1 confirm at a time"),
+    "auth_cached": ("5  gateway, bearer → accounts /dossier", "(5) gateway, session cache 5 s"),
+    "auth_uncached": ("5-off  the same, session cache off", "(5-off) gateway, cache off"),
+    "auth_direct": ("5a   accounts alone, signed identity", "(5a) accounts alone"),
+    "login_production": ("6  logins, argon2id production profile", "(6) logins"),
+    "login_memory": ("6m   accounts memory high-water mark", "(6m) high-water mark"),
+    "argon2_raw": ("raw argon2id verify", "raw verify, 2 processes"),
+    "accounts_idle_rss": ("accounts idle RSS", "accounts idle RSS"),
 }
+
+DEMO_PARENT = ("lederf", "Portail-Famille-404")  # accounts.demo.DEMO_PARENT
+RAW_VERIFY_WORKERS = 2  # the baseline of 6: one argon2 process per core of this machine
 
 
 # --------------------------------------------------------------------------- resources
@@ -81,11 +95,11 @@ def free_port() -> int:
 class Process:
     """A child process with its output in bench/results/logs/<name>.log (stdout optionally piped)."""
 
-    def __init__(self, name: str, argv: list[str], *, pipe_stdout: bool = False):
+    def __init__(self, name: str, argv: list[str], *, pipe_stdout: bool = False, env: dict[str, str] | None = None):
         self.name = name
         self.log_path = LOGS / f"{name}.log"
         self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
-        env = {**os.environ, **SERVER_ENV, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, **SERVER_ENV, **(env or {}), "PYTHONUNBUFFERED": "1"}
         self.popen = subprocess.Popen(
             argv,
             cwd=ROOT,
@@ -96,6 +110,7 @@ class Process:
             text=True,
             start_new_session=True,  # Ctrl-C reaches run.py only; run.py stops its children
         )
+        self.pid = self.popen.pid  # also its process group: a role's own workers stop with it
         self.lines: queue.Queue[str | None] = queue.Queue()
         if pipe_stdout:
             threading.Thread(target=self._pump, daemon=True).start()
@@ -130,15 +145,19 @@ class Process:
     def alive(self) -> bool:
         return self.popen.poll() is None
 
+    def _signal_group(self, sig: int) -> None:
+        # Only while our child is not reaped: its pid is then still its process group's id.
+        if self.alive():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pid, sig)
+
     def stop(self) -> None:
         if self.alive():
-            with contextlib.suppress(ProcessLookupError):
-                self.popen.terminate()
+            self._signal_group(signal.SIGTERM)
             try:
                 self.popen.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    self.popen.kill()
+                self._signal_group(signal.SIGKILL)
                 self.popen.wait(timeout=5)
         if self.popen.stdout is not None:
             self.popen.stdout.close()
@@ -154,8 +173,10 @@ class Run:
     databases: list[str] = field(default_factory=list)
     vhost: str | None = None
 
-    def start(self, name: str, role: str, *args: str, pipe_stdout: bool = False) -> Process:
-        process = Process(name, [sys.executable, str(SERVERS), role, *args], pipe_stdout=pipe_stdout)
+    def start(
+        self, name: str, role: str, *args: str, pipe_stdout: bool = False, env: dict[str, str] | None = None
+    ) -> Process:
+        process = Process(name, [sys.executable, str(SERVERS), role, *args], pipe_stdout=pipe_stdout, env=env)
         self.processes.append(process)
         return process
 
@@ -222,17 +243,32 @@ def wait_listening(process: Process, port: int, timeout: float = 60) -> None:
     raise TimeoutError(f"{process.name} not listening on {port} after {timeout:.0f} s{process.tail()}")
 
 
-def get(url: str, timeout: float = 10) -> tuple[int, bytes]:
+def http(
+    url: str,
+    *,
+    method: str = "GET",
+    json_body: dict | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 10,
+) -> tuple[int, bytes]:
+    data = None if json_body is None else json.dumps(json_body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
 
 
-def check_ok(url: str, what: str, expect: str | None = None) -> int:
+def get(url: str, timeout: float = 10) -> tuple[int, bytes]:
+    return http(url, timeout=timeout)
+
+
+def check_ok(url: str, what: str, expect: str | None = None, headers: dict[str, str] | None = None) -> int:
     """One request before the load: the endpoint answers 200 with the expected body."""
-    status, body = get(url)
+    status, body = http(url, headers=headers)
     if status != 200 or (expect is not None and expect.encode() not in body):
         raise RuntimeError(f"{what}: GET {url} answered {status}: {body[:300]!r}")
     return len(body)
@@ -248,16 +284,20 @@ class Load:
     generator: str  # wrk | python
     concurrency: int
 
-    def warm(self, url: str, seconds: int) -> None:
+    def warm(self, url: str, seconds: int, headers: dict[str, str] | None = None) -> None:
         if seconds > 0:
-            self.measure(url, seconds)
+            self.measure(url, seconds, headers)
 
-    def measure(self, url: str, seconds: int) -> dict:
-        return self._wrk(url, seconds) if self.generator == "wrk" else self._python(url, seconds)
+    def measure(self, url: str, seconds: int, headers: dict[str, str] | None = None) -> dict:
+        header_args = [f"{name}: {value}" for name, value in (headers or {}).items()]
+        if self.generator == "wrk":
+            return self._wrk(url, seconds, header_args)
+        return self._python(url, seconds, header_args)
 
-    def _wrk(self, url: str, seconds: int) -> dict:
+    def _wrk(self, url: str, seconds: int, header_args: list[str]) -> dict:
+        headers = [arg for header in header_args for arg in ("-H", header)]
         out = subprocess.run(
-            ["wrk", "-t1", f"-c{self.concurrency}", "--timeout", "5s", f"-d{seconds}s", "--latency", url],
+            ["wrk", "-t1", f"-c{self.concurrency}", "--timeout", "5s", f"-d{seconds}s", "--latency", *headers, url],
             capture_output=True,
             text=True,
             check=True,
@@ -265,7 +305,8 @@ class Load:
         ).stdout
         return parse_wrk(out)
 
-    def _python(self, url: str, seconds: int) -> dict:
+    def _python(self, url: str, seconds: int, header_args: list[str]) -> dict:
+        headers = [arg for header in header_args for arg in ("--header", header)]
         out = subprocess.run(
             [
                 sys.executable,
@@ -279,6 +320,7 @@ class Load:
                 str(seconds),
                 "--warmup",
                 "0",
+                *headers,
             ],
             capture_output=True,
             text=True,
@@ -386,6 +428,7 @@ class Target:
     key: str
     url: str
     baseline_key: str | None
+    headers: dict[str, str] = field(default_factory=dict)  # never written to the results
     results: list[dict] = field(default_factory=list)
 
 
@@ -504,7 +547,147 @@ def start_gateway_chain(run: Run, detail: bool) -> tuple[list[Target], list[Figu
     return targets, skipped
 
 
-def http_scenarios(run: Run, load: Load, only: set[str], detail: bool, seconds: int, warmup: int, rounds: int) -> list[Figure]:
+def _accounts_database(dsn: str, amqp: str, profile: str, extra_users: int = 0) -> dict:
+    """Migrate, load accounts' demo data hashed with ``profile``, add ``extra_users``.
+
+    The extra users (``bench.parent.N``) are active like the demo parent, have its password
+    hashed with the same profile (each with its own salt) and no dossier (only one active
+    account may hold a dossier). Returns the demo parent's id, roles and dossier id, and
+    every username that can log in with the demo password.
+    """
+
+    async def setup() -> dict:
+        from accounts import demo
+        from accounts.app import SPEC, AccountsSettings
+        from accounts.passwords import make_hasher
+        from servicekit.db import create_pool, migrate
+
+        await migrate(dsn, SPEC.migrations)
+        settings = AccountsSettings(database_url=dsn, amqp_url=amqp, environment="test", password_hash_profile=profile)
+        pool = await create_pool(dsn)
+        try:
+            await demo.load(pool, settings)
+            username, password = DEMO_PARENT
+            parent = await pool.fetchrow("SELECT id, roles, dossier_id FROM users WHERE username = $1", username)
+            if parent is None:
+                raise RuntimeError(f"accounts.demo.load made no user {username!r}")
+            hasher = make_hasher(profile)
+            usernames = [username]
+            for n in range(1, extra_users + 1):
+                name = f"bench.parent.{n}"
+                await pool.execute(
+                    """
+                    INSERT INTO users (username, email, last_name, first_name, password_hash, status, activated_at)
+                    VALUES ($1, $2, 'Bench', $3, $4, 'active', now())
+                    """,
+                    name,
+                    f"{name}@example.org",
+                    f"Parent {n}",
+                    hasher.hash(password),
+                )
+                usernames.append(name)
+        finally:
+            await pool.close()
+        return {
+            "user_id": parent["id"],
+            "roles": list(parent["roles"]),
+            "dossier_id": parent["dossier_id"],
+            "usernames": usernames,
+        }
+
+    return asyncio.run(setup())
+
+
+def start_accounts(run: Run, name: str, dsn: str, amqp: str, profile: str, env: dict[str, str]) -> tuple[Process, int]:
+    port = free_port()
+    process = run.start(
+        name, "accounts", "--port", str(port), "--dsn", dsn, "--amqp", amqp, "--hash-profile", profile, env=env
+    )
+    wait_listening(process, port)
+    return process, port
+
+
+def log_in(base_url: str, username: str, password: str, headers: dict[str, str] | None = None) -> str:
+    """One login (POST /api/accounts/sessions), its token."""
+    status, body = http(
+        f"{base_url}/api/accounts/sessions",
+        method="POST",
+        json_body={"username": username, "password": password},
+        headers=headers,
+        timeout=30,
+    )
+    if status != 200:
+        raise RuntimeError(f"login of {username} at {base_url} answered {status}: {body[:300]!r}")
+    return json.loads(body)["token"]
+
+
+def start_auth_chain(run: Run, detail: bool) -> tuple[list[Target], list[Figure]]:
+    """Accounts (test hash profile, demo data) and two gateways in front of it: session
+    cache 5 s (the default) and 0 s. One login through the first; its token for both."""
+    why_not = gateway_unavailable()
+    if why_not is not None and not detail:
+        return [], [failed("auth_cached", "skipped", f"gateway not available ({why_not})")]
+    amqp = run.amqp_url()
+    dsn = run.database("accounts")
+    parent = _accounts_database(dsn, amqp, "test")
+    # A secret of the run's own, shared by accounts and the gateways, so that 5a can sign.
+    secret = secrets.token_urlsafe(32)
+    env = {"IDENTITY_SECRET": secret}
+    _, accounts_port = start_accounts(run, "5-accounts", dsn, amqp, "test", env)
+    accounts_url = f"http://127.0.0.1:{accounts_port}"
+    path = "/api/accounts/dossier"
+    targets: list[Target] = []
+    skipped: list[Figure] = []
+    if why_not is None:
+        nowhere = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+        gateways = {}
+        for label, cache in (("cache", "5"), ("nocache", "0")):
+            port = free_port()
+            gateway = run.start(
+                f"5-gateway-{label}",
+                "gateway",
+                "--port",
+                str(port),
+                "--amqp",
+                amqp,
+                "--accounts-url",
+                accounts_url,
+                "--nowhere-url",
+                nowhere,
+                "--session-cache-seconds",
+                cache,
+                env=env,
+            )
+            gateways[label] = (gateway, port)
+        for gateway, port in gateways.values():
+            wait_listening(gateway, port)
+        cached_url = f"http://127.0.0.1:{gateways['cache'][1]}"
+        uncached_url = f"http://127.0.0.1:{gateways['nocache'][1]}"
+        # Once only: accounts throttles logins (failures, per username and per client).
+        token = log_in(cached_url, *DEMO_PARENT)
+        bearer = {"Authorization": f"Bearer {token}"}
+        check_ok(cached_url + path, "gateway (cache 5 s) → accounts", '"number"', bearer)
+        check_ok(uncached_url + path, "gateway (cache off) → accounts", '"number"', bearer)
+        targets.append(Target("auth_cached", cached_url + path, "auth_uncached", headers=bearer))
+        targets.append(Target("auth_uncached", uncached_url + path, "auth_direct", headers=bearer))
+    else:
+        skipped.append(failed("auth_cached", "skipped", f"gateway not available ({why_not})"))
+    if detail:
+        from servicekit.identity import IDENTITY_HEADER, Identity, sign_identity
+
+        identity = Identity(
+            user_id=parent["user_id"], roles=frozenset(parent["roles"]), dossier_id=parent["dossier_id"]
+        )
+        # Signed once for the whole run, valid a day (the gateway signs one per request, valid 60 s).
+        signed = {IDENTITY_HEADER: sign_identity(identity, secret, ttl_seconds=86400)}
+        check_ok(accounts_url + path, "accounts, signed identity", '"number"', signed)
+        targets.append(Target("auth_direct", accounts_url + path, None, headers=signed))
+    return targets, skipped
+
+
+def http_scenarios(
+    run: Run, load: Load, only: set[str], detail: bool, seconds: int, warmup: int, rounds: int
+) -> list[Figure]:
     """Start every server once, then measure the targets in interleaved rounds.
 
     Interleaving (1, 2, 3, 1, 2, 3 ...) spreads a passing disturbance of the machine over
@@ -516,6 +699,7 @@ def http_scenarios(run: Run, load: Load, only: set[str], detail: bool, seconds: 
         ("1", "bare", lambda: start_bare(run)),
         ("2", "synthetic_chain", lambda: start_synthetic_chain(run, detail)),
         ("3", "gateway_chain", lambda: start_gateway_chain(run, detail)),
+        ("5", "auth_cached", lambda: start_auth_chain(run, detail)),
     ]
     for number, key, start in groups:
         if number not in only:
@@ -538,12 +722,12 @@ def http_scenarios(run: Run, load: Load, only: set[str], detail: bool, seconds: 
     per_round = max(1, round(seconds / rounds))
     print(f"  warm-up: {warmup} s per target", flush=True)
     for target in targets:
-        load.warm(target.url, warmup)
+        load.warm(target.url, warmup, target.headers)
     for r in range(rounds):
         print(f"  HTTP round {r + 1}/{rounds}: {per_round} s per target", flush=True)
         for target in targets:
             try:
-                target.results.append(load.measure(target.url, per_round))
+                target.results.append(load.measure(target.url, per_round, target.headers))
             except Exception as exc:
                 target.results.append({"error": f"{type(exc).__name__}: {exc}"})
     run.stop_all()
@@ -634,7 +818,12 @@ def events_outbox(run: Run, amqp: str, dsns: tuple[str, str], count: int, timeou
 def events_raw(run: Run, amqp: str, count: int, timeout: float, r: int, in_flight: int = 1) -> dict:
     common = ["--amqp", amqp, "--count", str(count), "--timeout", str(timeout), "--exchange", f"bench.raw{in_flight}"]
     consumer = run.start(
-        f"4-raw-consumer-{in_flight}-{r}", "raw-consumer", *common, "--queue", f"benchraw{in_flight}.events", pipe_stdout=True
+        f"4-raw-consumer-{in_flight}-{r}",
+        "raw-consumer",
+        *common,
+        "--queue",
+        f"benchraw{in_flight}.events",
+        pipe_stdout=True,
     )
     if consumer.next_line(60) != "READY":
         raise RuntimeError(f"raw consumer did not get ready{consumer.tail()}")
@@ -702,6 +891,129 @@ def event_scenarios(run: Run, count: int, rounds: int, detail: bool) -> list[Fig
     return figures
 
 
+# --------------------------------------------------------------------------- logins
+
+
+def memory_mib(pid: int) -> dict[str, float]:
+    """VmRSS and VmHWM (peak RSS) of a process, in MiB, from /proc/<pid>/status."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, rest = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            values[name] = int(rest.split()[0]) / 1024  # kB
+    return values
+
+
+def login_scenario(run: Run, rounds: int, seconds: int, clients: int, users: int) -> list[Figure]:
+    """Logins/s at accounts with the production argon2id profile, against raw verify/s."""
+    from accounts.passwords import PROFILES
+    from accounts.service.deps import HASH_SLOTS
+
+    amqp = run.amqp_url()
+    dsn = run.database("logins")
+    print(f"    hashing the passwords of {users} users with the production profile", flush=True)
+    usernames = _accounts_database(dsn, amqp, "production", extra_users=users - 1)["usernames"]
+    accounts, port = start_accounts(run, "6-accounts", dsn, amqp, "production", {})
+    time.sleep(0.5)  # let start-up allocations settle before reading the idle figure
+    idle = memory_mib(accounts.pid)
+    url = f"http://127.0.0.1:{port}/api/accounts/sessions"
+    log_in(f"http://127.0.0.1:{port}", usernames[0], DEMO_PARENT[1], {"X-Forwarded-For": "192.0.2.1"})
+    per_round = max(1, round(seconds / rounds))
+    # Logins take ~0.7 s each under load: 1 s before counting fills the pipeline. The raw
+    # workers have no pipeline, only their fork to get over.
+    login_warmup, raw_warmup = 1.0, 0.5
+    raw: list[dict] = []
+    logins: list[dict] = []
+    next_address = 1
+    for r in range(rounds):
+        print(f"  login round {r + 1}/{rounds}: {per_round} s raw verify, {per_round} s logins", flush=True)
+        proc = run.start(
+            f"6-argon2-raw-{r}",
+            "argon2-raw",
+            "--password",
+            DEMO_PARENT[1],
+            "--workers",
+            str(RAW_VERIFY_WORKERS),
+            "--seconds",
+            str(per_round),
+            "--warmup",
+            str(raw_warmup),
+            pipe_stdout=True,
+        )
+        raw.append(_json_line(proc, per_round + 60))
+        proc.stop()
+        proc = run.start(
+            f"6-login-load-{r}",
+            "login-load",
+            "--url",
+            url,
+            "--users",
+            ",".join(usernames),
+            "--password",
+            DEMO_PARENT[1],
+            "--clients",
+            str(clients),
+            "--seconds",
+            str(per_round),
+            "--warmup",
+            str(login_warmup),
+            "--first-address",
+            str(next_address),
+            pipe_stdout=True,
+        )
+        result = _json_line(proc, per_round + 120)
+        proc.stop()
+        next_address += result["addresses_used"]
+        logins.append(result)
+        if not accounts.alive():
+            raise RuntimeError(f"accounts exited with code {accounts.popen.returncode}{accounts.tail()}")
+    peak = memory_mib(accounts.pid)
+    run.stop_all()
+    profile = PROFILES["production"]
+    raw_rate = median([x["verifies_per_second"] for x in raw])
+    rates = [x["requests_per_second"] for x in logins]
+    figure = Figure(
+        "login_production",
+        "logins/s",
+        value=median(rates),
+        rounds=rates,
+        baseline_key="argon2_raw",
+        baseline_value=raw_rate,
+        p50_ms=median([x["p50_ms"] for x in logins]),
+        p99_ms=median([x["p99_ms"] for x in logins]),
+        details={
+            "clients": clients,
+            "users": len(usernames),
+            "profile": profile,
+            "hash_slots": HASH_SLOTS,
+            "seconds_per_round": per_round,
+            "rounds": logins,
+            "raw_verify": raw,
+            "raw_verify_workers": RAW_VERIFY_WORKERS,
+            "raw_verify_p50_ms": median([x["p50_ms"] for x in raw if x["p50_ms"] is not None] or [0]),
+        },
+    )
+    errors = sum(x["errors"] for x in logins)
+    if errors:
+        total = sum(x["requests"] for x in logins)
+        statuses = {k: sum(x["statuses"].get(k, 0) for x in logins) for k in {k for x in logins for k in x["statuses"]}}
+        figure.note = f"{errors} failed logins of {total}: {statuses}"
+    hash_mib = profile["memory_cost"] / 1024
+    memory = Figure(
+        "login_memory",
+        "MiB",
+        value=peak["VmHWM"],
+        baseline_key="accounts_idle_rss",
+        baseline_value=idle["VmRSS"],
+        note=(
+            f"idle + {HASH_SLOTS} hash slots × {hash_mib:.0f} MiB = {idle['VmRSS'] + HASH_SLOTS * hash_mib:,.0f} MiB; "
+            f"RSS after the scenario {peak['VmRSS']:,.0f} MiB"
+        ),
+        details={"idle": idle, "after": peak, "hash_slots": HASH_SLOTS, "hash_memory_mib": hash_mib},
+    )
+    return [figure, memory]
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -761,13 +1073,21 @@ def link_baselines(figures: list[Figure]) -> None:
         base = by_key.get(f.baseline_key)
         if base is not None and base.status == "ok":
             f.baseline_value = base.value
+    # (5) against the no-gateway reference too: what the gateway costs when its cache hits.
+    cached, direct = by_key.get("auth_cached"), by_key.get("auth_direct")
+    if cached and direct and cached.status == direct.status == "ok" and direct.value:
+        cached.details["of_auth_direct"] = cached.value / direct.value
+        extra = f"{cached.value / direct.value:.2f} of (5a) accounts alone"
+        cached.note = f"{extra}; {cached.note}" if cached.note else extra
 
 
 def print_report(facts: dict, settings: dict, figures: list[Figure]) -> None:
     print()
     print("Portail Famille benchmark")
     print(f"  date            {facts['date']}")
-    print(f"  machine         {facts['cores']} cores ({facts['cpu']}), load average {facts['load_average_1m_at_start']:.2f} at start")
+    print(
+        f"  machine         {facts['cores']} cores ({facts['cpu']}), load average {facts['load_average_1m_at_start']:.2f} at start"
+    )
     print(
         f"  software        Python {facts['python']}, aiohttp {facts['aiohttp']}, asyncpg {facts['asyncpg']}, "
         f"aio-pika {facts['aio_pika']}, PostgreSQL {facts['postgresql']}, RabbitMQ {facts['rabbitmq']}"
@@ -776,6 +1096,10 @@ def print_report(facts: dict, settings: dict, figures: list[Figure]) -> None:
     print(
         f"  settings        HTTP: {settings['rounds']} interleaved rounds of {settings['seconds_per_round']} s per figure "
         f"after {settings['warmup']} s warm-up; events: {settings['event_rounds']} rounds of {settings['events']}"
+    )
+    print(
+        f"{'':<18}logins: {settings['login_rounds']} rounds of {settings['login_seconds_per_round']} s, "
+        f"{settings['login_clients']} clients, {settings['login_users']} users (aiohttp client, whatever the generator)"
     )
     print()
     header = (
@@ -789,9 +1113,10 @@ def print_report(facts: dict, settings: dict, figures: list[Figure]) -> None:
             print(f"{f.name:<42} {f.status}: {f.note}")
             continue
         spread = f"{f.spread * 100:.0f}%" if f.spread is not None else "—"
+        digits = 1 if f.value < 100 else 0  # logins/s are tens, not thousands
         print(
-            f"{f.name:<42} {fmt(f.value):>8} {spread:>4} {f.unit:<8} {f.baseline_name or '—':<33} "
-            f"{fmt(f.baseline_value):>8} {fmt(f.ratio, 2):>5} {fmt(f.p50_ms, 2):>7} {fmt(f.p99_ms, 2):>7}"
+            f"{f.name:<42} {fmt(f.value, digits):>8} {spread:>4} {f.unit:<8} {f.baseline_name or '—':<33} "
+            f"{fmt(f.baseline_value, digits):>8} {fmt(f.ratio, 2):>5} {fmt(f.p50_ms, 2):>7} {fmt(f.p99_ms, 2):>7}"
         )
         if f.note:
             print(f"{'':<42} note: {f.note}")
@@ -854,10 +1179,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_false",
         help="skip the figures that split the chains (2a, 3a: each backend alone; 4a: pipelined confirms)",
     )
-    parser.add_argument("--only", default="1,2,3,4", help="scenarios to run, e.g. 1,2 (1,2,3,4)")
+    parser.add_argument("--login-seconds", type=int, default=6, help="measured seconds of logins, over all rounds (6)")
+    parser.add_argument("--login-rounds", type=int, default=3, help="rounds of raw verify then logins (3: 2 s each)")
+    parser.add_argument("--login-clients", type=int, default=8, help="concurrent clients logging in (8)")
+    parser.add_argument(
+        "--login-users", type=int, default=4, help="users the logins rotate over (4, the demo parent included)"
+    )
+    parser.add_argument("--only", default="1,2,3,4,5,6", help="scenarios to run, e.g. 1,2 (1,2,3,4,5,6)")
     args = parser.parse_args(argv)
-    if min(args.seconds, args.rounds, args.concurrency, args.events, args.event_rounds) < 1 or args.warmup < 0:
+    counts = (args.seconds, args.rounds, args.concurrency, args.events, args.event_rounds)
+    counts += (args.login_seconds, args.login_rounds, args.login_clients, args.login_users)
+    if min(counts) < 1 or args.warmup < 0:
         parser.error("counts and durations must be positive")
+    unknown = {s.strip() for s in args.only.split(",")} - set("123456")
+    if unknown:
+        parser.error(f"--only: no scenario {', '.join(sorted(unknown))} (1 to 6)")
     return args
 
 
@@ -888,6 +1224,11 @@ def main(argv: list[str] | None = None) -> int:
         "event_rounds": args.event_rounds,
         "generator": generator,
         "detail": args.detail,
+        "login_seconds": args.login_seconds,
+        "login_rounds": args.login_rounds,
+        "login_seconds_per_round": max(1, round(args.login_seconds / args.login_rounds)),
+        "login_clients": args.login_clients,
+        "login_users": args.login_users,
     }
     only = {s.strip() for s in args.only.split(",")}
     run = Run()
@@ -897,16 +1238,24 @@ def main(argv: list[str] | None = None) -> int:
     facts = machine_facts(generator_text)
     print(f"bench run {run.run_id}: load from {generator_text}; logs in {LOGS.relative_to(ROOT)}/", flush=True)
     try:
-        if only & {"1", "2", "3"}:
-            figures.extend(
-                http_scenarios(run, load, only, args.detail, args.seconds, args.warmup, args.rounds)
-            )
+        if only & {"1", "2", "3", "5"}:
+            figures.extend(http_scenarios(run, load, only, args.detail, args.seconds, args.warmup, args.rounds))
         if "4" in only:
             print(f"  starting scenario {NAMES['events_outbox'][0]}", flush=True)
             try:
                 figures.extend(event_scenarios(run, args.events, args.event_rounds, args.detail))
             except Exception as exc:
                 figures.append(failed("events_outbox", "error", f"{type(exc).__name__}: {exc}"))
+                print(f"    error: {type(exc).__name__}: {exc}", flush=True)
+        if "6" in only:
+            print(f"  starting scenario {NAMES['login_production'][0]}", flush=True)
+            try:
+                figures.extend(
+                    login_scenario(run, args.login_rounds, args.login_seconds, args.login_clients, args.login_users)
+                )
+            except Exception as exc:
+                run.stop_all()
+                figures.append(failed("login_production", "error", f"{type(exc).__name__}: {exc}"))
                 print(f"    error: {type(exc).__name__}: {exc}", flush=True)
     except KeyboardInterrupt:
         interrupted = True

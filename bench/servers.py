@@ -8,8 +8,11 @@ loop. Roles:
   pkdb      an aiohttp handler doing one SELECT by primary key      (synthetic chain, back)
   proxy     a bare aiohttp proxy with one ClientSession             (synthetic chain, front)
   planning  the real planning service app                           (our chain, back)
-  gateway   the real gateway app                                    (our chain, front)
+  accounts  the real accounts service app                           (authenticated chain, logins)
+  gateway   the real gateway app                                    (our chains, front)
   loadgen   N concurrent aiohttp client workers for a fixed time    (when wrk is missing)
+  login-load   N concurrent clients logging in (POST /api/accounts/sessions), one JSON line
+  argon2-raw   argon2 verify in a loop in a pool of worker processes, one JSON line
   outbox-producer / inbox-consumer   servicekit's outbox → RabbitMQ → inbox
   raw-publisher / raw-consumer       the same messages with plain aio-pika
 
@@ -22,13 +25,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import random
+import statistics
 import sys
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 
 import aiohttp
 from aiohttp import web
@@ -138,6 +144,26 @@ def serve_planning(args) -> None:
     run(create_app(settings), settings.http_host, settings.http_port)
 
 
+def serve_accounts(args) -> None:
+    from accounts.app import AccountsSettings, create_app
+    from servicekit.logging import configure_logging
+    from servicekit.web import run
+
+    # The identity secret comes from IDENTITY_SECRET, which run.py sets for the run.
+    settings = AccountsSettings(
+        environment="test",
+        log_level="WARNING",
+        log_format="json",
+        database_url=args.dsn,
+        amqp_url=args.amqp,
+        http_host="127.0.0.1",
+        http_port=args.port,
+        password_hash_profile=args.hash_profile,
+    )
+    configure_logging(settings.log_format, settings.log_level, "accounts")
+    run(create_app(settings), settings.http_host, settings.http_port)
+
+
 def gateway_api():
     """``(create_app, GatewaySettings)`` of the real gateway; raises ImportError if absent."""
     import gateway.app as gateway_app
@@ -154,11 +180,24 @@ def gateway_api():
     return create_app, settings_class
 
 
-def gateway_settings(settings_class, *, port: int, amqp: str, planning_url: str, nowhere_url: str):
+UPSTREAMS = ("accounts", "planning", "billing", "messaging")
+
+
+def gateway_settings(
+    settings_class,
+    *,
+    port: int,
+    amqp: str,
+    upstreams: dict[str, str],
+    nowhere_url: str,
+    session_cache_seconds: float | None = None,
+):
     """Settings for the real gateway, giving only the fields its class declares.
 
-    Planning is the one upstream the scenario calls; every other ``<service>_url`` points
-    at a closed local port, so an accidental call fails fast instead of leaving the machine.
+    ``upstreams`` are the services the scenario calls (``{"planning": url}``); every other
+    ``<service>_url`` points at a closed local port, so an accidental call fails fast
+    instead of leaving the machine. ``session_cache_seconds`` is given only when asked for,
+    and then the class must declare it.
     """
     fields = settings_class.model_fields
     values = {
@@ -168,15 +207,14 @@ def gateway_settings(settings_class, *, port: int, amqp: str, planning_url: str,
         "amqp_url": amqp,
         "http_host": "127.0.0.1",
         "http_port": port,
-        "planning_url": planning_url,
     }
     for name in fields:
-        if name.endswith("_url") and name not in values and name.split("_")[0] in (
-            "accounts",
-            "billing",
-            "messaging",
-        ):
-            values[name] = nowhere_url
+        if name.endswith("_url") and name[: -len("_url")] in UPSTREAMS:
+            values[name] = upstreams.get(name[: -len("_url")], nowhere_url)
+    if session_cache_seconds is not None:
+        if "session_cache_seconds" not in fields:
+            raise SystemExit("this gateway has no session_cache_seconds setting")
+        values["session_cache_seconds"] = session_cache_seconds
     return settings_class(**{k: v for k, v in values.items() if k in fields})
 
 
@@ -185,8 +223,18 @@ def serve_gateway(args) -> None:
     from servicekit.web import run
 
     create_app, settings_class = gateway_api()
+    upstreams = {
+        service: url
+        for service, url in (("planning", args.planning_url), ("accounts", args.accounts_url))
+        if url is not None
+    }
     settings = gateway_settings(
-        settings_class, port=args.port, amqp=args.amqp, planning_url=args.planning_url, nowhere_url=args.nowhere_url
+        settings_class,
+        port=args.port,
+        amqp=args.amqp,
+        upstreams=upstreams,
+        nowhere_url=args.nowhere_url,
+        session_cache_seconds=args.session_cache_seconds,
     )
     configure_logging(getattr(settings, "log_format", "json"), getattr(settings, "log_level", "WARNING"), "gateway")
     run(create_app(settings), "127.0.0.1", args.port)
@@ -202,7 +250,18 @@ def percentile(sorted_values: list[float], q: float) -> float | None:
     return sorted_values[index]
 
 
-async def _loadgen(url: str, concurrency: int, seconds: float, warmup: float) -> dict:
+def parse_headers(values: list[str]) -> dict[str, str]:
+    """``["Name: value", ...]`` (as curl's and wrk's ``-H``) → ``{"Name": "value"}``."""
+    headers = {}
+    for value in values:
+        name, sep, text = value.partition(":")
+        if not sep or not name.strip():
+            raise SystemExit(f"--header {value!r}: expected 'Name: value'")
+        headers[name.strip()] = text.strip()
+    return headers
+
+
+async def _loadgen(url: str, concurrency: int, seconds: float, warmup: float, headers: dict[str, str]) -> dict:
     loop = asyncio.get_running_loop()
     connector = aiohttp.TCPConnector(limit=concurrency)
     latencies: list[float] = []
@@ -218,10 +277,10 @@ async def _loadgen(url: str, concurrency: int, seconds: float, warmup: float) ->
                 if sent >= end:
                     return
                 try:
-                    async with session.get(url) as response:
+                    async with session.get(url, headers=headers) as response:
                         await response.read()
                         status = str(response.status)
-                except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+                except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                     status = type(exc).__name__
                 done = loop.time()
                 if measure_from <= done <= end:
@@ -244,8 +303,149 @@ async def _loadgen(url: str, concurrency: int, seconds: float, warmup: float) ->
 
 
 def run_loadgen(args) -> None:
-    result = asyncio.run(_loadgen(args.url, args.concurrency, args.seconds, args.warmup))
+    result = asyncio.run(_loadgen(args.url, args.concurrency, args.seconds, args.warmup, parse_headers(args.header)))
     print(json.dumps(result), flush=True)
+
+
+# --------------------------------------------------------------------------- logins
+
+
+def share_in_window(sent: float, done: float, start: float, end: float) -> float:
+    """The share of one operation (sent → done) that falls in the window [start, end].
+
+    Summed over operations, it is the work done in the window: at ~10 operations/s, counting
+    whole completions would move a 2 s figure by 5 % for one operation more or less.
+    """
+    if done <= sent:
+        return 1.0 if start <= done <= end else 0.0
+    return max(0.0, min(done, end) - max(sent, start)) / (done - sent)
+
+
+def client_address(n: int) -> str:
+    """The n-th client address, 10.0.0.0/8: each login comes from an address of its own."""
+    return f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
+
+
+async def _login_load(args) -> dict:
+    """``--clients`` closed-loop clients logging in, for ``--warmup`` then ``--seconds``.
+
+    The figure is the logins done in the measured window (``share_in_window``: a login
+    straddling an edge counts for its share; the last ones are awaited, not cut off), the
+    latencies those of the logins that ended in it. Login n comes from ``client_address(first_address + n)`` as X-Forwarded-For and uses
+    ``users[n % len(users)]``, so no address and no username takes many logins in a row.
+    """
+    loop = asyncio.get_running_loop()
+    users = [u for u in args.users.split(",") if u]
+    numbers = itertools.count(args.first_address)
+    latencies: list[float] = []
+    statuses: Counter[str] = Counter()
+    done_in_window = 0.0
+    used = 0
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=args.clients), timeout=timeout) as session:
+        start = loop.time()
+        measure_from = start + args.warmup
+        end = measure_from + args.seconds
+
+        async def client() -> None:
+            nonlocal used, done_in_window
+            while True:
+                sent = loop.time()
+                if sent >= end:
+                    return
+                n = next(numbers)
+                used += 1
+                body = {"username": users[n % len(users)], "password": args.password}
+                try:
+                    async with session.post(
+                        args.url, json=body, headers={"X-Forwarded-For": client_address(n)}
+                    ) as response:
+                        doc = await response.read()
+                        status = str(response.status)
+                        if response.status == 200 and b'"token"' not in doc:
+                            status = "200-without-token"
+                except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                    status = type(exc).__name__
+                done = loop.time()
+                if status == "200":
+                    done_in_window += share_in_window(sent, done, measure_from, end)
+                if measure_from <= done <= end:
+                    statuses[status] += 1
+                    latencies.append(done - sent)
+
+        await asyncio.gather(*(client() for _ in range(args.clients)))
+    latencies.sort()
+    ok = statuses.get("200", 0)
+    return {
+        "requests": sum(statuses.values()),
+        "errors": sum(statuses.values()) - ok,
+        "statuses": dict(statuses),
+        "seconds": args.seconds,
+        "requests_per_second": done_in_window / args.seconds,
+        "completed_per_second": ok / args.seconds,
+        "p50_ms": (percentile(latencies, 50) or 0) * 1000,
+        "p99_ms": (percentile(latencies, 99) or 0) * 1000,
+        "clients": args.clients,
+        "users": len(users),
+        "addresses_used": used,
+    }
+
+
+def _verify_until(stored: str, password: str, profile: dict, start_at: float, warmup: float, seconds: float) -> dict:
+    """In a pool worker: verify in a loop; counted as the logins are (``share_in_window``)."""
+    from argon2 import PasswordHasher
+
+    hasher = PasswordHasher(**profile)
+    measure_from = start_at + warmup
+    end = measure_from + seconds
+    time.sleep(max(0.0, start_at - time.time()))
+    durations: list[float] = []
+    work = 0.0
+    while True:
+        sent = time.time()
+        if sent >= end:
+            break
+        if not hasher.verify(stored, password):
+            raise RuntimeError("verify returned False")
+        done = time.time()
+        work += share_in_window(sent, done, measure_from, end)
+        if measure_from <= done <= end:
+            durations.append(done - sent)
+    return {"count": len(durations), "work": work, "durations": durations}
+
+
+def run_argon2_raw(args) -> None:
+    """``argon2.PasswordHasher(**PROFILES[profile]).verify`` per second over ``--workers`` processes."""
+    from accounts.passwords import PROFILES
+    from argon2 import PasswordHasher
+
+    profile = PROFILES[args.profile]
+    stored = PasswordHasher(**profile).hash(args.password)
+    with ProcessPoolExecutor(args.workers) as pool:
+        # Every worker gets one long task; they start together once all are forked.
+        start_at = time.time() + 0.3
+        futures = [
+            pool.submit(_verify_until, stored, args.password, profile, start_at, args.warmup, args.seconds)
+            for _ in range(args.workers)
+        ]
+        results = [f.result() for f in futures]
+    durations = sorted(d for r in results for d in r["durations"])
+    count = len(durations)
+    print(
+        json.dumps(
+            {
+                "count": count,
+                "per_worker": [r["count"] for r in results],
+                "workers": args.workers,
+                "seconds": args.seconds,
+                "verifies_per_second": sum(r["work"] for r in results) / args.seconds,
+                "completed_per_second": count / args.seconds,
+                "p50_ms": statistics.median(durations) * 1000 if durations else None,
+                "profile": {"name": args.profile, **profile},
+            }
+        ),
+        flush=True,
+    )
 
 
 # --------------------------------------------------------------------------- events
@@ -369,7 +569,6 @@ async def _inbox_consumer(args) -> dict:
 
 async def _raw_publisher(args) -> dict:
     import aio_pika
-
     from servicekit.events import make_envelope
 
     connection = await aio_pika.connect(args.amqp)
@@ -483,11 +682,20 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--amqp", required=True)
     p.set_defaults(func=serve_planning)
 
+    p = sub.add_parser("accounts")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--dsn", required=True)
+    p.add_argument("--amqp", required=True)
+    p.add_argument("--hash-profile", choices=("production", "test"), required=True)
+    p.set_defaults(func=serve_accounts)
+
     p = sub.add_parser("gateway")
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--amqp", required=True)
-    p.add_argument("--planning-url", required=True)
+    p.add_argument("--planning-url")
+    p.add_argument("--accounts-url")
     p.add_argument("--nowhere-url", required=True)
+    p.add_argument("--session-cache-seconds", type=float, help="GATEWAY_SESSION_CACHE_SECONDS (default: the gateway's)")
     p.set_defaults(func=serve_gateway)
 
     p = sub.add_parser("loadgen")
@@ -495,7 +703,26 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--concurrency", type=int, required=True)
     p.add_argument("--seconds", type=float, required=True)
     p.add_argument("--warmup", type=float, required=True)
+    p.add_argument("--header", action="append", default=[], help="'Name: value', repeatable")
     p.set_defaults(func=run_loadgen)
+
+    p = sub.add_parser("login-load")
+    p.add_argument("--url", required=True)
+    p.add_argument("--users", required=True, help="comma-separated usernames, used in turn")
+    p.add_argument("--password", required=True)
+    p.add_argument("--clients", type=int, required=True)
+    p.add_argument("--seconds", type=float, required=True)
+    p.add_argument("--warmup", type=float, required=True)
+    p.add_argument("--first-address", type=int, default=1, help="number of the first client address")
+    p.set_defaults(func=lambda args: print(json.dumps(asyncio.run(_login_load(args))), flush=True))
+
+    p = sub.add_parser("argon2-raw")
+    p.add_argument("--profile", default="production")
+    p.add_argument("--password", required=True)
+    p.add_argument("--workers", type=int, required=True)
+    p.add_argument("--seconds", type=float, required=True)
+    p.add_argument("--warmup", type=float, required=True)
+    p.set_defaults(func=run_argon2_raw)
 
     for role, function in (
         ("outbox-producer", _outbox_producer),
