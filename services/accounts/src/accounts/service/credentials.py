@@ -45,15 +45,7 @@ async def request_password_reset(acc: Accounts, email: str, *, client: str) -> i
             log.info("password_reset_throttled")
             return 0
         for user in await uow.users.active_by_email(email):
-            token = tokens.new_token()
-            expires_at = now + tokens.PASSWORD_RESET_TTL
-            await uow.tokens.add(
-                user_id=user["id"],
-                purpose=PASSWORD_RESET,
-                token_hash=tokens.token_hash(token),
-                created_at=now,
-                expires_at=expires_at,
-            )
+            token, expires_at = await uow.tokens.issue(user["id"], PASSWORD_RESET, now, tokens.PASSWORD_RESET_TTL)
             await uow.publish(
                 events.PASSWORD_RESET_REQUESTED,
                 events.PasswordResetRequested(
@@ -169,17 +161,10 @@ async def request_email_change(
     user = await _confirm_password(acc, user_id, password, client, now, "password", "Le mot de passe est incorrect.")
     if same_email(new_email, user["email"]):
         raise invalid(FieldError("new_email", "same_email", "C'est déjà votre adresse e-mail."))
-    token = tokens.new_token()
-    expires_at = now + tokens.EMAIL_CHANGE_TTL
     async with acc.uow() as uow:
         await uow.tokens.delete_unused(user_id, EMAIL_CHANGE)
-        await uow.tokens.add(
-            user_id=user_id,
-            purpose=EMAIL_CHANGE,
-            token_hash=tokens.token_hash(token),
-            created_at=now,
-            expires_at=expires_at,
-            new_email=new_email,
+        token, expires_at = await uow.tokens.issue(
+            user_id, EMAIL_CHANGE, now, tokens.EMAIL_CHANGE_TTL, new_email=new_email
         )
         await uow.publish(
             events.EMAIL_CHANGE_REQUESTED,

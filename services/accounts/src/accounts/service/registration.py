@@ -153,8 +153,6 @@ async def create_pending_user(
     """Insert the pending account, its terms acceptance and activation token, and the
     ``accounts.user.registered`` event, in the caller's unit of work (not committed)."""
     now = acc.now()
-    token = tokens.new_token()
-    expires_at = now + tokens.ACTIVATION_TTL
     try:
         user_id = await uow.users.insert(
             username=username,
@@ -175,13 +173,7 @@ async def create_pending_user(
         terms_version,
         now,
     )
-    await uow.tokens.add(
-        user_id=user_id,
-        purpose=ACTIVATION,
-        token_hash=tokens.token_hash(token),
-        created_at=now,
-        expires_at=expires_at,
-    )
+    token, expires_at = await uow.tokens.issue(user_id, ACTIVATION, now, tokens.ACTIVATION_TTL)
     await uow.publish(
         events.USER_REGISTERED,
         events.UserRegistered(

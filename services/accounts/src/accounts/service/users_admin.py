@@ -27,15 +27,7 @@ ONLY_ADMIN = "Seul un administrateur peut attribuer ou retirer le rôle administ
 async def _registered_event(uow: UnitOfWork, user, event_type: str, cls, now) -> None:
     """A fresh activation link (older ones stop working) and the e-mail event carrying it."""
     await uow.tokens.delete_unused(user["id"], ACTIVATION)
-    token = tokens.new_token()
-    expires_at = now + tokens.ACTIVATION_TTL
-    await uow.tokens.add(
-        user_id=user["id"],
-        purpose=ACTIVATION,
-        token_hash=tokens.token_hash(token),
-        created_at=now,
-        expires_at=expires_at,
-    )
+    token, expires_at = await uow.tokens.issue(user["id"], ACTIVATION, now, tokens.ACTIVATION_TTL)
     number = None
     if user["dossier_id"] is not None:
         number = (await uow.dossiers.get(user["dossier_id"]))["number"]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
+
+from ..domain import tokens as rules
 
 ACTIVATION = "activation"
 PASSWORD_RESET = "password_reset"
@@ -15,6 +17,22 @@ EMAIL_CHANGE = "email_change"
 class Tokens:
     def __init__(self, conn: asyncpg.Connection):
         self.conn = conn
+
+    async def issue(
+        self, user_id: uuid.UUID, purpose: str, now: datetime, ttl: timedelta, *, new_email: str | None = None
+    ) -> tuple[str, datetime]:
+        """A new link token: only its hash is stored; the value goes into the e-mail event."""
+        token = rules.new_token()
+        expires_at = now + ttl
+        await self.add(
+            user_id=user_id,
+            purpose=purpose,
+            token_hash=rules.token_hash(token),
+            created_at=now,
+            expires_at=expires_at,
+            new_email=new_email,
+        )
+        return token, expires_at
 
     async def add(
         self,
