@@ -14,11 +14,11 @@ from servicekit.openapi import Route
 from servicekit.web import model_response
 
 from . import schemas, service
-from .api import attachment_response
 from .domain.threads import CLOSED, MESSAGING_STAFF, OPEN, THEME_ROLES
-from .http import (
+from .web import (
     ATTACHMENT_TYPES,
     IDEMPOTENCY,
+    attachment_response,
     idempotency_key,
     json_answer,
     messaging,

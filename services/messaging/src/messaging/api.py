@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from aiohttp import web
 from servicekit.openapi import Route
 from servicekit.web import model_response
 
 from . import schemas, service
-from .http import (
+from .web import (
     ATTACHMENT,
     ATTACHMENT_TYPES,
     IDEMPOTENCY,
+    attachment_response,
     caller,
     fingerprint_of,
     idempotency_key,
@@ -72,22 +71,6 @@ async def download_attachment(request: web.Request) -> web.Response:
 
 async def get_notifications(request: web.Request) -> web.Response:
     return model_response(await service.notifications(messaging(request), caller(request)))
-
-
-def attachment_response(row) -> web.Response:
-    """The stored bytes as a download: never rendered inline, never sniffed, never cached."""
-    filename = row["filename"]
-    fallback = "".join(c if (c.isascii() and c.isalnum()) or c in "._-" else "_" for c in filename)
-    return web.Response(
-        body=row["content"],
-        content_type=row["content_type"],
-        headers={
-            "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}",
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Cache-Control": "private, no-store",
-        },
-    )
 
 
 THREADS = "/api/messaging/threads"
