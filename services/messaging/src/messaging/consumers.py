@@ -22,8 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from servicekit.consumer import Handler
 from servicekit.events import Envelope
 
-from . import service
 from .service import Event, Messaging
+from .service import contacts as use_cases
 from .store import UnitOfWork
 
 Email = str  # checked for plausibility when the e-mail is queued; refused ones are recorded
@@ -106,16 +106,16 @@ Deps = Callable[[], Messaging]
 
 # routing key → (narrow model, use case). Registering a consumer is one line here.
 HANDLERS: Mapping[str, tuple[type[Narrow], UseCase]] = {
-    "accounts.user.registered": (UserRegistered, service.user_registered),
-    "accounts.user.activation_resent": (UserRegistered, service.user_registered),
-    "accounts.user.activated": (UserActivated, service.user_activated),
-    "accounts.user.contact_changed": (ContactChanged, service.contact_changed),
-    "accounts.user.deactivated": (UserRef, service.user_deactivated),
-    "accounts.user.purged": (UserRef, service.user_purged),
-    "accounts.password_reset.requested": (PasswordResetRequested, service.password_reset_requested),
-    "accounts.password.changed": (PasswordChanged, service.password_changed),
-    "accounts.email_change.requested": (EmailChangeRequested, service.email_change_requested),
-    "accounts.dossier.updated": (DossierUpdated, service.dossier_updated),
+    "accounts.user.registered": (UserRegistered, use_cases.user_registered),
+    "accounts.user.activation_resent": (UserRegistered, use_cases.user_registered),
+    "accounts.user.activated": (UserActivated, use_cases.user_activated),
+    "accounts.user.contact_changed": (ContactChanged, use_cases.contact_changed),
+    "accounts.user.deactivated": (UserRef, use_cases.user_deactivated),
+    "accounts.user.purged": (UserRef, use_cases.user_purged),
+    "accounts.password_reset.requested": (PasswordResetRequested, use_cases.password_reset_requested),
+    "accounts.password.changed": (PasswordChanged, use_cases.password_changed),
+    "accounts.email_change.requested": (EmailChangeRequested, use_cases.email_change_requested),
+    "accounts.dossier.updated": (DossierUpdated, use_cases.dossier_updated),
 }
 
 

@@ -32,7 +32,8 @@ from servicekit.service import DB, SETTINGS
 
 from .domain import errors
 from .mail.compose import MailComposer
-from .service import IdempotencyKey, Messaging, Upload, request_fingerprint
+from .service import Messaging, Upload
+from .service.idempotency import IdempotencyKey, request_fingerprint
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -1,4 +1,4 @@
-"""The service's shape (issue 7): event handlers never reach the HTTP shell."""
+"""The service's shape (issue 7): event handlers never reach the HTTP shell; files stay small."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import messaging
 
 PACKAGE = Path(messaging.__file__).parent
 HTTP_SHELL = ("messaging.api", "messaging.admin_api", "messaging.internal_api", "messaging.web", "messaging.http")
+MAX_LINES = 400
 
 
 def imported_modules(path: Path, package: str) -> set[str]:
@@ -50,3 +51,12 @@ def test_importing_consumers_loads_no_http_entrypoint():
     )
     assert "messaging.consumers" in loaded
     assert not loaded & set(HTTP_SHELL)
+
+
+def test_no_source_file_is_over_the_limit():
+    too_long = {
+        str(p.relative_to(PACKAGE)): n
+        for p in PACKAGE.rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > MAX_LINES
+    }
+    assert not too_long
