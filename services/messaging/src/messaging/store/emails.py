@@ -11,7 +11,9 @@ import uuid
 import asyncpg
 
 from ..mail.compose import OutgoingEmail
-from ..mail.sender import CHANNEL
+
+# The writer NOTIFYs it (delivered at commit); the mail sender LISTENs on it.
+CHANNEL = "emails"
 
 _WIPE_SECRET_BODIES = """
   body_text = CASE WHEN contains_secret THEN NULL ELSE body_text END,
@@ -78,6 +80,48 @@ class Emails:
             user_id,
         )
 
+    # --- delivery (the mail sender) ---------------------------------------------------
+
+    async def take_next_due(self) -> asyncpg.Record | None:
+        """The next pending e-mail that is due, locked; replicas skip each other's."""
+        return await self.conn.fetchrow(
+            """
+            SELECT id, kind, to_address, to_name, subject, body_text, body_html, message_id,
+                   attempts, contains_secret, user_id
+            FROM emails
+            WHERE state = 'pending' AND next_attempt_at <= now()
+            ORDER BY next_attempt_at, created_at
+            LIMIT 1
+            FOR UPDATE SKIP LOCKED
+            """
+        )
+
+    async def finish(self, email_id: uuid.UUID, state: str, error: str | None) -> None:
+        """A final state; bodies that carried a token are wiped (kind, subject, state remain)."""
+        await self.conn.execute(
+            f"""
+            UPDATE emails SET state = $2, last_error = $3, updated_at = now(),
+              attempts = attempts + CASE WHEN $2 = 'suppressed' THEN 0 ELSE 1 END,
+              sent_at = CASE WHEN $2 = 'sent' THEN now() ELSE sent_at END, {_WIPE_SECRET_BODIES}
+            WHERE id = $1
+            """,
+            email_id,
+            state,
+            error,
+        )
+
+    async def defer(self, email_id: uuid.UUID, error: str | None, delay_seconds: float) -> None:
+        await self.conn.execute(
+            """
+            UPDATE emails SET attempts = attempts + 1, last_error = $2, updated_at = now(),
+              next_attempt_at = now() + make_interval(secs => $3::float8)
+            WHERE id = $1
+            """,
+            email_id,
+            error,
+            delay_seconds,
+        )
+
 
 class Bounces:
     def __init__(self, conn: asyncpg.Connection):
@@ -85,6 +129,22 @@ class Bounces:
 
     async def is_bounced(self, address: str) -> bool:
         return bool(await self.conn.fetchval("SELECT true FROM bounced_addresses WHERE address = $1", address))
+
+    async def record(self, address: str, *, user_id: uuid.UUID | None, error: str | None, email_id: uuid.UUID) -> None:
+        await self.conn.execute(
+            """
+            INSERT INTO bounced_addresses (address, user_id, last_error, last_email_id)
+            VALUES ($1, $2, $3, $4)
+            ON CONFLICT (address) DO UPDATE SET bounces = bounced_addresses.bounces + 1,
+              last_bounced_at = now(), last_error = EXCLUDED.last_error,
+              last_email_id = EXCLUDED.last_email_id,
+              user_id = coalesce(EXCLUDED.user_id, bounced_addresses.user_id)
+            """,
+            address,
+            user_id,
+            error,
+            email_id,
+        )
 
     async def lift(self, bounce_id: uuid.UUID) -> bool:
         return (await self.conn.execute("DELETE FROM bounced_addresses WHERE id = $1", bounce_id)) == "DELETE 1"
