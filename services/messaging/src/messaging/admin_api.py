@@ -13,12 +13,13 @@ from servicekit.identity import require_role
 from servicekit.openapi import Route
 from servicekit.web import model_response
 
-from . import schemas, service
-from .api import attachment_response
+from . import schemas
 from .domain.threads import CLOSED, MESSAGING_STAFF, OPEN, THEME_ROLES
-from .http import (
+from .service import configuration, emails, inbox
+from .web import (
     ATTACHMENT_TYPES,
     IDEMPOTENCY,
+    attachment_response,
     idempotency_key,
     json_answer,
     messaging,
@@ -42,11 +43,11 @@ def staff(request: web.Request):
 async def list_threads(request: web.Request) -> web.Response:
     who = staff(request)
     query = read_query(request, schemas.StaffThreadsQuery)
-    return model_response(await service.staff_threads(messaging(request), who, query))
+    return model_response(await inbox.staff_threads(messaging(request), who, query))
 
 
 async def get_thread(request: web.Request) -> web.Response:
-    return model_response(await service.read_thread_as_staff(messaging(request), staff(request), path_id(request)))
+    return model_response(await inbox.read_thread_as_staff(messaging(request), staff(request), path_id(request)))
 
 
 async def reply(request: web.Request) -> web.Response:
@@ -54,20 +55,20 @@ async def reply(request: web.Request) -> web.Response:
     thread_id = path_id(request)
     cmd = await read_json(request, schemas.StaffReply)
     idem = idempotency_key(request, cmd.model_dump(mode="json"))
-    answer = await service.reply(messaging(request), who, thread_id, cmd, idem)
+    answer = await inbox.reply(messaging(request), who, thread_id, cmd, idem)
     return json_answer(answer.status, answer.body)
 
 
 async def close_thread(request: web.Request) -> web.Response:
-    return model_response(await service.set_thread_state(messaging(request), staff(request), path_id(request), CLOSED))
+    return model_response(await inbox.set_thread_state(messaging(request), staff(request), path_id(request), CLOSED))
 
 
 async def reopen_thread(request: web.Request) -> web.Response:
-    return model_response(await service.set_thread_state(messaging(request), staff(request), path_id(request), OPEN))
+    return model_response(await inbox.set_thread_state(messaging(request), staff(request), path_id(request), OPEN))
 
 
 async def download_attachment(request: web.Request) -> web.Response:
-    row = await service.staff_attachment(
+    row = await inbox.staff_attachment(
         messaging(request), staff(request), path_id(request), path_id(request, "attachment_id")
     )
     return attachment_response(row)
@@ -75,60 +76,60 @@ async def download_attachment(request: web.Request) -> web.Response:
 
 async def list_themes(request: web.Request) -> web.Response:
     require_role(request, MESSAGING_STAFF)
-    return model_response(await service.admin_themes(messaging(request)))
+    return model_response(await configuration.admin_themes(messaging(request)))
 
 
 async def create_theme(request: web.Request) -> web.Response:
     require_role(request, MESSAGING_STAFF)
     cmd = await read_json(request, schemas.ThemeCreate)
-    return model_response(await service.create_theme(messaging(request), cmd), status=201)
+    return model_response(await configuration.create_theme(messaging(request), cmd), status=201)
 
 
 async def update_theme(request: web.Request) -> web.Response:
     require_role(request, MESSAGING_STAFF)
     theme_id = path_id(request)
     cmd = await read_json(request, schemas.ThemeUpdate)
-    return model_response(await service.update_theme(messaging(request), theme_id, cmd))
+    return model_response(await configuration.update_theme(messaging(request), theme_id, cmd))
 
 
 async def list_reply_templates(request: web.Request) -> web.Response:
-    return model_response(await service.reply_templates(messaging(request), staff(request)))
+    return model_response(await configuration.reply_templates(messaging(request), staff(request)))
 
 
 async def create_reply_template(request: web.Request) -> web.Response:
     require_role(request, MESSAGING_STAFF)
     cmd = await read_json(request, schemas.ReplyTemplateCreate)
-    return model_response(await service.create_reply_template(messaging(request), cmd), status=201)
+    return model_response(await configuration.create_reply_template(messaging(request), cmd), status=201)
 
 
 async def update_reply_template(request: web.Request) -> web.Response:
     require_role(request, MESSAGING_STAFF)
     template_id = path_id(request)
     cmd = await read_json(request, schemas.ReplyTemplateUpdate)
-    return model_response(await service.update_reply_template(messaging(request), template_id, cmd))
+    return model_response(await configuration.update_reply_template(messaging(request), template_id, cmd))
 
 
 async def delete_reply_template(request: web.Request) -> web.Response:
     require_role(request, MESSAGING_STAFF)
-    await service.delete_reply_template(messaging(request), path_id(request))
+    await configuration.delete_reply_template(messaging(request), path_id(request))
     return web.Response(status=204)
 
 
 async def list_emails(request: web.Request) -> web.Response:
     require_role(request, MESSAGING_STAFF)
     query = read_query(request, schemas.EmailLogQuery)
-    return model_response(await service.email_log(messaging(request), query))
+    return model_response(await emails.email_log(messaging(request), query))
 
 
 async def list_bounced_addresses(request: web.Request) -> web.Response:
     require_role(request, MESSAGING_STAFF, "accounts_staff")
     query = read_query(request, schemas.PageQuery)
-    return model_response(await service.bounced_addresses(messaging(request), query))
+    return model_response(await emails.bounced_addresses(messaging(request), query))
 
 
 async def lift_bounced_address(request: web.Request) -> web.Response:
     require_role(request, MESSAGING_STAFF, "accounts_staff")
-    await service.lift_bounced_address(messaging(request), path_id(request))
+    await emails.lift_bounced_address(messaging(request), path_id(request))
     return web.Response(status=204)
 
 

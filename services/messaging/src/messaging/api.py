@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from aiohttp import web
 from servicekit.openapi import Route
 from servicekit.web import model_response
 
-from . import schemas, service
-from .http import (
+from . import schemas
+from .service import configuration, threads
+from .web import (
     ATTACHMENT,
     ATTACHMENT_TYPES,
     IDEMPOTENCY,
+    attachment_response,
     caller,
     fingerprint_of,
     idempotency_key,
@@ -28,25 +28,25 @@ PARENT = "Any signed-in user; a parent reaches only the threads they started (ot
 
 async def list_themes(request: web.Request) -> web.Response:
     # Public: the themes are no secret, and a « nous contacter » page may show them first.
-    return model_response(await service.list_themes(messaging(request)))
+    return model_response(await configuration.list_themes(messaging(request)))
 
 
 async def start_thread(request: web.Request) -> web.Response:
     ctx = messaging(request)
     who = caller(request)
     cmd, upload = await read_command(request, schemas.NewThread, max_file_bytes=ctx.attachment_max_bytes)
-    answer = await service.start_thread(ctx, who, cmd, upload, idempotency_key(request, *fingerprint_of(cmd, upload)))
+    answer = await threads.start_thread(ctx, who, cmd, upload, idempotency_key(request, *fingerprint_of(cmd, upload)))
     return json_answer(answer.status, answer.body)
 
 
 async def list_threads(request: web.Request) -> web.Response:
     query = read_query(request, schemas.ParentThreadsQuery)
-    return model_response(await service.list_parent_threads(messaging(request), caller(request), query))
+    return model_response(await threads.list_parent_threads(messaging(request), caller(request), query))
 
 
 async def get_thread(request: web.Request) -> web.Response:
     who = caller(request)
-    return model_response(await service.read_thread_as_parent(messaging(request), who, path_id(request)))
+    return model_response(await threads.read_thread_as_parent(messaging(request), who, path_id(request)))
 
 
 async def add_message(request: web.Request) -> web.Response:
@@ -55,39 +55,23 @@ async def add_message(request: web.Request) -> web.Response:
     thread_id = path_id(request)
     cmd, upload = await read_command(request, schemas.NewMessage, max_file_bytes=ctx.attachment_max_bytes)
     idem = idempotency_key(request, *fingerprint_of(cmd, upload))
-    answer = await service.add_parent_message(ctx, who, thread_id, cmd, upload, idem)
+    answer = await threads.add_parent_message(ctx, who, thread_id, cmd, upload, idem)
     return json_answer(answer.status, answer.body)
 
 
 async def delete_thread(request: web.Request) -> web.Response:
-    await service.hide_thread(messaging(request), caller(request), path_id(request))
+    await threads.hide_thread(messaging(request), caller(request), path_id(request))
     return web.Response(status=204)
 
 
 async def download_attachment(request: web.Request) -> web.Response:
     who = caller(request)
-    row = await service.parent_attachment(messaging(request), who, path_id(request), path_id(request, "attachment_id"))
+    row = await threads.parent_attachment(messaging(request), who, path_id(request), path_id(request, "attachment_id"))
     return attachment_response(row)
 
 
 async def get_notifications(request: web.Request) -> web.Response:
-    return model_response(await service.notifications(messaging(request), caller(request)))
-
-
-def attachment_response(row) -> web.Response:
-    """The stored bytes as a download: never rendered inline, never sniffed, never cached."""
-    filename = row["filename"]
-    fallback = "".join(c if (c.isascii() and c.isalnum()) or c in "._-" else "_" for c in filename)
-    return web.Response(
-        body=row["content"],
-        content_type=row["content_type"],
-        headers={
-            "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}",
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return model_response(await threads.notifications(messaging(request), caller(request)))
 
 
 THREADS = "/api/messaging/threads"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email.utils import parseaddr
+from functools import partial
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -18,10 +19,10 @@ from servicekit.worker import background
 
 from . import admin_api, api, consumers, demo
 from .domain.attachments import DEFAULT_MAX_BYTES
-from .http import COMPOSER, with_domain_errors
 from .mail.compose import MailComposer
 from .mail.sender import MailSender, SenderConfig
 from .mail.smtp import SmtpConfig
+from .web import COMPOSER, messaging_of_app, with_domain_errors
 
 
 class MessagingSettings(ServiceSettings):
@@ -111,6 +112,11 @@ def setup(app: web.Application) -> None:
     add_routes(app, ROUTES, wrap=with_domain_errors)
 
 
+def event_handlers(app: web.Application):
+    """accounts' events → use cases, with the same dependencies as the HTTP entry points."""
+    return consumers.event_handlers(partial(messaging_of_app, app))
+
+
 async def mail_sender_ctx(app: web.Application):
     """The sender task; on shutdown it finishes the e-mail in hand before it stops."""
     settings: MessagingSettings = app[SETTINGS]
@@ -126,7 +132,7 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     settings_class=MessagingSettings,
     setup_routes=setup,
-    event_handlers=consumers.event_handlers,
+    event_handlers=event_handlers,
     extra_contexts=(mail_sender_ctx,),
     demo_data=demo.load,
 )

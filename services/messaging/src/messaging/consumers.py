@@ -5,6 +5,10 @@ ignored: a producer may add fields, and whatever else it sends — a password, s
 reaches a template), then calls the use case inside the consumer's transaction, the one
 that records the event in the inbox. So one event gives one e-mail whatever the broker
 redelivers; and an error rolls both back, to be retried and finally dead-lettered.
+
+Like the HTTP entry points, these only validate and call a use case of service/; they
+never import the HTTP shell (api.py, admin_api.py, web.py): the composition root (app.py)
+hands them the use cases' dependencies.
 """
 
 from __future__ import annotations
@@ -14,13 +18,12 @@ from datetime import datetime
 from uuid import UUID
 
 import asyncpg
-from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 from servicekit.consumer import Handler
 from servicekit.events import Envelope
 
-from . import service
-from .http import messaging_of_app
+from .service import Event, Messaging
+from .service import contacts as use_cases
 from .store import UnitOfWork
 
 Email = str  # checked for plausibility when the e-mail is queued; refused ones are recorded
@@ -98,33 +101,35 @@ class DossierUpdated(Narrow):
     invoices_by_email: bool = False
 
 
-UseCase = Callable[[service.Messaging, UnitOfWork, service.Event, BaseModel], Awaitable[None]]
+UseCase = Callable[[Messaging, UnitOfWork, Event, BaseModel], Awaitable[None]]
+Deps = Callable[[], Messaging]
 
 # routing key → (narrow model, use case). Registering a consumer is one line here.
 HANDLERS: Mapping[str, tuple[type[Narrow], UseCase]] = {
-    "accounts.user.registered": (UserRegistered, service.user_registered),
-    "accounts.user.activation_resent": (UserRegistered, service.user_registered),
-    "accounts.user.activated": (UserActivated, service.user_activated),
-    "accounts.user.contact_changed": (ContactChanged, service.contact_changed),
-    "accounts.user.deactivated": (UserRef, service.user_deactivated),
-    "accounts.user.purged": (UserRef, service.user_purged),
-    "accounts.password_reset.requested": (PasswordResetRequested, service.password_reset_requested),
-    "accounts.password.changed": (PasswordChanged, service.password_changed),
-    "accounts.email_change.requested": (EmailChangeRequested, service.email_change_requested),
-    "accounts.dossier.updated": (DossierUpdated, service.dossier_updated),
+    "accounts.user.registered": (UserRegistered, use_cases.user_registered),
+    "accounts.user.activation_resent": (UserRegistered, use_cases.user_registered),
+    "accounts.user.activated": (UserActivated, use_cases.user_activated),
+    "accounts.user.contact_changed": (ContactChanged, use_cases.contact_changed),
+    "accounts.user.deactivated": (UserRef, use_cases.user_deactivated),
+    "accounts.user.purged": (UserRef, use_cases.user_purged),
+    "accounts.password_reset.requested": (PasswordResetRequested, use_cases.password_reset_requested),
+    "accounts.password.changed": (PasswordChanged, use_cases.password_changed),
+    "accounts.email_change.requested": (EmailChangeRequested, use_cases.email_change_requested),
+    "accounts.dossier.updated": (DossierUpdated, use_cases.dossier_updated),
 }
 
 
-def _handler(app: web.Application, model: type[Narrow], use_case: UseCase) -> Handler:
+def _handler(deps: Deps, model: type[Narrow], use_case: UseCase) -> Handler:
     async def handle(conn: asyncpg.Connection, envelope: Envelope) -> None:
         data = model.model_validate(envelope.data)
-        event = service.Event(id=envelope.id, occurred_at=envelope.occurred_at)
+        event = Event(id=envelope.id, occurred_at=envelope.occurred_at)
         async with UnitOfWork.joined(conn) as uow:
-            await use_case(messaging_of_app(app), uow, event, data)
+            await use_case(deps(), uow, event, data)
 
     handle.__name__ = f"on_{use_case.__name__}"
     return handle
 
 
-def event_handlers(app: web.Application) -> dict[str, Handler]:
-    return {event_type: _handler(app, model, use_case) for event_type, (model, use_case) in HANDLERS.items()}
+def event_handlers(deps: Deps) -> dict[str, Handler]:
+    """routing key → handler; ``deps`` is called per event (the pool exists once started)."""
+    return {event_type: _handler(deps, model, use_case) for event_type, (model, use_case) in HANDLERS.items()}

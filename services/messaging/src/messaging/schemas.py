@@ -1,7 +1,8 @@
 """The HTTP API's models: what comes in (validated) and what goes out.
 
 Shared by api.py, admin_api.py (whose route tables publish them in the OpenAPI document)
-and service.py (which builds the views). Problems use servicekit's shared schema. Text fields go through the domain's rules (domain/text.py); JSON bodies
+and store/views/ (which builds the responses from rows). Problems use servicekit's shared
+schema. Text fields go through the domain's rules (domain/text.py); JSON bodies
 are validated strictly (``"email_copy": "yes"`` is a type error, not ``true``).
 """
 

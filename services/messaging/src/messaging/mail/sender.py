@@ -24,11 +24,10 @@ import structlog
 from servicekit.worker import NotifiedLoop
 
 from ..domain.emails import Outcome, normalize_address, retry_delay_seconds
+from ..store.emails import CHANNEL, Bounces, Emails
 from .smtp import Delivery, SmtpConfig, SmtpSession
 
 log = structlog.get_logger(__name__)
-
-CHANNEL = "emails"
 
 
 @dataclass(frozen=True)
@@ -83,28 +82,19 @@ class MailSender:
 
     async def _send_next(self, session: SmtpSession) -> Delivery | None:
         async with self.pool.acquire() as conn, conn.transaction():
-            row = await conn.fetchrow(
-                """
-                SELECT id, kind, to_address, to_name, subject, body_text, body_html, message_id,
-                       attempts, contains_secret, user_id
-                FROM emails
-                WHERE state = 'pending' AND next_attempt_at <= now()
-                ORDER BY next_attempt_at, created_at
-                LIMIT 1
-                FOR UPDATE SKIP LOCKED
-                """
-            )
+            emails, bounces = Emails(conn), Bounces(conn)
+            row = await emails.take_next_due()
             if row is None:
                 return None
             address = normalize_address(row["to_address"])
-            if await conn.fetchval("SELECT true FROM bounced_addresses WHERE address = $1", address):
-                await _finish(conn, row["id"], "suppressed", "address_bounced_before")
+            if await bounces.is_bounced(address):
+                await emails.finish(row["id"], "suppressed", "address_bounced_before")
                 log.info("email_suppressed", email_id=str(row["id"]), kind=row["kind"], reason="address_bounced")
                 return Delivery(Outcome.FAILED)
             try:
                 message = build_message(row, self.config.mail_from)
             except (ValueError, TypeError) as exc:  # e.g. a header that cannot be written
-                await _finish(conn, row["id"], "failed", "unbuildable_message")
+                await emails.finish(row["id"], "failed", "unbuildable_message")
                 log.error("email_failed", email_id=str(row["id"]), kind=row["kind"], error=type(exc).__name__)
                 return Delivery(Outcome.FAILED)
             delivery = await session.deliver(
@@ -113,42 +103,20 @@ class MailSender:
             attempts = row["attempts"] + 1
             fields = dict(email_id=str(row["id"]), kind=row["kind"], attempts=attempts)
             if delivery.outcome is Outcome.SENT:
-                await _finish(conn, row["id"], "sent", None)
+                await emails.finish(row["id"], "sent", None)
                 log.info("email_sent", **fields)
             elif delivery.outcome is Outcome.BOUNCED:
-                await _finish(conn, row["id"], "bounced", delivery.error)
-                await conn.execute(
-                    """
-                    INSERT INTO bounced_addresses (address, user_id, last_error, last_email_id)
-                    VALUES ($1, $2, $3, $4)
-                    ON CONFLICT (address) DO UPDATE SET bounces = bounced_addresses.bounces + 1,
-                      last_bounced_at = now(), last_error = EXCLUDED.last_error,
-                      last_email_id = EXCLUDED.last_email_id,
-                      user_id = coalesce(EXCLUDED.user_id, bounced_addresses.user_id)
-                    """,
-                    address,
-                    row["user_id"],
-                    delivery.error,
-                    row["id"],
-                )
+                await emails.finish(row["id"], "bounced", delivery.error)
+                await bounces.record(address, user_id=row["user_id"], error=delivery.error, email_id=row["id"])
                 log.warning("email_bounced", code=delivery.code, **fields)
             elif delivery.outcome is Outcome.FAILED or attempts >= self.config.max_attempts:
-                await _finish(conn, row["id"], "failed", delivery.error)
+                await emails.finish(row["id"], "failed", delivery.error)
                 log.warning("email_failed", code=delivery.code, error=delivery.error_class, **fields)
             else:
                 delay = retry_delay_seconds(
                     attempts, base=self.config.retry_base_seconds, cap=self.config.retry_max_seconds
                 )
-                await conn.execute(
-                    """
-                    UPDATE emails SET attempts = attempts + 1, last_error = $2, updated_at = now(),
-                      next_attempt_at = now() + make_interval(secs => $3::float8)
-                    WHERE id = $1
-                    """,
-                    row["id"],
-                    delivery.error,
-                    delay,
-                )
+                await emails.defer(row["id"], delivery.error, delay)
                 log.warning(
                     "email_send_deferred", code=delivery.code, error=delivery.error_class, retry_in_s=delay, **fields
                 )
@@ -165,23 +133,6 @@ class MailSender:
     async def _send_all(self) -> None:
         while not self._loop.stopping and await self.send_round() >= self.config.batch_size:
             pass
-
-
-async def _finish(conn: asyncpg.Connection, email_id, state: str, error: str | None) -> None:
-    """A final state; bodies that carried a token are wiped (kind, subject, state remain)."""
-    await conn.execute(
-        """
-        UPDATE emails SET state = $2, last_error = $3, updated_at = now(),
-          attempts = attempts + CASE WHEN $2 = 'suppressed' THEN 0 ELSE 1 END,
-          sent_at = CASE WHEN $2 = 'sent' THEN now() ELSE sent_at END,
-          body_text = CASE WHEN contains_secret THEN NULL ELSE body_text END,
-          body_html = CASE WHEN contains_secret THEN NULL ELSE body_html END
-        WHERE id = $1
-        """,
-        email_id,
-        state,
-        error,
-    )
 
 
 def _envelope_sender(mail_from: str) -> str:

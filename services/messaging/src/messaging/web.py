@@ -1,8 +1,14 @@
-"""HTTP plumbing of messaging's entry points: parsing, domain errors as problems.
+"""The HTTP shell of messaging: app keys, route-table constants, domain errors as problems,
+request parsing, Idempotency-Key reading, attachment downloads. Handlers (api.py,
+admin_api.py) stay thin: parse → one use case → response.
 
-Each route is declared once, as a servicekit.openapi.Route in a table next to its handlers
-(api.py, admin_api.py): the table registers the route and feeds the OpenAPI document, so
-the two cannot drift apart. The constants below are what messaging's tables share.
+Each route is declared once, as a servicekit.openapi.Route in a table next to its handlers:
+the table registers the route and feeds the OpenAPI document, so the two cannot drift
+apart. The constants below are what messaging's tables share.
+
+To be replaced by servicekit's shared plumbing (issue 7), and kept here only until then:
+``path_id`` (typed path ids), ``read_json`` / ``read_command`` / ``read_form`` (strict JSON
+and form reading), ``idempotency_key`` (Idempotency-Key header).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Awaitable, Callable
+from urllib.parse import quote
 
 import aiohttp
 import structlog
@@ -25,7 +32,8 @@ from servicekit.service import DB, SETTINGS
 
 from .domain import errors
 from .mail.compose import MailComposer
-from .service import IdempotencyKey, Messaging, Upload, request_fingerprint
+from .service import Messaging, Upload
+from .service.idempotency import IdempotencyKey, request_fingerprint
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -55,6 +63,7 @@ IDEMPOTENCY = idempotency_key_header(max_length=255)
 
 
 def messaging_of_app(app: web.Application) -> Messaging:
+    """The use cases' dependencies; the pool exists once the app has started."""
     return Messaging(pool=app[DB], mail=app[COMPOSER], attachment_max_bytes=app[SETTINGS].attachment_max_bytes)
 
 
@@ -257,3 +266,19 @@ def fingerprint_of(cmd: BaseModel, upload: Upload | None) -> tuple:
 
 def json_answer(status: int, body: dict) -> web.Response:
     return web.json_response(body, status=status)
+
+
+def attachment_response(row) -> web.Response:
+    """The stored bytes as a download: never rendered inline, never sniffed, never cached."""
+    filename = row["filename"]
+    fallback = "".join(c if (c.isascii() and c.isalnum()) or c in "._-" else "_" for c in filename)
+    return web.Response(
+        body=row["content"],
+        content_type=row["content_type"],
+        headers={
+            "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, no-store",
+        },
+    )

@@ -1,0 +1,45 @@
+"""What every use case works with, built once by the composition root (app.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from ..mail.compose import MailComposer
+from ..store import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Messaging:
+    """What the use cases need besides a transaction."""
+
+    pool: asyncpg.Pool
+    mail: MailComposer
+    attachment_max_bytes: int
+
+    def uow(self) -> UnitOfWork:
+        """A unit of work of its own (a use case called by an event joins the consumer's)."""
+        return UnitOfWork(self.pool)
+
+    def read(self):
+        """A connection for read-only views (``async with ctx.read() as conn``)."""
+        return self.pool.acquire()
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as received, not yet checked."""
+
+    filename: str | None
+    content: bytes
+
+
+@dataclass(frozen=True)
+class Event:
+    """What a use case needs to know of the event that asked for it."""
+
+    id: UUID
+    occurred_at: datetime
