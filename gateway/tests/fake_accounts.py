@@ -196,6 +196,14 @@ def user_by_id(request: web.Request, user_id) -> User:
     raise refusal(404, "not_found", "Ce compte n'existe pas.")
 
 
+def subscriptions(dossier_number: str | None, user_status: str) -> list[dict[str, str]]:
+    """As accounts' service.common.subscriptions: one, following the account's status."""
+    if dossier_number is None:
+        return []
+    status = "active" if user_status == "active" else "pending_activation"
+    return [{"service": "enfance", "dossier_number": dossier_number, "status": status}]
+
+
 def expiry() -> str:
     return (datetime.now(UTC) + timedelta(hours=1)).isoformat()
 
@@ -395,13 +403,13 @@ async def submit_draft(request: web.Request) -> web.Response:
     token = secrets.token_urlsafe(16)
     st.activation_tokens[token] = user.username
     del st.drafts[request.match_info["draft_id"]]
-    subscriptions = (
-        []
-        if dossier_id is None
-        else [{"service": "enfance", "dossier_number": draft["dossier_number"], "status": "pending_activation"}]
-    )
     return web.json_response(
-        {"user_id": user.id, "username": user.username, "status": "pending_activation", "subscriptions": subscriptions},
+        {
+            "user_id": user.id,
+            "username": user.username,
+            "status": "pending_activation",
+            "subscriptions": subscriptions(draft["dossier_number"] if dossier_id else None, user.status),
+        },
         status=201,
     )
 
@@ -498,6 +506,12 @@ async def email_change_confirm(request: web.Request) -> web.Response:
 
 async def me(request: web.Request) -> web.Response:
     user = user_by_id(request, require_identity(request).user_id)
+    dossier = state(request).dossiers.get(user.dossier_id or "")
+    summary = None
+    if dossier is not None:
+        summary = {k: dossier[k] for k in ("id", "number", "family_name")} | {
+            "children_count": len(dossier["children"])
+        }
     return web.json_response(
         {
             "user": {
@@ -510,8 +524,8 @@ async def me(request: web.Request) -> web.Response:
                 "mobile_display": user.mobile_display,
             },
             "roles": user.roles,
-            "dossier": None,
-            "subscriptions": [],
+            "dossier": summary,
+            "subscriptions": subscriptions(dossier and dossier["number"], user.status),
         }
     )
 
@@ -570,18 +584,14 @@ def own_dossier(request: web.Request) -> dict[str, Any]:
     return state(request).dossiers[str(identity.dossier_id)]
 
 
-def subscriptions(st: State, dossier: dict[str, Any]) -> list[dict[str, str]]:
-    users = [u for u in st.users.values() if u.dossier_id == dossier["id"]]
-    status = "active" if any(u.status == "active" for u in users) else "pending_activation"
-    return [{"service": "enfance", "dossier_number": dossier["number"], "status": status}]
-
-
-def dossier_doc(st: State, dossier: dict[str, Any]) -> dict[str, Any]:
-    return {**dossier, "subscriptions": subscriptions(st, dossier)}
+def dossier_doc(request: web.Request, dossier: dict[str, Any]) -> dict[str, Any]:
+    """The dossier as its parent sees it: the subscription follows the caller's account."""
+    user = user_by_id(request, require_identity(request).user_id)
+    return {**dossier, "subscriptions": subscriptions(dossier["number"], user.status)}
 
 
 async def get_dossier(request: web.Request) -> web.Response:
-    return web.json_response(dossier_doc(state(request), own_dossier(request)))
+    return web.json_response(dossier_doc(request, own_dossier(request)))
 
 
 async def patch_dossier(request: web.Request) -> web.Response:
@@ -606,7 +616,7 @@ async def patch_dossier(request: web.Request) -> web.Response:
         for name in ("phone_mobile", "phone_home", "phone_work", "email"):
             adult[name] = change.get(name)
     dossier["invoices_by_email"] = bool(data.get("invoices_by_email"))
-    return web.json_response(dossier_doc(state(request), dossier))
+    return web.json_response(dossier_doc(request, dossier))
 
 
 async def link_dossier(request: web.Request) -> web.Response:
@@ -620,7 +630,7 @@ async def link_dossier(request: web.Request) -> web.Response:
                 return problem(409, "dossier_already_linked", "Ce dossier est déjà rattaché à un compte.")
             user.dossier_id = dossier["id"]
             return web.json_response(
-                {"dossier_id": dossier["id"], "subscriptions": subscriptions(state(request), dossier)}
+                {"dossier_id": dossier["id"], "subscriptions": subscriptions(dossier["number"], "active")}
             )
     return problem(422, "dossier_mismatch", "Ces références ne correspondent à aucun dossier.")
 
