@@ -12,8 +12,18 @@ from gateway.app import create_app
 from gateway.settings import SERVICES, GatewaySettings
 
 from .browser import Browser
+from .contracts import VIOLATIONS
 from .fake_accounts import STATE, State, fake_accounts
 from .standins import IDENTITY_SECRET, stand_in_service
+
+
+@pytest.fixture(autouse=True)
+def fakes_keep_the_real_contracts():
+    """Fail the test during which a fake service got or gave what the real one would not."""
+    VIOLATIONS.clear()
+    yield
+    found, VIOLATIONS[:] = list(VIOLATIONS), []
+    assert not found, "the fake services broke the real services' contracts:\n" + "\n".join(found)
 
 
 @pytest.fixture

@@ -9,13 +9,15 @@ through to the echo of ``standins`` so the proxy tests keep working.
 
 from __future__ import annotations
 
+import json
 import secrets
-import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from accounts.domain.names import name_key
+from accounts.domain.usernames import candidates
 from aiohttp import web
 from servicekit.identity import (
     IDENTITY_HEADER,
@@ -24,6 +26,7 @@ from servicekit.identity import (
     verify_identity,
 )
 
+from .contracts import checked
 from .standins import (
     IDENTITY_SECRET,
     SEEN,
@@ -51,9 +54,15 @@ def problem(status: int, type_: str, title: str, *, errors=None, headers=None) -
     return web.json_response(doc, status=status, content_type="application/problem+json", headers=headers)
 
 
-def name_key(name: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", name)
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).upper().split())
+def refusal(status: int, type_: str, title: str) -> web.HTTPException:
+    """A problem as an exception, for the helpers that refuse from inside a handler."""
+    error = {401: web.HTTPUnauthorized, 403: web.HTTPForbidden, 404: web.HTTPNotFound}[status]
+    doc = {"type": TYPE + type_, "title": title, "status": status}
+    return error(text=json.dumps(doc), content_type="application/problem+json")
+
+
+# What servicekit.identity answers, as the real services do.
+UNAUTHENTICATED = (401, "unauthenticated", "Vous devez être connecté pour accéder à cette page.")
 
 
 @dataclass
@@ -153,7 +162,7 @@ def identity_of(request: web.Request) -> Identity | None:
 
 
 async def body(request: web.Request) -> dict[str, Any]:
-    if not request.can_read_body:
+    if not request.body_exists:
         return {}
     data = await request.json()
     return data if isinstance(data, dict) else {}
@@ -176,7 +185,7 @@ async def record(request: web.Request, handler):
 def require_identity(request: web.Request) -> Identity:
     identity = identity_of(request)
     if identity is None:
-        raise web.HTTPUnauthorized()
+        raise refusal(*UNAUTHENTICATED)
     return identity
 
 
@@ -184,7 +193,15 @@ def user_by_id(request: web.Request, user_id) -> User:
     for user in state(request).users.values():
         if user.id == str(user_id):
             return user
-    raise web.HTTPUnauthorized()
+    raise refusal(404, "not_found", "Ce compte n'existe pas.")
+
+
+def subscriptions(dossier_number: str | None, user_status: str) -> list[dict[str, str]]:
+    """As accounts' service.common.subscriptions: one, following the account's status."""
+    if dossier_number is None:
+        return []
+    status = "active" if user_status == "active" else "pending_activation"
+    return [{"service": "enfance", "dossier_number": dossier_number, "status": status}]
 
 
 def expiry() -> str:
@@ -225,6 +242,7 @@ async def resolve_session(request: web.Request) -> web.Response:
             "first_name": user.first_name,
             "mobile_display": user.mobile_display,
             "expires_at": expiry(),
+            "idle_expires_at": expiry(),
         }
     )
 
@@ -236,9 +254,9 @@ async def revoke_session(request: web.Request) -> web.Response:
 
 async def delete_current_session(request: web.Request) -> web.Response:
     token = request.headers.get("X-Session-Token")
-    if token not in state(request).sessions:
-        return problem(401, "invalid_session", "Session inconnue.")
-    del state(request).sessions[token]
+    if not token:
+        return problem(400, "missing_session_token", "Aucune session à fermer.")
+    state(request).sessions.pop(token, None)  # an unknown or ended session is closed already
     return web.Response(status=204)
 
 
@@ -248,7 +266,7 @@ async def delete_current_session(request: web.Request) -> web.Response:
 def draft_of(request: web.Request) -> dict[str, Any]:
     draft = state(request).drafts.get(request.match_info["draft_id"])
     if draft is None:
-        raise web.HTTPNotFound()
+        raise refusal(404, "draft_unknown", "Votre inscription en cours a expiré. Merci de la recommencer.")
     return draft
 
 
@@ -385,28 +403,26 @@ async def submit_draft(request: web.Request) -> web.Response:
     token = secrets.token_urlsafe(16)
     st.activation_tokens[token] = user.username
     del st.drafts[request.match_info["draft_id"]]
-    subscriptions = (
-        []
-        if dossier_id is None
-        else [{"service": "enfance", "dossier_number": draft["dossier_number"], "status": "pending_activation"}]
-    )
     return web.json_response(
-        {"user_id": user.id, "username": user.username, "status": "pending_activation", "subscriptions": subscriptions},
+        {
+            "user_id": user.id,
+            "username": user.username,
+            "status": "pending_activation",
+            "subscriptions": subscriptions(draft["dossier_number"] if dossier_id else None, user.status),
+        },
         status=201,
     )
 
 
 async def delete_draft(request: web.Request) -> web.Response:
-    draft_of(request)
-    del state(request).drafts[request.match_info["draft_id"]]
+    state(request).drafts.pop(request.match_info["draft_id"], None)  # forgetting twice is fine
     return web.Response(status=204)
 
 
 async def suggestions(request: web.Request) -> web.Response:
-    last = name_key(request.query.get("last_name", "")).replace(" ", "").lower()
-    first = name_key(request.query.get("first_name", "")).lower()
-    base = (last + first[:1])[:12] or "parent"
-    return web.json_response({"suggestions": [base, base + "2"]})
+    options = candidates(request.query.get("last_name", ""), request.query.get("first_name", ""))
+    taken = set(state(request).users) | {"pris"}
+    return web.json_response({"suggestions": [name for name in options if name not in taken][:5]})
 
 
 async def terms(request: web.Request) -> web.Response:
@@ -451,7 +467,7 @@ async def password_reset(request: web.Request) -> web.Response:
     for user in st.users.values():
         if user.email == email:
             st.reset_tokens[secrets.token_urlsafe(16)] = user.username
-    return web.Response(status=202)
+    return web.json_response({"status": "accepted"}, status=202)
 
 
 async def password_reset_confirm(request: web.Request) -> web.Response:
@@ -473,7 +489,7 @@ async def password_reset_confirm(request: web.Request) -> web.Response:
             ],
         )
     st.users[st.reset_tokens.pop(data["token"])].password = data["new_password"]
-    return web.Response(status=204)
+    return web.json_response({"status": "password_changed"})
 
 
 async def email_change_confirm(request: web.Request) -> web.Response:
@@ -482,7 +498,7 @@ async def email_change_confirm(request: web.Request) -> web.Response:
     if entry is None:
         return problem(410, "email_change_expired", "Ce lien de confirmation a expiré.")
     st.users[entry[0]].email = entry[1]
-    return web.Response(status=204)
+    return web.json_response({"status": "email_changed", "email": entry[1]})
 
 
 # --- the signed-in parent -----------------------------------------------------------
@@ -490,6 +506,12 @@ async def email_change_confirm(request: web.Request) -> web.Response:
 
 async def me(request: web.Request) -> web.Response:
     user = user_by_id(request, require_identity(request).user_id)
+    dossier = state(request).dossiers.get(user.dossier_id or "")
+    summary = None
+    if dossier is not None:
+        summary = {k: dossier[k] for k in ("id", "number", "family_name")} | {
+            "children_count": len(dossier["children"])
+        }
     return web.json_response(
         {
             "user": {
@@ -502,8 +524,8 @@ async def me(request: web.Request) -> web.Response:
                 "mobile_display": user.mobile_display,
             },
             "roles": user.roles,
-            "dossier": None,
-            "subscriptions": [],
+            "dossier": summary,
+            "subscriptions": subscriptions(dossier and dossier["number"], user.status),
         }
     )
 
@@ -524,8 +546,6 @@ async def change_password(request: web.Request) -> web.Response:
                 }
             ],
         )
-    if request.headers.get("X-Session-Token") not in state(request).sessions:
-        return problem(400, "session_token_missing", "Session absente.")
     if len(data.get("new_password") or "") < 12:
         return problem(
             422,
@@ -540,32 +560,38 @@ async def change_password(request: web.Request) -> web.Response:
             ],
         )
     user.password = data["new_password"]
-    return web.Response(status=204)
+    return web.json_response({"status": "password_changed"})
 
 
 async def change_email(request: web.Request) -> web.Response:
     user = user_by_id(request, require_identity(request).user_id)
     data = await body(request)
     if data.get("password") != user.password:
-        return problem(403, "wrong_password", "Le mot de passe est incorrect.")
+        return problem(
+            422,
+            "wrong_password",
+            "Identifiant ou mot de passe incorrect.",
+            errors=[{"field": "password", "code": "wrong_password", "message": "Le mot de passe est incorrect."}],
+        )
     state(request).email_tokens[secrets.token_urlsafe(16)] = (user.username, data.get("new_email"))
-    return web.json_response({"status": "confirmation_sent"}, status=202)
+    return web.json_response({"status": "accepted"}, status=202)
 
 
 def own_dossier(request: web.Request) -> dict[str, Any]:
     identity = require_identity(request)
     if identity.dossier_id is None:
-        raise web.HTTPForbidden()
+        raise refusal(403, "no_dossier", "Votre compte n'est pas encore rattaché à un dossier famille.")
     return state(request).dossiers[str(identity.dossier_id)]
 
 
+def dossier_doc(request: web.Request, dossier: dict[str, Any]) -> dict[str, Any]:
+    """The dossier as its parent sees it: the subscription follows the caller's account."""
+    user = user_by_id(request, require_identity(request).user_id)
+    return {**dossier, "subscriptions": subscriptions(dossier["number"], user.status)}
+
+
 async def get_dossier(request: web.Request) -> web.Response:
-    dossier = own_dossier(request)
-    users = [u for u in state(request).users.values() if u.dossier_id == dossier["id"]]
-    status = "active" if any(u.status == "active" for u in users) else "pending_activation"
-    return web.json_response(
-        {**dossier, "subscriptions": [{"service": "enfance", "dossier_number": dossier["number"], "status": status}]}
-    )
+    return web.json_response(dossier_doc(request, own_dossier(request)))
 
 
 async def patch_dossier(request: web.Request) -> web.Response:
@@ -590,7 +616,7 @@ async def patch_dossier(request: web.Request) -> web.Response:
         for name in ("phone_mobile", "phone_home", "phone_work", "email"):
             adult[name] = change.get(name)
     dossier["invoices_by_email"] = bool(data.get("invoices_by_email"))
-    return web.json_response(dossier)
+    return web.json_response(dossier_doc(request, dossier))
 
 
 async def link_dossier(request: web.Request) -> web.Response:
@@ -603,12 +629,14 @@ async def link_dossier(request: web.Request) -> web.Response:
             if state(request).linked(dossier["id"]):
                 return problem(409, "dossier_already_linked", "Ce dossier est déjà rattaché à un compte.")
             user.dossier_id = dossier["id"]
-            return web.json_response({"dossier_id": dossier["id"]})
+            return web.json_response(
+                {"dossier_id": dossier["id"], "subscriptions": subscriptions(dossier["number"], "active")}
+            )
     return problem(422, "dossier_mismatch", "Ces références ne correspondent à aucun dossier.")
 
 
 def fake_accounts() -> web.Application:
-    app = web.Application(middlewares=[remember, record])
+    app = checked(web.Application(middlewares=[remember, record]), "accounts")
     app[SERVICE_NAME] = "accounts"
     app[SEEN] = []
     app[STATE] = State()

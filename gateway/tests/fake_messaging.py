@@ -21,7 +21,8 @@ from urllib.parse import quote
 from aiohttp import web
 from servicekit.identity import Identity
 
-from .fake_accounts import TYPE, identity_of, problem
+from .contracts import checked, multipart_fields
+from .fake_accounts import UNAUTHENTICATED, identity_of, problem, refusal
 from .standins import SEEN, SERVICE_NAME, echo, health, misbehaving_routes, remember
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -123,7 +124,7 @@ def state(request: web.Request) -> State:
 def parent(request: web.Request) -> Identity:
     identity = identity_of(request)
     if identity is None:
-        raise web.HTTPUnauthorized()
+        raise refusal(*UNAUTHENTICATED)
     return identity
 
 
@@ -159,10 +160,7 @@ def thread_doc(st: State, thread: Thread) -> dict[str, Any]:
 def own_thread(request: web.Request) -> Thread:
     thread = state(request).threads.get(request.match_info["id"])
     if thread is None or thread.user_id != str(parent(request).user_id) or thread.hidden:
-        raise web.HTTPNotFound(
-            text=json.dumps({"type": TYPE + "not_found", "title": "Ce message n'existe pas.", "status": 404}),
-            content_type="application/problem+json",
-        )
+        raise refusal(404, "not_found", "Ce message n'existe pas.")
     return thread
 
 
@@ -180,18 +178,8 @@ async def record(request: web.Request, handler):
         "file": None,
     }
     if request.content_type == "multipart/form-data":
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
-            content = await part.read()
-            if part.name == "attachment":
-                entry["file"] = {
-                    "filename": part.filename,
-                    "content_type": part.headers.get("Content-Type"),
-                    "content": bytes(content),
-                }
-            else:
-                entry["fields"][part.name] = content.decode()
-    elif request.content_type == "application/json" and request.can_read_body:
+        entry["fields"], entry["file"] = await multipart_fields(request)
+    elif request.content_type == "application/json" and request.body_exists:
         entry["fields"] = json.loads(await request.read())
     request.app[STATE].received.append(entry)
     request[RECORDED] = entry
@@ -278,7 +266,7 @@ def store_file(st: State, message: Message, thread_id: str, file: dict[str, Any]
 
 
 async def themes(request: web.Request) -> web.Response:
-    parent(request)
+    # Public, as in messaging: no identity needed.
     return web.json_response({"themes": state(request).themes})
 
 
@@ -418,7 +406,7 @@ async def notifications(request: web.Request) -> web.Response:
 
 
 def fake_messaging() -> web.Application:
-    app = web.Application(middlewares=[remember, record], client_max_size=20 * 1024 * 1024)
+    app = checked(web.Application(middlewares=[remember, record], client_max_size=20 * 1024 * 1024), "messaging")
     app[SERVICE_NAME] = "messaging"
     app[SEEN] = []
     app[STATE] = State()

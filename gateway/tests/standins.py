@@ -114,6 +114,10 @@ def misbehaving_routes(app: web.Application, name: str) -> None:
     app.router.add_get(f"/api/{name}/truncated", truncated)
 
 
+# Handlers that are test plumbing, not a service's contract: the contract checks skip them.
+PLUMBING_HANDLERS = frozenset({echo, slow, redirect, compressed, set_cookie, hop_by_hop, truncated, health})
+
+
 def stand_in_service(name: str) -> web.Application:
     app = web.Application(middlewares=[remember])
     app[SERVICE_NAME] = name

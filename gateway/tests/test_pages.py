@@ -157,7 +157,7 @@ async def test_probes_stay_json(gateway):
 
 
 async def test_header_names_the_town_and_offers_to_sign_in(make_gateway):
-    gateway = await make_gateway(town_name="Puiseux-en-France")
+    gateway = await make_gateway()  # in development and tests, the demo data's town
     html = html_lib.unescape(await (await gateway.get("/")).text())
     assert '<span class="brand-town">Puiseux-en-France</span>' in html
     assert '<a href="/connexion">Se connecter</a>' in html

@@ -63,7 +63,7 @@ async def test_the_whole_wizard_with_a_dossier(browser, accounts, dossier):
     cookie = page.cookies["pf_reg"]
     assert cookie["httponly"] is True and cookie["path"] == "/inscription"
     draft = accounts.drafts[cookie.value]
-    assert draft["username"] == "lederfa" and draft["mobile_display"] is True
+    assert draft["username"] == "lederf" and draft["mobile_display"] is True
     assert "password" not in draft
 
     page = await browser.get("/inscription/dossier")
@@ -75,7 +75,7 @@ async def test_the_whole_wizard_with_a_dossier(browser, accounts, dossier):
 
     # Back to step 1: what was typed is there again, but never the password.
     back = await browser.get("/inscription/informations")
-    assert 'value="Le Derf"' in back.html and 'value="lederfa"' in back.html
+    assert 'value="Le Derf"' in back.html and 'value="lederf"' in back.html
     assert IDENTITY["password"] not in back.html
     assert re.search(r'id="f-mobile_display"[^>]*checked', back.html)
 
@@ -106,7 +106,7 @@ async def test_the_whole_wizard_with_a_dossier(browser, accounts, dossier):
         "Nom Le Derf",
         "Prénom Arnaud",
         "Adresse e-mail arnaud@example.org",
-        "Nom d'utilisateur lederfa",
+        "Nom d'utilisateur lederf",
         "Mes souscriptions",
         "Service enfance",
         "Numéro dossier 404",
@@ -118,7 +118,7 @@ async def test_the_whole_wizard_with_a_dossier(browser, accounts, dossier):
     page = await browser.submit("/inscription/recapitulatif", "/inscription/valider")
     assert page.status == 303 and page.location == "/inscription/bienvenue"
     assert page.cookies["pf_reg"]["max-age"] == "0"
-    user = accounts.users["lederfa"]
+    user = accounts.users["lederf"]
     assert user.status == "pending_activation" and user.dossier_id == dossier
 
     page = await browser.get("/inscription/bienvenue")
@@ -159,7 +159,7 @@ async def test_a_taken_username_offers_suggestions(browser):
     page = await fill_identity(browser, username="pris")
     assert page.status == 422
     assert "Ce nom d'utilisateur est déjà utilisé." in page.text
-    assert "Nous vous proposons : lederfa, lederfa2." in page.text
+    assert "Nous vous proposons : lederf, lederf2, lederf3, arnaud.lederf, alederf." in page.text
 
 
 async def test_a_wrong_dossier_pair_is_an_error_beside_the_number(browser, dossier):
@@ -201,7 +201,7 @@ async def test_continue_without_a_dossier(browser, accounts):
     assert "Aucun dossier famille" in page.text and "Numéro dossier" not in page.text
     page = await browser.submit("/inscription/recapitulatif", "/inscription/valider")
     assert page.location == "/inscription/bienvenue"
-    assert accounts.users["lederfa"].dossier_id is None
+    assert accounts.users["lederf"].dossier_id is None
 
 
 async def test_terms_must_be_ticked(browser):

@@ -48,8 +48,17 @@ def test_production_needs_a_real_session_secret(secret):
     GatewaySettings(environment="development", session_secret=secret)
 
 
-def test_production_with_real_secrets_is_accepted():
-    GatewaySettings(environment="production", identity_secret="i" * 40, session_secret=STRONG)
+def test_production_with_real_secrets_and_its_town_is_accepted():
+    GatewaySettings(environment="production", identity_secret="i" * 40, session_secret=STRONG, town_name="Chantilly")
+
+
+def test_production_must_name_its_town(monkeypatch):
+    monkeypatch.delenv("GATEWAY_TOWN_NAME", raising=False)
+    with pytest.raises(ValidationError, match="GATEWAY_TOWN_NAME"):
+        GatewaySettings(environment="production", identity_secret="i" * 40, session_secret=STRONG)
+    monkeypatch.setenv("GATEWAY_TOWN_NAME", "Chantilly")
+    settings = GatewaySettings(environment="production", identity_secret="i" * 40, session_secret=STRONG)
+    assert settings.town_name == "Chantilly"
 
 
 def test_service_urls_must_be_http():
@@ -82,13 +91,13 @@ def test_main_serve_runs_the_app_on_the_configured_address(monkeypatch):
 
 def test_town_name_and_session_cache(monkeypatch):
     monkeypatch.delenv("GATEWAY_TOWN_NAME", raising=False)
-    settings = GatewaySettings()
-    assert settings.town_name == "Votre commune"
+    settings = GatewaySettings(environment="development")
+    assert settings.town_name == "Puiseux-en-France"  # the demo data's town, not a placeholder
     assert settings.session_cache_seconds == 5
-    monkeypatch.setenv("GATEWAY_TOWN_NAME", "Puiseux-en-France")
+    monkeypatch.setenv("GATEWAY_TOWN_NAME", "Chantilly")
     monkeypatch.setenv("GATEWAY_SESSION_CACHE_SECONDS", "0")
     settings = GatewaySettings()
-    assert settings.town_name == "Puiseux-en-France"
+    assert settings.town_name == "Chantilly"
     assert settings.session_cache_seconds == 0
 
 
@@ -99,5 +108,7 @@ def test_session_cache_is_at_most_five_seconds():
 
 @pytest.mark.parametrize(("environment", "secure"), [("development", False), ("test", True), ("production", True)])
 def test_cookies_are_secure_outside_development(environment, secure):
-    settings = GatewaySettings(environment=environment, identity_secret="i" * 40, session_secret=STRONG)
+    settings = GatewaySettings(
+        environment=environment, identity_secret="i" * 40, session_secret=STRONG, town_name="Chantilly"
+    )
     assert settings.secure_cookies is secure

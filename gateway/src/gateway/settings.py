@@ -8,6 +8,9 @@ from pydantic_settings import SettingsConfigDict
 from servicekit.settings import CommonSettings
 
 DEV_SESSION_SECRET = "dev-only-session-secret-change-me"
+# The town of the demo data: a developer's pages look like the real ones. Production must
+# name its own town rather than show someone else's.
+DEV_TOWN_NAME = "Puiseux-en-France"
 
 SERVICES = ("accounts", "planning", "billing", "messaging")
 
@@ -24,7 +27,7 @@ class GatewaySettings(CommonSettings):
     upstream_timeout_seconds: float = Field(10.0, gt=0, le=300)
     session_secret: str = DEV_SESSION_SECRET
     # Shown in every page's header: which town runs this portal.
-    town_name: str = Field("Votre commune", min_length=1, max_length=80)
+    town_name: str = Field(DEV_TOWN_NAME, min_length=1, max_length=80)
     # How long a resolved session may be reused without asking accounts again. A logout,
     # password change or deactivation done through another gateway replica takes effect
     # here at most this late; 0 asks accounts on every request. Capped at 5 s on purpose.
@@ -40,12 +43,14 @@ class GatewaySettings(CommonSettings):
         return value.rstrip("/")
 
     @model_validator(mode="after")
-    def _session_secret_outside_development(self):
+    def _production_checks(self):
         if self.environment == "production":
             if self.session_secret == DEV_SESSION_SECRET or len(self.session_secret) < 32:
                 raise ValueError(
                     "GATEWAY_SESSION_SECRET must be set to a random value of at least 32 characters in production"
                 )
+            if "town_name" not in self.model_fields_set:
+                raise ValueError("GATEWAY_TOWN_NAME must be set in production (the town's name in every page)")
         return self
 
     def service_url(self, service: str) -> str:

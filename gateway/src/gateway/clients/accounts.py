@@ -83,7 +83,7 @@ async def revoke_session(request: web.Request, token: str) -> None:
 
 
 async def create_draft(request: web.Request) -> str:
-    doc = await call(request, SERVICE, "POST", "/internal/registration-drafts", {})
+    doc = await call(request, SERVICE, "POST", "/internal/registration-drafts")
     return str(doc["draft_id"])
 
 
@@ -105,7 +105,7 @@ async def put_draft_terms(request: web.Request, draft_id: str, terms_version: st
 
 
 async def submit_draft(request: web.Request, draft_id: str) -> dict[str, Any]:
-    return await call(request, SERVICE, "POST", _draft_path(draft_id, "/submit"), {})
+    return await call(request, SERVICE, "POST", _draft_path(draft_id, "/submit"))
 
 
 async def delete_draft(request: web.Request, draft_id: str) -> None:
