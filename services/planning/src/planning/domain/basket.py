@@ -235,7 +235,8 @@ class Basket:
     def drop(self, refs: Iterable[DayRef]) -> None:
         """Remove these lines (days found full or past their deadline at checkout)."""
         self._require(BasketStatus.OPEN)
-        self._replace_lines({ref: change for ref, change in self.lines.items() if ref not in set(refs)})
+        dropped = set(refs)
+        self._replace_lines({ref: change for ref, change in self.lines.items() if ref not in dropped})
 
     def clear(self) -> None:
         """« Tout supprimer »."""
