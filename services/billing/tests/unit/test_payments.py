@@ -19,10 +19,11 @@ from billing.domain.events import (
     PaymentPending,
     PaymentSucceeded,
 )
-from billing.domain.ledger import Ledger, LedgerEntry, entries_for
+from billing.domain.ledger import Ledger, LedgerEntry, apply_credits, entries_for
 from billing.domain.money import Money
 from billing.domain.payment_rules import OPERATION_LIFETIME, PAYFIP_LIMITS, check_refdet, new_refdet
 from billing.domain.payments import Payment, PaymentOutcome, PaymentState, checkout
+from billing.domain.tariffs import Bracket
 
 T0 = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 PID = uuid.UUID("3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b")
@@ -254,3 +255,27 @@ def test_a_free_basket_writes_nothing():
         at=T0,
     )
     assert result.payment is None and [x for e in result.events for x in entries_for(e)] == []
+
+
+@pytest.mark.parametrize(
+    "enter",
+    [
+        lambda: apply_credits(11.22, Money(0)),
+        lambda: apply_credits(Money(1122), 3.74),
+        lambda: PAYFIP_LIMITS.check(11.22),
+        lambda: Payment.create(
+            id=PID, family_id="f", purpose="basket", subject_id="b", amount=748.0, provider="payfip", at=T0
+        ),
+        lambda: created().payment.__class__(**{**created().payment.__dict__, "amount": 748.0}),
+        lambda: Bracket(600, 1.5),
+        lambda: CreditGranted(family_id="f", occurred_at=T0, amount=3.74, reason="staff", label="x"),
+        lambda: PaymentSucceeded(
+            family_id="f", occurred_at=T0, payment_id=PID, purpose="basket", subject_id="b", amount=Money(1),
+            credit_used=0.0, refdet="ABCDEF", operation_id=None,
+        ),
+        lambda: LedgerEntry(kind="payment", amount=3.74, occurred_at=T0, label="x"),
+    ],
+)  # fmt: skip
+def test_floats_are_refused_wherever_money_enters(enter):
+    with pytest.raises((TypeError, InvalidInput)):
+        enter()

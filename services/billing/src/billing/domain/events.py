@@ -13,7 +13,7 @@ how the 5-notifications-at-once case stays one payment, one confirmation, one e-
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import StrEnum
 
@@ -28,14 +28,24 @@ class CreditReason(StrEnum):
     STAFF = "staff"  # granted by staff (a goodwill gesture, a correction)
 
 
+def require_aware(at: datetime) -> datetime:
+    """Instants in billing are aware: a naive one would be read in the server's zone."""
+    if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("billing's instants are aware datetimes")
+    return at
+
+
 @dataclass(frozen=True, kw_only=True)
 class DomainEvent:
     family_id: Hashable
     occurred_at: datetime
 
     def __post_init__(self) -> None:
-        if self.occurred_at.tzinfo is None or self.occurred_at.utcoffset() is None:
-            raise ValueError("domain events carry aware datetimes")
+        require_aware(self.occurred_at)
+        for field in fields(self):
+            # Annotations are strings here (postponed evaluation): "Money" names every amount.
+            if field.type == "Money" and not isinstance(getattr(self, field.name), Money):
+                raise TypeError(f"{type(self).__name__}.{field.name} is Money, not {type(getattr(self, field.name))}")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -58,6 +58,7 @@ from billing.domain.events import (
     DomainEvent,
     PaymentApplied,
     PaymentSucceeded,
+    require_aware,
 )
 from billing.domain.money import Money
 from billing.domain.payment_rules import AmountLimits
@@ -109,10 +110,11 @@ class LedgerEntry:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", EntryKind(self.kind))
-        if not isinstance(self.amount, Money) or not self.amount.is_positive:
+        if not isinstance(self.amount, Money):
+            raise TypeError("a ledger entry's amount is Money")
+        if not self.amount.is_positive:
             raise InvalidInput("Le montant d'une écriture doit être positif.", code="ledger_amount_invalid")
-        if self.occurred_at.tzinfo is None or self.occurred_at.utcoffset() is None:
-            raise ValueError("ledger entries carry aware datetimes")
+        require_aware(self.occurred_at)
         if (self.kind is EntryKind.CREDIT) != (self.credit_reason is not None):
             raise ValueError("a credit, and only a credit, has a reason")
         if self.credit_reason is not None:
@@ -224,6 +226,8 @@ class CreditApplication:
 
 def apply_credits(amount_due: Money, available_credit: Money, limits: AmountLimits | None = None) -> CreditApplication:
     """Credits first, the rest by card (within ``limits`` when given); see the module docstring."""
+    if not isinstance(amount_due, Money) or not isinstance(available_credit, Money):
+        raise TypeError("credits are applied to Money")
     if amount_due.is_negative or available_credit.is_negative:
         raise ValueError("amounts due and credits are never negative")
     used = amount_due.min(available_credit)
@@ -254,65 +258,24 @@ def cancellation_credit(
 
 def entries_for(event: DomainEvent, *, payment_label: str = "Paiement en ligne") -> list[LedgerEntry]:
     """The ledger entries an event writes (none for events that move no money)."""
-    at = event.occurred_at
     invoice = _invoice_of(event)
+
+    def entry(kind: EntryKind, amount: Money, label: str, **fields) -> list[LedgerEntry]:
+        fields.setdefault("payment_id", getattr(event, "payment_id", None))
+        return [LedgerEntry(kind=kind, amount=amount, occurred_at=event.occurred_at, label=label, **fields)]
+
     if isinstance(event, CreditsApplied):
-        return [
-            LedgerEntry(
-                kind=EntryKind.CREDIT_USE,
-                amount=event.amount,
-                occurred_at=at,
-                label=LABELS[EntryKind.CREDIT_USE],
-                payment_id=event.payment_id,
-                invoice_id=invoice,
-            )
-        ]
+        return entry(EntryKind.CREDIT_USE, event.amount, LABELS[EntryKind.CREDIT_USE], invoice_id=invoice)
     if isinstance(event, CreditsReleased):
-        return [
-            LedgerEntry(
-                kind=EntryKind.CREDIT_RELEASE,
-                amount=event.amount,
-                occurred_at=at,
-                label=LABELS[EntryKind.CREDIT_RELEASE],
-                payment_id=event.payment_id,
-                invoice_id=invoice,
-            )
-        ]
+        return entry(EntryKind.CREDIT_RELEASE, event.amount, LABELS[EntryKind.CREDIT_RELEASE], invoice_id=invoice)
     if isinstance(event, PaymentSucceeded):
-        return [
-            LedgerEntry(
-                kind=EntryKind.PAYMENT,
-                amount=event.amount,
-                occurred_at=at,
-                label=payment_label,
-                reference=event.refdet,
-                payment_id=event.payment_id,
-                # An invoice is paid the moment the money comes, unless it was no longer payable.
-                invoice_id=None if event.subject_released else invoice,
-            )
-        ]
+        # An invoice is paid the moment the money comes, unless it was no longer payable.
+        allocated = None if event.subject_released else invoice
+        return entry(EntryKind.PAYMENT, event.amount, payment_label, reference=event.refdet, invoice_id=allocated)
     if isinstance(event, PaymentApplied) and event.purpose == "basket" and event.total.is_positive:
-        return [
-            LedgerEntry(
-                kind=EntryKind.PURCHASE,
-                amount=event.total,
-                occurred_at=at,
-                label=LABELS[EntryKind.PURCHASE],
-                payment_id=event.payment_id,
-            )
-        ]
+        return entry(EntryKind.PURCHASE, event.total, LABELS[EntryKind.PURCHASE])
     if isinstance(event, CreditGranted):
-        return [
-            LedgerEntry(
-                kind=EntryKind.CREDIT,
-                amount=event.amount,
-                occurred_at=at,
-                label=event.label,
-                reference=event.reference,
-                credit_reason=event.reason,
-                payment_id=event.payment_id,
-            )
-        ]
+        return entry(EntryKind.CREDIT, event.amount, event.label, reference=event.reference, credit_reason=event.reason)
     return []
 
 

@@ -44,6 +44,8 @@ class AmountLimits:
             raise ValueError("payment limits need 0 < minimum <= maximum")
 
     def allows(self, amount: Money) -> bool:
+        if not isinstance(amount, Money):
+            raise TypeError("payment limits apply to Money")
         return self.minimum <= amount <= self.maximum
 
     def check(self, amount: Money) -> Money:

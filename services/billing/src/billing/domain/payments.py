@@ -52,6 +52,7 @@ from billing.domain.events import (
     PaymentFailed,
     PaymentPending,
     PaymentSucceeded,
+    require_aware,
 )
 from billing.domain.ledger import LATE_PAYMENT_LABEL, PARIS, CreditApplication, apply_credits
 from billing.domain.money import Money
@@ -77,12 +78,6 @@ class PaymentOutcome(StrEnum):
 
 
 _OPEN = (PaymentState.CREATED, PaymentState.PENDING)
-
-
-def _aware(at: datetime) -> datetime:
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError("payments are timed with aware datetimes")
-    return at
 
 
 @dataclass(frozen=True)
@@ -119,7 +114,7 @@ class Payment:
         if self.credit_used.is_negative:
             raise ValueError("credit_used is never negative")
         check_refdet(self.refdet)
-        _aware(self.created_at)
+        require_aware(self.created_at)
         object.__setattr__(self, "purpose", PaymentPurpose(self.purpose))
         object.__setattr__(self, "state", PaymentState(self.state))
         if self.outcome is not None:
@@ -147,7 +142,7 @@ class Payment:
     ) -> Transition:
         limits.check(amount)
         credit_used = credit_used if credit_used is not None else Money.zero()
-        refdet = refdet if refdet is not None else new_refdet(id, _aware(at).astimezone(PARIS).date())
+        refdet = refdet if refdet is not None else new_refdet(id, require_aware(at).astimezone(PARIS).date())
         payment = cls(
             id=id,
             family_id=family_id,
@@ -185,7 +180,7 @@ class Payment:
                 "Ce paiement est déjà en cours auprès du Trésor public avec une autre opération.",
                 code="payment_operation_mismatch",
             )
-        started = replace(self, state=PaymentState.PENDING, operation_id=operation_id, started_at=_aware(at))
+        started = replace(self, state=PaymentState.PENDING, operation_id=operation_id, started_at=require_aware(at))
         return Transition(
             started,
             (PaymentPending(family_id=self.family_id, occurred_at=at, payment_id=self.id, operation_id=operation_id),),
@@ -196,17 +191,12 @@ class Payment:
             return Transition(self)
         released_before = self.state not in _OPEN
         released = released_before or not subject_available
-        paid = replace(self, state=PaymentState.SUCCEEDED, settled_at=_aware(at), failure_reason=None)
+        paid = replace(self, state=PaymentState.SUCCEEDED, settled_at=require_aware(at), failure_reason=None)
         events: list[DomainEvent] = [
-            PaymentSucceeded(
-                family_id=self.family_id,
-                occurred_at=at,
-                payment_id=self.id,
-                purpose=self.purpose,
-                subject_id=self.subject_id,
-                amount=self.amount,
+            self._payment_event(
+                PaymentSucceeded,
+                at,
                 credit_used=self.credit_used,
-                refdet=self.refdet,
                 operation_id=self.operation_id,
                 subject_released=released,
             )
@@ -223,39 +213,20 @@ class Payment:
     def fail(self, at: datetime, reason: str) -> Transition:
         if self.state not in _OPEN:
             return Transition(self)
-        failed = replace(self, state=PaymentState.FAILED, settled_at=_aware(at), failure_reason=reason)
-        event = PaymentFailed(
-            family_id=self.family_id,
-            occurred_at=at,
-            payment_id=self.id,
-            purpose=self.purpose,
-            subject_id=self.subject_id,
-            amount=self.amount,
-            refdet=self.refdet,
-            reason=reason,
-        )
-        return Transition(failed, (event, *self._release(at)))
+        failed = replace(self, state=PaymentState.FAILED, settled_at=require_aware(at), failure_reason=reason)
+        return Transition(failed, (self._payment_event(PaymentFailed, at, reason=reason), *self._release(at)))
 
     def expire(self, at: datetime) -> Transition:
         if self.state not in _OPEN:
             return Transition(self)
-        expired = replace(self, state=PaymentState.EXPIRED, settled_at=_aware(at))
-        event = PaymentExpired(
-            family_id=self.family_id,
-            occurred_at=at,
-            payment_id=self.id,
-            purpose=self.purpose,
-            subject_id=self.subject_id,
-            amount=self.amount,
-            refdet=self.refdet,
-        )
-        return Transition(expired, (event, *self._release(at)))
+        expired = replace(self, state=PaymentState.EXPIRED, settled_at=require_aware(at))
+        return Transition(expired, (self._payment_event(PaymentExpired, at), *self._release(at)))
 
     def is_overdue(self, now: datetime, *, grace: timedelta = timedelta(0)) -> bool:
         """Still open after the operation's lifetime (+ ``grace``): time to ask the provider."""
         if self.state not in _OPEN:
             return False
-        return _aware(now) >= (self.started_at or self.created_at) + OPERATION_LIFETIME + grace
+        return require_aware(now) >= (self.started_at or self.created_at) + OPERATION_LIFETIME + grace
 
     # -- subject side ---------------------------------------------------------------------
     def mark_applied(self, at: datetime) -> Transition:
@@ -282,39 +253,29 @@ class Payment:
         if self.state is not PaymentState.SUCCEEDED:
             raise Conflict("Ce paiement n'a pas abouti.", code="payment_not_succeeded")
 
+    def _about(self, at: datetime) -> dict:
+        """The fields every event of this payment shares."""
+        return {
+            "family_id": self.family_id,
+            "occurred_at": at,
+            "payment_id": self.id,
+            "purpose": self.purpose,
+            "subject_id": self.subject_id,
+        }
+
+    def _payment_event(self, kind: type[DomainEvent], at: datetime, **fields) -> DomainEvent:
+        return kind(**self._about(at), amount=self.amount, refdet=self.refdet, **fields)
+
     def _applied(self, at: datetime) -> PaymentApplied:
-        return PaymentApplied(
-            family_id=self.family_id,
-            occurred_at=at,
-            payment_id=self.id,
-            purpose=self.purpose,
-            subject_id=self.subject_id,
-            total=self.total,
-        )
+        return PaymentApplied(**self._about(at), total=self.total)
 
     def _credits_applied(self, at: datetime) -> CreditsApplied:
-        return CreditsApplied(
-            family_id=self.family_id,
-            occurred_at=at,
-            amount=self.credit_used,
-            payment_id=self.id,
-            purpose=self.purpose,
-            subject_id=self.subject_id,
-        )
+        return CreditsApplied(**self._about(at), amount=self.credit_used)
 
     def _release(self, at: datetime) -> list[DomainEvent]:
         if not self.credit_used.is_positive:
             return []
-        return [
-            CreditsReleased(
-                family_id=self.family_id,
-                occurred_at=at,
-                amount=self.credit_used,
-                payment_id=self.id,
-                purpose=self.purpose,
-                subject_id=self.subject_id,
-            )
-        ]
+        return [CreditsReleased(**self._about(at), amount=self.credit_used)]
 
     def _to_credit(self, at: datetime, *, release_credits: bool) -> list[DomainEvent]:
         granted = CreditGranted(
@@ -369,7 +330,7 @@ def checkout(
         events.append(
             CreditsApplied(
                 family_id=family_id,
-                occurred_at=_aware(at),
+                occurred_at=require_aware(at),
                 amount=application.credit_used,
                 payment_id=None,
                 purpose=purpose,
@@ -379,7 +340,7 @@ def checkout(
     events.append(
         PaymentApplied(
             family_id=family_id,
-            occurred_at=_aware(at),
+            occurred_at=require_aware(at),
             payment_id=None,
             purpose=purpose,
             subject_id=subject_id,
