@@ -148,3 +148,8 @@ def test_cancellation_credit_gives_back_what_was_paid():
     assert credit.kind is EntryKind.CREDIT and credit.credit_reason is CreditReason.CANCELLATION
     ledger = Ledger([entry(EntryKind.PURCHASE, 150), entry(EntryKind.PAYMENT, 150), credit])
     assert ledger.available_credit == Money(150) and ledger.balance == Money(-150)
+
+
+def test_history_of_one_instant_lists_the_last_written_first():
+    first, second = entry(EntryKind.PURCHASE, 748), entry(EntryKind.PAYMENT, 748)
+    assert Ledger([first, second]).history() == [second, first]

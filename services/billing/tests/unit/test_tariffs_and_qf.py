@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 from billing.domain.errors import Conflict, InvalidInput, NotFound
 from billing.domain.money import Money
-from billing.domain.qf import QF_MAX_VALUE, QfHistory, QfProof, QfState, QuotientFamilial
+from billing.domain.qf import QF_MAX_VALUE, QfHistory, QfProof, QfState, QuotientFamilial, campaign_period
 from billing.domain.tariffs import MAX_BRACKETS, TariffGrid, check_school_year, school_year_of
 
 # API.md's example grid.
@@ -288,3 +288,18 @@ def test_validating_and_rejecting():
     assert not_pending.value.code == "qf_not_pending"
     with pytest.raises(NotFound):
         history.validate("nope")
+
+
+@pytest.mark.parametrize(
+    ("qfs", "year", "needs"),
+    [
+        ([], 2027, True),
+        ([(550, *campaign_period(2026))], 2027, True),  # last year's QF ends on 31 January
+        ([(550, *campaign_period(2026))], 2026, False),
+        ([(550, *campaign_period(2027))], 2027, False),
+        ([(550, date(2026, 9, 1), date(2027, 8, 31))], 2027, False),  # a QF still running in February
+    ],
+)
+def test_february_campaign(qfs, year, needs):
+    assert campaign_period(2027) == (date(2027, 2, 1), date(2028, 1, 31))
+    assert QfHistory([qf(*q) for q in qfs]).needs_renewal(year) is needs

@@ -66,7 +66,7 @@ from billing.domain.payments import (
     checkout,
 )
 from billing.domain.pricing import UNIT_PRICING, BookingLine, DayPrice, Quote, QuoteLine, price_day, quote
-from billing.domain.qf import QfHistory, QfProof, QfState, QuotientFamilial
+from billing.domain.qf import QfHistory, QfProof, QfState, QuotientFamilial, campaign_period
 from billing.domain.tariffs import Bracket, TariffGrid, school_year_of
 
 __all__ = [
@@ -116,6 +116,7 @@ __all__ = [
     "TariffGrid",
     "Transition",
     "apply_credits",
+    "campaign_period",
     "cancellation_credit",
     "check_refdet",
     "checkout",

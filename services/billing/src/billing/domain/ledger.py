@@ -199,7 +199,9 @@ class Ledger:
 
     def history(self) -> list[LedgerEntry]:
         """Newest first, as « Consulter l'historique de mon compte » lists them."""
-        return sorted(self.entries, key=lambda e: e.occurred_at, reverse=True)
+        # Entries of the same instant: the one written last comes first.
+        order = sorted(enumerate(self.entries), key=lambda pair: (pair[1].occurred_at, pair[0]), reverse=True)
+        return [entry for _, entry in order]
 
 
 def _allocate(invoices: dict[Hashable, list[Money]], entry: LedgerEntry) -> None:

@@ -15,6 +15,11 @@ Validated periods never overlap, so a day has at most one QF: the constructor an
 ``with_qf`` / ``validate`` refuse an overlap with :class:`Conflict` ``qf_overlap``. Pending and
 rejected QFs may overlap anything (a family uploads its new proof while the old QF still runs).
 
+QFs are renewed each February: ``campaign_period(2027)`` is the validity a QF proved in the
+February 2027 campaign gets by default (2027-02-01 to 2028-01-31), and
+``history.needs_renewal(2027)`` says whether a family has no validated QF for that period's first
+day (the families the campaign reminds).
+
 Refusals of bad values are :class:`InvalidInput` with codes ``qf_value_invalid``,
 ``qf_period_invalid``, ``qf_proof_invalid``, ``qf_state_invalid``.
 """
@@ -112,6 +117,11 @@ class QuotientFamilial:
         return replace(self, state=state)
 
 
+def campaign_period(year: int) -> tuple[date, date]:
+    """The default validity of a QF proved in the February ``year`` campaign."""
+    return date(year, 2, 1), date(year + 1, 1, 31)
+
+
 QF_OVERLAP = (
     "Cette période chevauche celle d'un quotient familial déjà validé pour cette famille. "
     "Raccourcissez d'abord la période de l'ancien quotient."
@@ -140,6 +150,9 @@ class QfHistory:
             if qf.is_validated and qf.covers(day):
                 return qf
         return None
+
+    def needs_renewal(self, campaign_year: int) -> bool:
+        return self.value_on(campaign_period(campaign_year)[0]) is None
 
     def validated(self) -> tuple[QuotientFamilial, ...]:
         return tuple(qf for qf in self.qfs if qf.is_validated)
