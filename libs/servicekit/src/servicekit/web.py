@@ -23,8 +23,10 @@ from prometheus_client import (
 )
 from pydantic import ValidationError
 
+from .errors import DomainError
 from .logging import REQUEST_ID_HEADER, clean_request_id
 from .problems import Problem, problem_response, validation_problem
+from .requests import read_json
 
 log = structlog.get_logger(__name__)
 
@@ -106,6 +108,8 @@ async def problem_middleware(request: web.Request, handler):
         return await handler(request)
     except Problem as problem:
         return problem_response(problem, instance=request.path, request_id=request_id)
+    except DomainError as error:
+        return problem_response(error.to_problem(), instance=request.path, request_id=request_id)
     except ValidationError as exc:
         return problem_response(validation_problem(exc), instance=request.path, request_id=request_id)
     except web.HTTPException as exc:
@@ -170,15 +174,9 @@ def run(app: web.Application, host: str, port: int) -> None:
     web.run_app(app, host=host, port=port, access_log=None, print=None, shutdown_timeout=15, handle_signals=True)
 
 
-async def read_model(request: web.Request, model):
-    """Parse the JSON body into ``model``: 400 for broken JSON, 422 per field otherwise."""
-    if request.content_type not in ("application/json", "application/merge-patch+json"):
-        raise Problem(415, "unsupported_media_type", "Ce format n'est pas accepté : envoyez du JSON (application/json).")
-    try:
-        data = json.loads((await request.read()).decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly nested input
-        raise Problem(400, "invalid_json", "Le contenu envoyé n'est pas du JSON valide.") from None
-    return model.model_validate(data)
+# transitional: the one reader is servicekit.requests.read_json (strict); this name is
+# removed when accounts/messaging adopt it (issue 7 phase B).
+read_model = read_json
 
 
 def model_response(model, *, status: int = 200) -> web.Response:
