@@ -38,6 +38,7 @@ from pydantic import BaseModel
 
 from .errors import FieldError, Invalid
 from .identity import IDENTITY_KEY
+from .openapi import idempotency_key_header
 from .problems import Problem
 from .requests import client_address
 
@@ -47,6 +48,8 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 DEFAULT_TTL = timedelta(hours=24)
+# The header as route tables document it (``Route(headers=(IDEMPOTENCY_PARAM,))``).
+IDEMPOTENCY_PARAM = idempotency_key_header(max_length=MAX_KEY_LENGTH)
 
 
 class IdempotencyRace(Exception):

@@ -9,9 +9,11 @@ checkbox words turned into booleans first.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -19,7 +21,7 @@ import aiohttp
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from .errors import NotFound, TooLarge
+from .errors import DomainError, NotFound, TooLarge
 from .problems import Problem, validation_problem
 
 M = TypeVar("M", bound=BaseModel)
@@ -78,11 +80,23 @@ def read_query(request: web.Request, model: type[M]) -> M:
 
 
 async def read_form(
-    request: web.Request, model: type[M], *, file_field: str | None = None, max_file_bytes: int = 0
+    request: web.Request,
+    model: type[M],
+    *,
+    file_field: str | None = None,
+    max_file_bytes: int = 0,
+    too_large: Callable[[], DomainError] | None = None,
 ) -> tuple[M, Upload | None]:
-    """A form (multipart/form-data or urlencoded) as ``model``, with its optional file."""
+    """A form (multipart/form-data or urlencoded) as ``model``, with its optional file.
+
+    ``too_large()`` makes the error for a file over ``max_file_bytes`` (by default a French
+    413 naming ``file_field``).
+    """
     if request.content_type == MULTIPART:
-        fields, upload = await _read_multipart(request, file_field=file_field, max_file_bytes=max_file_bytes)
+        too_large = too_large or (lambda: _file_too_large(max_file_bytes, file_field))
+        fields, upload = await _read_multipart(
+            request, file_field=file_field, max_file_bytes=max_file_bytes, too_large=too_large
+        )
         return validate(model, form_values(fields, model)), upload
     if request.content_type == URLENCODED:
         try:
@@ -95,12 +109,17 @@ async def read_form(
 
 
 async def read_command(
-    request: web.Request, model: type[M], *, file_field: str | None = None, max_file_bytes: int = 0
+    request: web.Request,
+    model: type[M],
+    *,
+    file_field: str | None = None,
+    max_file_bytes: int = 0,
+    too_large: Callable[[], DomainError] | None = None,
 ) -> tuple[M, Upload | None]:
     """JSON (strict) or a form: what a page's ``<form>`` and a script may both send."""
     if request.content_type in JSON_TYPES:
         return await read_json(request, model), None
-    return await read_form(request, model, file_field=file_field, max_file_bytes=max_file_bytes)
+    return await read_form(request, model, file_field=file_field, max_file_bytes=max_file_bytes, too_large=too_large)
 
 
 def path_uuid(request: web.Request, name: str = "id") -> uuid.UUID:
@@ -140,7 +159,7 @@ def form_values(fields: dict[str, str], model: type[BaseModel]) -> dict[str, obj
 
 
 async def _read_multipart(
-    request: web.Request, *, file_field: str | None, max_file_bytes: int
+    request: web.Request, *, file_field: str | None, max_file_bytes: int, too_large: Callable[[], DomainError]
 ) -> tuple[dict[str, str], Upload | None]:
     """Stream a multipart form: text fields bounded, the file counted as it arrives.
 
@@ -148,7 +167,7 @@ async def _read_multipart(
     upload costs its first ``max_file_bytes`` at most.
     """
     if request.content_length is not None and request.content_length > max_file_bytes + FORM_OVERHEAD_BYTES:
-        raise _file_too_large(max_file_bytes, file_field)
+        raise too_large()
     fields: dict[str, str] = {}
     upload: Upload | None = None
     try:
@@ -162,29 +181,32 @@ async def _read_multipart(
             if part.name in fields or (part.name == file_field and upload is not None):
                 raise _bad_form()
             if file_field is not None and part.name == file_field:
-                content = await _read_part(part, max_file_bytes, _file_too_large(max_file_bytes, file_field))
+                content = await _read_part(part, max_file_bytes, too_large)
                 # A browser sends an empty, nameless part for a file input left empty; an
                 # empty file with a name is kept, for the caller's type check to refuse.
                 if content or part.filename:
                     upload = Upload(part.filename, content)
                 continue
-            too_long = TooLarge("field_too_large", "Un champ du formulaire est trop long.", field=part.name)
-            raw = await _read_part(part, FORM_TEXT_MAX_BYTES, too_long)
+            raw = await _read_part(part, FORM_TEXT_MAX_BYTES, functools.partial(_field_too_long, part.name))
             fields[part.name] = raw.decode(part.get_charset(default="utf-8"))
         raise _bad_form()
     except (ValueError, AssertionError, LookupError, aiohttp.ClientPayloadError):
         raise _bad_form() from None
 
 
-async def _read_part(part: aiohttp.BodyPartReader, limit: int, too_large: TooLarge) -> bytes:
+async def _read_part(part: aiohttp.BodyPartReader, limit: int, too_large: Callable[[], DomainError]) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while chunk := await part.read_chunk(CHUNK):
         size += len(chunk)
         if size > limit:
-            raise too_large
+            raise too_large()
         chunks.append(chunk)
     return part.decode(b"".join(chunks))
+
+
+def _field_too_long(name: str) -> TooLarge:
+    return TooLarge("field_too_large", "Un champ du formulaire est trop long.", field=name)
 
 
 def _file_too_large(max_bytes: int, file_field: str | None) -> TooLarge:

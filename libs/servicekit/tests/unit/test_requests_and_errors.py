@@ -9,8 +9,8 @@ import pytest
 from aiohttp import web
 from pydantic import BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
-from servicekit.errors import Conflict, FieldError, Invalid, NotFound, Throttled
-from servicekit.requests import client_address, path_uuid, read_command, read_json
+from servicekit.errors import Conflict, FieldError, Invalid, NotFound, Throttled, TooLarge
+from servicekit.requests import client_address, path_uuid, read_command, read_form, read_json
 from servicekit.testing import http_client
 from servicekit.web import create_base_app
 
@@ -50,6 +50,18 @@ async def book_any(request):
     )
 
 
+def attachment_too_large() -> TooLarge:
+    message = "La pièce jointe ne doit pas dépasser 1 Mo."
+    return TooLarge("attachment_too_large", field="attachment", message=message)
+
+
+async def book_with_attachment(request):
+    _, upload = await read_form(
+        request, Booking, file_field="attachment", max_file_bytes=1024, too_large=attachment_too_large
+    )
+    return web.json_response({"file": upload.filename if upload else None})
+
+
 async def show(request):
     return web.json_response({"id": str(path_uuid(request, "thread_id"))})
 
@@ -74,6 +86,7 @@ async def client():
     app = create_base_app("demo")
     app.router.add_post("/bookings", book_json)
     app.router.add_post("/any", book_any)
+    app.router.add_post("/attach", book_with_attachment)
     app.router.add_get("/threads/{thread_id}", show)
     app.router.add_get("/refuse/{kind}", refuse)
     app.router.add_get("/whoami", whoami)
@@ -140,6 +153,27 @@ async def test_oversized_file_is_413_naming_the_field(client):
     resp = await client.post("/any", data=form)
     assert resp.status == 413
     assert (await resp.json())["errors"][0]["field"] == "file"
+
+
+async def test_the_service_says_what_too_large_means(client):
+    form = aiohttp.FormData()
+    form.add_field("seats", "1")
+    form.add_field("attachment", b"x" * 4096, filename="big.pdf", content_type="application/pdf")
+    resp = await client.post("/attach", data=form)
+    assert resp.status == 413
+    assert (await resp.json())["errors"] == [
+        {"field": "attachment", "code": "attachment_too_large", "message": "La pièce jointe ne doit pas dépasser 1 Mo."}
+    ]
+
+
+async def test_an_overlong_text_field_is_413_naming_it(client):
+    form = aiohttp.FormData()
+    form.add_field("seats", "1")
+    form.add_field("note", "a" * (129 * 1024))
+    form.add_field("attachment", b"%PDF", filename="a.pdf")  # makes it multipart
+    resp = await client.post("/attach", data=form)
+    assert resp.status == 413
+    assert (await resp.json())["errors"][0]["field"] == "note"
 
 
 async def test_form_reader_refuses_other_types_in_french(client):
