@@ -71,7 +71,9 @@ async def make_database(run_id: str) -> AsyncIterator[Callable[[str], Awaitable[
         await drop_database(dsn)
 
 
-async def eventually(predicate: Callable[[], Awaitable[bool]], *, timeout: float = 10.0, interval: float = 0.05) -> None:
+async def eventually(
+    predicate: Callable[[], Awaitable[bool]], *, timeout: float = 10.0, interval: float = 0.05
+) -> None:
     """Wait until ``predicate()`` is true; fail the test with a clear message otherwise."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

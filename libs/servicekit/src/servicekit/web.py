@@ -75,12 +75,8 @@ def _route_name(request: web.Request) -> str:
 
 
 def metrics_middleware(registry: CollectorRegistry):
-    requests = Counter(
-        "http_requests_total", "HTTP requests handled", ["method", "route", "status"], registry=registry
-    )
-    latency = Histogram(
-        "http_request_duration_seconds", "HTTP request latency", ["method", "route"], registry=registry
-    )
+    requests = Counter("http_requests_total", "HTTP requests handled", ["method", "route", "status"], registry=registry)
+    latency = Histogram("http_request_duration_seconds", "HTTP request latency", ["method", "route"], registry=registry)
 
     @web.middleware
     async def middleware(request: web.Request, handler):
@@ -115,7 +111,9 @@ async def problem_middleware(request: web.Request, handler):
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return problem_response(Problem(exc.status, headers=_kept_headers(exc)), instance=request.path, request_id=request_id)
+        return problem_response(
+            Problem(exc.status, headers=_kept_headers(exc)), instance=request.path, request_id=request_id
+        )
     except json.JSONDecodeError:
         return problem_response(
             Problem(400, "invalid_json", "Le contenu envoyé n'est pas du JSON valide."),
@@ -156,7 +154,12 @@ def create_base_app(name: str, *, middlewares: list | None = None, client_max_si
     """An aiohttp app with the shared middlewares and the three probes."""
     registry = CollectorRegistry()
     app = web.Application(
-        middlewares=[request_context_middleware, metrics_middleware(registry), problem_middleware, *(middlewares or [])],
+        middlewares=[
+            request_context_middleware,
+            metrics_middleware(registry),
+            problem_middleware,
+            *(middlewares or []),
+        ],
         client_max_size=client_max_size,
     )
     app[REGISTRY] = registry
@@ -180,6 +183,4 @@ read_model = read_json
 
 
 def model_response(model, *, status: int = 200) -> web.Response:
-    return web.Response(
-        body=model.model_dump_json().encode(), status=status, content_type="application/json"
-    )
+    return web.Response(body=model.model_dump_json().encode(), status=status, content_type="application/json")

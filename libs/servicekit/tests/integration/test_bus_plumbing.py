@@ -182,10 +182,7 @@ async def _true(value: bool) -> bool:
 
 
 async def _relay_listening(pool) -> bool:
-    sql = (
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-        "AND query LIKE 'LISTEN %outbox%'"
-    )
+    sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %outbox%'"
     return await count(pool, sql) == 1
 
 
