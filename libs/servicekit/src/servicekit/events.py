@@ -6,9 +6,10 @@ Pydantic model dumped to JSON. A consumer declares its own narrow model of ``dat
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import asyncpg
 import structlog
@@ -30,20 +31,67 @@ class Envelope(BaseModel):
 
 
 class EventData(BaseModel):
-    """Base of a producer's event payload: frozen, and no field it does not declare."""
+    """Base of a producer's event payload: frozen, and no field it does not declare.
+
+    Nested parts of an event (an address, a list of adults) derive from this too.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class IntegrationEvent(EventData):
+    """An event a service publishes: the class carries its ``type`` and ``version``.
+
+    ``class DossierUpdated(IntegrationEvent): type = "accounts.dossier.updated"; version = 1``
+    then ``uow.publish(DossierUpdated(...))``. A change that removes or retypes a field is a
+    new class with ``version = 2`` (both published while consumers move over).
+    """
+
+    type: ClassVar[str]
+    version: ClassVar[int] = 1
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        event_type = cls.__dict__.get("type")
+        if event_type is not None and not re.fullmatch(EVENT_TYPE_PATTERN, event_type):
+            raise TypeError(f"{cls.__name__}.type {event_type!r} is not service.entity.happened")
+        if not isinstance(cls.version, int) or cls.version < 1:
+            raise TypeError(f"{cls.__name__}.version must be an integer >= 1")
+
+
+def event_types(*classes: type[IntegrationEvent]) -> dict[tuple[str, int], type[IntegrationEvent]]:
+    """A service's registry: ``EVENTS = (A, B)`` → {(type, version): class}, duplicates refused."""
+    registry: dict[tuple[str, int], type[IntegrationEvent]] = {}
+    for cls in classes:
+        if "type" not in cls.__dict__:
+            raise TypeError(f"{cls.__name__} declares no type of its own")
+        key = (cls.type, cls.version)
+        if key in registry:
+            raise TypeError(f"{key} is declared by {registry[key].__name__} and {cls.__name__}")
+        registry[key] = cls
+    return registry
+
+
 def make_envelope(
-    event_type: str,
-    data: BaseModel | dict[str, Any],
+    event: IntegrationEvent | str,
+    data: BaseModel | dict[str, Any] | None = None,
     *,
     source: str,
-    version: int = 1,
+    version: int | None = None,
     correlation_id: str | None = None,
 ) -> Envelope:
-    payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
+    """``make_envelope(event, source=...)``: the event object alone says its type and version."""
+    if isinstance(event, IntegrationEvent):
+        if data is not None or version is not None:
+            raise TypeError("a typed event carries its own data and version")
+        event_type, payload, version = event.type, event.model_dump(mode="json"), event.version
+    else:
+        # transitional: removed when accounts/messaging adopt typed events (issue 7 phase B)
+        if data is None:
+            raise TypeError("make_envelope(type, data, ...) needs the data")
+        event_type = event
+        payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
+        version = version or 1
     if correlation_id is None:
         correlation_id = structlog.contextvars.get_contextvars().get("correlation_id") or (
             structlog.contextvars.get_contextvars().get("request_id")

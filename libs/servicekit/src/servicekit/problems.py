@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from aiohttp import web
+from pydantic_core import PydanticKnownError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "https://portail-famille.fr/problems/"
@@ -104,15 +105,28 @@ _FRENCH = {
 
 
 def validation_problem(exc) -> Problem:
-    """A Pydantic ValidationError as a 422 with one French entry per field."""
+    """A Pydantic ValidationError as a 422 with one French entry per field.
+
+    Pydantic's own errors get the French sentence above; an error a model raised itself
+    (``PydanticCustomError`` with a French message, even under a code Pydantic also uses,
+    like ``too_long``) keeps its message.
+    """
     errors = []
     for err in exc.errors(include_url=False, include_input=False):
         field = ".".join(str(p) for p in err.get("loc", ()))
         kind = err.get("type", "value_error")
-        template = _FRENCH.get(kind)
+        template = _FRENCH.get(kind) if _is_pydantic_own(err) else None
         try:
             message = template.format(**(err.get("ctx") or {})) if template else err.get("msg")
         except (KeyError, IndexError):
             message = err.get("msg")
         errors.append({"field": field or None, "code": kind, "message": message})
     return Problem(422, errors=errors)
+
+
+def _is_pydantic_own(err: dict[str, Any]) -> bool:
+    """True when the message is the one Pydantic writes for this kind and context."""
+    try:
+        return PydanticKnownError(err["type"], err.get("ctx")).message() == err.get("msg")
+    except (KeyError, TypeError, ValueError):
+        return False

@@ -26,6 +26,7 @@ from .db import create_pool, ensure_database, migrate
 from .identity import identity_middleware
 from .logging import configure_logging
 from .outbox import OutboxRelay
+from .pagination import CursorCodec
 from .rpc import RpcClient, RpcHandler, RpcServer
 from .settings import ServiceSettings, load_settings
 from .web import READY_CHECKS, create_base_app, run
@@ -38,6 +39,7 @@ BUS = web.AppKey("bus", Bus)
 RPC = web.AppKey("rpc", RpcClient)
 SETTINGS = web.AppKey("settings", ServiceSettings)
 RELAY = web.AppKey("relay", OutboxRelay)
+CURSORS = web.AppKey("cursors", CursorCodec)
 
 AppFactory = Callable[[web.Application], Any]
 
@@ -63,6 +65,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> web.Appl
         client_max_size=spec.client_max_size,
     )
     app[SETTINGS] = settings
+    app[CURSORS] = CursorCodec(settings.identity_secret)
 
     async def database_ctx(app: web.Application):
         await migrate(settings.database_url, spec.migrations)

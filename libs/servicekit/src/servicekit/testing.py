@@ -14,9 +14,12 @@ import shutil
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 
 from .db import drop_database, ensure_database
 
@@ -68,7 +71,9 @@ async def make_database(run_id: str) -> AsyncIterator[Callable[[str], Awaitable[
         await drop_database(dsn)
 
 
-async def eventually(predicate: Callable[[], Awaitable[bool]], *, timeout: float = 10.0, interval: float = 0.05) -> None:
+async def eventually(
+    predicate: Callable[[], Awaitable[bool]], *, timeout: float = 10.0, interval: float = 0.05
+) -> None:
     """Wait until ``predicate()`` is true; fail the test with a clear message otherwise."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -78,3 +83,14 @@ async def eventually(predicate: Callable[[], Awaitable[bool]], *, timeout: float
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         await asyncio.sleep(interval)
+
+
+@asynccontextmanager
+async def http_client(app: web.Application) -> AsyncIterator[TestClient]:
+    """An in-process HTTP client of ``app``, its server stopped on the way out."""
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        yield client
+    finally:
+        await client.close()

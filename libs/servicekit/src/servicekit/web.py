@@ -23,8 +23,10 @@ from prometheus_client import (
 )
 from pydantic import ValidationError
 
+from .errors import DomainError
 from .logging import REQUEST_ID_HEADER, clean_request_id
 from .problems import Problem, problem_response, validation_problem
+from .requests import read_json
 
 log = structlog.get_logger(__name__)
 
@@ -73,12 +75,8 @@ def _route_name(request: web.Request) -> str:
 
 
 def metrics_middleware(registry: CollectorRegistry):
-    requests = Counter(
-        "http_requests_total", "HTTP requests handled", ["method", "route", "status"], registry=registry
-    )
-    latency = Histogram(
-        "http_request_duration_seconds", "HTTP request latency", ["method", "route"], registry=registry
-    )
+    requests = Counter("http_requests_total", "HTTP requests handled", ["method", "route", "status"], registry=registry)
+    latency = Histogram("http_request_duration_seconds", "HTTP request latency", ["method", "route"], registry=registry)
 
     @web.middleware
     async def middleware(request: web.Request, handler):
@@ -106,12 +104,16 @@ async def problem_middleware(request: web.Request, handler):
         return await handler(request)
     except Problem as problem:
         return problem_response(problem, instance=request.path, request_id=request_id)
+    except DomainError as error:
+        return problem_response(error.to_problem(), instance=request.path, request_id=request_id)
     except ValidationError as exc:
         return problem_response(validation_problem(exc), instance=request.path, request_id=request_id)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return problem_response(Problem(exc.status, headers=_kept_headers(exc)), instance=request.path, request_id=request_id)
+        return problem_response(
+            Problem(exc.status, headers=_kept_headers(exc)), instance=request.path, request_id=request_id
+        )
     except json.JSONDecodeError:
         return problem_response(
             Problem(400, "invalid_json", "Le contenu envoyé n'est pas du JSON valide."),
@@ -152,7 +154,12 @@ def create_base_app(name: str, *, middlewares: list | None = None, client_max_si
     """An aiohttp app with the shared middlewares and the three probes."""
     registry = CollectorRegistry()
     app = web.Application(
-        middlewares=[request_context_middleware, metrics_middleware(registry), problem_middleware, *(middlewares or [])],
+        middlewares=[
+            request_context_middleware,
+            metrics_middleware(registry),
+            problem_middleware,
+            *(middlewares or []),
+        ],
         client_max_size=client_max_size,
     )
     app[REGISTRY] = registry
@@ -170,18 +177,10 @@ def run(app: web.Application, host: str, port: int) -> None:
     web.run_app(app, host=host, port=port, access_log=None, print=None, shutdown_timeout=15, handle_signals=True)
 
 
-async def read_model(request: web.Request, model):
-    """Parse the JSON body into ``model``: 400 for broken JSON, 422 per field otherwise."""
-    if request.content_type not in ("application/json", "application/merge-patch+json"):
-        raise Problem(415, "unsupported_media_type", "Ce format n'est pas accepté : envoyez du JSON (application/json).")
-    try:
-        data = json.loads((await request.read()).decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly nested input
-        raise Problem(400, "invalid_json", "Le contenu envoyé n'est pas du JSON valide.") from None
-    return model.model_validate(data)
+# transitional: the one reader is servicekit.requests.read_json (strict); this name is
+# removed when accounts/messaging adopt it (issue 7 phase B).
+read_model = read_json
 
 
 def model_response(model, *, status: int = 200) -> web.Response:
-    return web.Response(
-        body=model.model_dump_json().encode(), status=status, content_type="application/json"
-    )
+    return web.Response(body=model.model_dump_json().encode(), status=status, content_type="application/json")

@@ -101,7 +101,13 @@ class RelayDied(BaseException):
 async def test_event_survives_relay_dying_between_publish_and_mark(db, bus):
     dsn, pool = db
     consumer = IdempotentConsumer(pool, HANDLERS)
-    await bus.consume(consumer.routing_keys, consumer)
+    handled: list[str | None] = []
+
+    async def consume_and_count(message) -> None:
+        await consumer(message)
+        handled.append(message.message_id)
+
+    await bus.consume(consumer.routing_keys, consume_and_count)
     event = await write_event(pool, "important")
 
     async def publish_then_die(envelope: dict) -> None:
@@ -115,8 +121,8 @@ async def test_event_survives_relay_dying_between_publish_and_mark(db, bus):
 
     # A new relay (the restarted process) publishes it again: a duplicate on the wire ...
     assert await OutboxRelay(pool, bus.publish, dsn=dsn).drain() == 1
-    await eventually(lambda: count(pool, "SELECT count(*) FROM effects"), timeout=10)
-    await asyncio.sleep(0.5)  # leave time for the duplicate to arrive and be ignored
+    # Both deliveries (the first publish and the duplicate) have been consumed and acked.
+    await eventually(lambda: _true(len(handled) >= 2), timeout=10)
     # ... and one effect.
     assert await count(pool, "SELECT count(*) FROM effects WHERE event_id = $1", event.id) == 1
     assert await count(pool, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
@@ -171,6 +177,20 @@ async def test_malformed_message_goes_straight_to_dead_letters(db, bus):
     await dead.ack()
 
 
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def _relay_listening(pool) -> bool:
+    sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %outbox%'"
+    return await count(pool, sql) == 1
+
+
+async def _failed_attempts_recorded(pool) -> bool:
+    sql = "SELECT count(*) FROM outbox WHERE published_at IS NULL AND attempts >= 1"
+    return await count(pool, sql) >= 1
+
+
 async def _effects_are(pool, n: int) -> bool:
     return await count(pool, "SELECT count(*) FROM effects") == n
 
@@ -193,7 +213,9 @@ async def test_relay_wakes_on_notify_without_waiting_for_the_poll(db, bus):
     relay = OutboxRelay(pool, bus.publish, dsn=dsn, poll_seconds=60)
     task = asyncio.create_task(relay.run())
     try:
-        await asyncio.sleep(0.5)  # the relay is now listening and idle for a minute
+        # Wait until the relay's connection is listening; from then on only NOTIFY (or a
+        # poll a minute away) can wake it.
+        await eventually(lambda: _relay_listening(pool), timeout=10)
         await write_event(pool, "wake up")
         await eventually(lambda: count(pool, "SELECT count(*) FROM effects"), timeout=5)
     finally:
@@ -216,8 +238,8 @@ async def test_broker_restart_loses_nothing(db, bus):
         await asyncio.to_thread(rabbitmqctl, "stop_app")
         try:
             during = [await write_event(pool, f"during {i}") for i in range(5)]
-            await asyncio.sleep(1.5)  # the relay tries, fails and keeps the rows pending
-            assert await count(pool, "SELECT count(*) FROM outbox WHERE published_at IS NULL") >= 1
+            # The relay tries, fails and keeps the rows pending (with a failed attempt counted).
+            await eventually(lambda: _failed_attempts_recorded(pool), timeout=20, interval=0.1)
         finally:
             await asyncio.to_thread(rabbitmqctl, "start_app")
             await asyncio.to_thread(rabbitmqctl, "await_startup")

@@ -6,10 +6,10 @@ import uuid
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 from pydantic import BaseModel, Field
 from servicekit.identity import IDENTITY_HEADER, Identity, identity_middleware, require_dossier, sign_identity
 from servicekit.problems import Problem
+from servicekit.testing import http_client
 from servicekit.web import READY_CHECKS, create_base_app, read_model
 
 SECRET = "k" * 40
@@ -43,10 +43,8 @@ async def client():
     app.router.add_get("/boom", boom)
     app.router.add_post("/children", create_child)
     app.router.add_get("/dossiers/{dossier_id}", my_dossier)
-    client = TestClient(TestServer(app))
-    await client.start_server()
-    yield client
-    await client.close()
+    async with http_client(app) as client:
+        yield client
 
 
 async def test_unhandled_error_is_a_problem_without_internals(client):

@@ -1,7 +1,9 @@
-"""The integration events accounts publishes (v1), exactly as docs/events.md lists them.
+"""The integration events accounts publishes (v1): docs/events.md is generated from them.
 
 Frozen models that forbid extra fields: what a consumer may rely on is what is written
-here. Tokens appear only in the three events whose e-mail carries a link; passwords never.
+here. Each class carries its ``type`` and ``version``; the docstring says who consumes it
+(it is the event's description in the catalogue). Tokens appear only in the three events
+whose e-mail carries a link; passwords never.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from servicekit.events import EventData
+from pydantic import Field
+from servicekit.events import EventData, IntegrationEvent
 
 USER_REGISTERED = "accounts.user.registered"
 USER_ACTIVATION_RESENT = "accounts.user.activation_resent"
@@ -25,22 +28,35 @@ CHILD_ADDED = "accounts.child.added"
 CHILD_UPDATED = "accounts.child.updated"
 
 
-class UserRegistered(EventData):
+class UserRegistered(IntegrationEvent):
+    """A parent registered; the account waits for activation. messaging: activation e-mail, link `/activation?token=<token>`."""
+
+    type = USER_REGISTERED
+    version = 1
+
     user_id: uuid.UUID
     username: str
     email: str
     first_name: str
     last_name: str
-    dossier_number: str | None
-    activation_token: str
-    expires_at: datetime
+    dossier_number: str | None = Field(description="The family file the parent gave at registration, if any.")
+    activation_token: str = Field(description="Single-use; only its hash is stored. Goes into the e-mail's link.")
+    expires_at: datetime = Field(description="When the activation link stops working (UTC).")
 
 
 class UserActivationResent(UserRegistered):
-    pass
+    """A new activation link was asked for; same fields as `accounts.user.registered`. messaging: activation e-mail again."""
+
+    type = USER_ACTIVATION_RESENT
+    version = 1
 
 
-class UserActivated(EventData):
+class UserActivated(IntegrationEvent):
+    """An account was activated. messaging: contact copy."""
+
+    type = USER_ACTIVATED
+    version = 1
+
     user_id: uuid.UUID
     username: str
     email: str
@@ -49,7 +65,12 @@ class UserActivated(EventData):
     dossier_id: uuid.UUID | None
 
 
-class UserContactChanged(EventData):
+class UserContactChanged(IntegrationEvent):
+    """An account's e-mail or name changed. messaging: contact copy."""
+
+    type = USER_CONTACT_CHANGED
+    version = 1
+
     user_id: uuid.UUID
     email: str
     first_name: str
@@ -57,37 +78,62 @@ class UserContactChanged(EventData):
     dossier_id: uuid.UUID | None
 
 
-class UserDeactivated(EventData):
+class UserDeactivated(IntegrationEvent):
+    """An account was disabled. messaging: contact copy (no more e-mails)."""
+
+    type = USER_DEACTIVATED
+    version = 1
+
     user_id: uuid.UUID
 
 
-class UserPurged(EventData):
+class UserPurged(IntegrationEvent):
+    """A pending account was deleted after 24 h. messaging: forget the contact."""
+
+    type = USER_PURGED
+    version = 1
+
     user_id: uuid.UUID
 
 
-class PasswordResetRequested(EventData):
+class PasswordResetRequested(IntegrationEvent):
+    """A password reset was asked for. messaging: reset e-mail, link `/mot-de-passe/nouveau?token=<token>`."""
+
+    type = PASSWORD_RESET_REQUESTED
+    version = 1
+
     user_id: uuid.UUID
     email: str
     first_name: str
     last_name: str
-    reset_token: str
-    expires_at: datetime
+    reset_token: str = Field(description="Single-use; only its hash is stored. Goes into the e-mail's link.")
+    expires_at: datetime = Field(description="When the reset link stops working (UTC).")
 
 
-class PasswordChanged(EventData):
+class PasswordChanged(IntegrationEvent):
+    """A password was changed (the password never travels). messaging: « votre mot de passe a été modifié » notice."""
+
+    type = PASSWORD_CHANGED
+    version = 1
+
     user_id: uuid.UUID
     email: str
     first_name: str
     last_name: str
 
 
-class EmailChangeRequested(EventData):
+class EmailChangeRequested(IntegrationEvent):
+    """A new e-mail address waits for confirmation. messaging: confirmation e-mail to the NEW address, link `/email/confirmer?token=<token>`."""
+
+    type = EMAIL_CHANGE_REQUESTED
+    version = 1
+
     user_id: uuid.UUID
-    new_email: str
+    new_email: str = Field(description="The address to confirm; the e-mail goes there.")
     first_name: str
     last_name: str
-    confirm_token: str
-    expires_at: datetime
+    confirm_token: str = Field(description="Single-use; only its hash is stored. Goes into the e-mail's link.")
+    expires_at: datetime = Field(description="When the confirmation link stops working (UTC).")
 
 
 class Address(EventData):
@@ -107,7 +153,12 @@ class DossierAdult(EventData):
     phone_work: str | None
 
 
-class DossierUpdated(EventData):
+class DossierUpdated(IntegrationEvent):
+    """A family file was created or changed (the whole file, not a diff). billing (family copy), messaging."""
+
+    type = DOSSIER_UPDATED
+    version = 1
+
     dossier_id: uuid.UUID
     number: str
     family_name: str
@@ -116,7 +167,12 @@ class DossierUpdated(EventData):
     adults: list[DossierAdult]
 
 
-class ChildAdded(EventData):
+class ChildAdded(IntegrationEvent):
+    """A child was added to a family file. planning (children copy)."""
+
+    type = CHILD_ADDED
+    version = 1
+
     dossier_id: uuid.UUID
     child_id: uuid.UUID
     first_name: str
@@ -127,20 +183,26 @@ class ChildAdded(EventData):
 
 
 class ChildUpdated(ChildAdded):
-    pass
+    """A child's details changed; same fields as `accounts.child.added`. planning (children copy)."""
+
+    type = CHILD_UPDATED
+    version = 1
 
 
-EVENT_TYPES: dict[str, type[EventData]] = {
-    USER_REGISTERED: UserRegistered,
-    USER_ACTIVATION_RESENT: UserActivationResent,
-    USER_ACTIVATED: UserActivated,
-    USER_CONTACT_CHANGED: UserContactChanged,
-    USER_DEACTIVATED: UserDeactivated,
-    USER_PURGED: UserPurged,
-    PASSWORD_RESET_REQUESTED: PasswordResetRequested,
-    PASSWORD_CHANGED: PasswordChanged,
-    EMAIL_CHANGE_REQUESTED: EmailChangeRequested,
-    DOSSIER_UPDATED: DossierUpdated,
-    CHILD_ADDED: ChildAdded,
-    CHILD_UPDATED: ChildUpdated,
-}
+# The catalogue (servicekit.catalogue) reads this.
+EVENTS = (
+    UserRegistered,
+    UserActivationResent,
+    UserActivated,
+    UserContactChanged,
+    UserDeactivated,
+    UserPurged,
+    PasswordResetRequested,
+    PasswordChanged,
+    EmailChangeRequested,
+    DossierUpdated,
+    ChildAdded,
+    ChildUpdated,
+)
+
+EVENT_TYPES: dict[str, type[EventData]] = {cls.type: cls for cls in EVENTS}

@@ -4,7 +4,6 @@ Idempotency-Key handling. Handlers stay thin: parse → one use case → respons
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -13,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from servicekit.identity import IDENTITY_KEY
 from servicekit.openapi import Param, idempotency_key_header
 from servicekit.problems import Problem, validation_problem
+from servicekit.requests import client_address as client_key
 from servicekit.web import read_model
 
 from .domain.errors import (
@@ -79,18 +79,6 @@ async def accounts_errors(request: web.Request, handler):
 
 def accounts(request: web.Request) -> Accounts:
     return request.app[ACCOUNTS]
-
-
-def client_key(request: web.Request) -> str:
-    """The caller's address: the first X-Forwarded-For entry the gateway sets, else the peer."""
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    first = forwarded.split(",")[0].strip()
-    if first:
-        try:
-            return str(ipaddress.ip_address(first))
-        except ValueError:
-            pass
-    return request.remote or "unknown"
 
 
 def path_uuid(request: web.Request, name: str) -> uuid.UUID:
