@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -134,16 +135,19 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> None:
             asyncio.run(_demo_data(spec, settings))
     except UNREACHABLE as exc:
         log.error("cannot_start", reason=type(exc).__name__)
-        sys.exit(f"portail-{spec.name}: {unreachable_hint(exc, spec.name)}")
+        sys.exit(f"portail-{spec.name}: {unreachable_hint(exc, spec.name, settings)}")
 
 
 # What a missing PostgreSQL or RabbitMQ raises at start-up.
 UNREACHABLE = (OSError, asyncpg.PostgresConnectionError, asyncpg.InvalidCatalogNameError, AMQPConnectionError)
 
 
-def unreachable_hint(exc: BaseException, service: str) -> str:
+def unreachable_hint(exc: BaseException, service: str, settings: ServiceSettings | None = None) -> str:
     """One line saying what is unreachable and how to fix it (no URL: it may hold a password)."""
     prefix = service.upper()
+    if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+        port = f" {settings.http_port}" if settings is not None else ""
+        return f"its HTTP port{port} is already in use — stop the other process or set {prefix}_HTTP_PORT."
     if isinstance(exc, AMQPConnectionError) or "amqp" in type(exc).__module__:
         return "RabbitMQ is unreachable — start it (rabbitmq-server -detached) or check AMQP_URL."
     if isinstance(exc, asyncpg.InvalidCatalogNameError):
