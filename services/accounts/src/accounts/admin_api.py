@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 from aiohttp import web
+from servicekit.idempotency import IDEMPOTENCY_PARAM, idempotent
 from servicekit.identity import Identity, require_role
 from servicekit.openapi import Param, Route
+from servicekit.pagination import parse_limit
 from servicekit.problems import Problem
+from servicekit.requests import path_uuid, read_json
+from servicekit.web import model_response
 
 from .api import PAGINATION, query_text
-from .domain import cursors
 from .domain.audit import Actor
 from .schemas import admin as a
 from .schemas import public as p
-from .service import dossiers, imports, queries, users_admin
-from .web import (
-    IDEMPOTENCY,
-    STAFF,
-    accounts,
-    idempotent,
-    json_model,
-    path_uuid,
-    read_json,
-)
+from .service import dossier_changes, dossiers, imports, queries, users_admin
+from .web import STAFF, accounts
 
 ROLE = "accounts_staff"
 TAG = "Staff: accounts"
@@ -36,16 +31,18 @@ def staff(request: web.Request) -> tuple[Identity, Actor]:
 async def list_dossiers(request: web.Request) -> web.Response:
     staff(request)
     q = query_text(request, "q")
-    limit = cursors.parse_limit(request.query.get("limit"))
+    limit = parse_limit(request.query.get("limit"))
     result = await queries.search_dossiers(accounts(request), q=q, limit=limit, cursor=request.query.get("cursor"))
-    return json_model(result)
+    return model_response(result)
 
 
 async def create_dossier(request: web.Request) -> web.Response:
     _, actor = staff(request)
     cmd = await read_json(request, a.DossierCreation)
     acc = accounts(request)
-    return await idempotent(request, 201, lambda record: dossiers.create_dossier(acc, actor, cmd, idempotency=record))
+    return await idempotent(
+        request, lambda key: dossiers.create_dossier(acc, actor, cmd, idempotency=key), pool=acc.pool
+    )
 
 
 async def import_dossiers(request: web.Request) -> web.Response:
@@ -57,28 +54,30 @@ async def import_dossiers(request: web.Request) -> web.Response:
         raise Problem(400, "invalid_dry_run", "Le paramètre dry_run vaut true ou false.")
     data = await request.read()
     result = await imports.import_dossiers(accounts(request), actor, data, dry_run=dry_run in ("true", "1"))
-    return json_model(result)
+    return model_response(result)
 
 
 async def get_dossier(request: web.Request) -> web.Response:
     staff(request)
-    return json_model(await queries.staff_dossier(accounts(request), path_uuid(request, "dossier_id")))
+    return model_response(await queries.staff_dossier(accounts(request), path_uuid(request, "dossier_id")))
 
 
 async def patch_dossier(request: web.Request) -> web.Response:
     _, actor = staff(request)
     dossier_id = path_uuid(request, "dossier_id")
     cmd = await read_json(request, a.StaffDossierChange)
-    return json_model(await dossiers.update_dossier_by_staff(accounts(request), actor, dossier_id, cmd))
+    return model_response(await dossier_changes.update_dossier_by_staff(accounts(request), actor, dossier_id, cmd))
 
 
 async def get_dossier_history(request: web.Request) -> web.Response:
     staff(request)
     dossier_id = path_uuid(request, "dossier_id")
-    limit = cursors.parse_limit(request.query.get("limit"))
+    limit = parse_limit(request.query.get("limit"))
     acc = accounts(request)
     await queries.staff_dossier(acc, dossier_id)  # 404 for an unknown dossier
-    return json_model(await queries.dossier_history(acc, dossier_id, limit=limit, cursor=request.query.get("cursor")))
+    return model_response(
+        await queries.dossier_history(acc, dossier_id, limit=limit, cursor=request.query.get("cursor"))
+    )
 
 
 async def add_child(request: web.Request) -> web.Response:
@@ -87,7 +86,7 @@ async def add_child(request: web.Request) -> web.Response:
     cmd = await read_json(request, a.ChildInput)
     acc = accounts(request)
     return await idempotent(
-        request, 201, lambda record: dossiers.add_child(acc, actor, dossier_id, cmd, idempotency=record)
+        request, lambda key: dossiers.add_child(acc, actor, dossier_id, cmd, idempotency=key), pool=acc.pool
     )
 
 
@@ -97,7 +96,7 @@ async def add_adult(request: web.Request) -> web.Response:
     cmd = await read_json(request, a.AdultInput)
     acc = accounts(request)
     return await idempotent(
-        request, 201, lambda record: dossiers.add_adult(acc, actor, dossier_id, cmd, idempotency=record)
+        request, lambda key: dossiers.add_adult(acc, actor, dossier_id, cmd, idempotency=key), pool=acc.pool
     )
 
 
@@ -105,39 +104,41 @@ async def patch_child(request: web.Request) -> web.Response:
     _, actor = staff(request)
     child_id = path_uuid(request, "child_id")
     cmd = await read_json(request, a.ChildChange)
-    return json_model(await dossiers.update_child(accounts(request), actor, child_id, cmd))
+    return model_response(await dossier_changes.update_child(accounts(request), actor, child_id, cmd))
 
 
 async def list_users(request: web.Request) -> web.Response:
     staff(request)
     q = query_text(request, "q")
-    limit = cursors.parse_limit(request.query.get("limit"))
-    return json_model(
+    limit = parse_limit(request.query.get("limit"))
+    return model_response(
         await queries.search_users(accounts(request), q=q, limit=limit, cursor=request.query.get("cursor"))
     )
 
 
 async def get_user(request: web.Request) -> web.Response:
     staff(request)
-    return json_model(await queries.staff_user(accounts(request), path_uuid(request, "user_id")))
+    return model_response(await queries.staff_user(accounts(request), path_uuid(request, "user_id")))
 
 
 async def resend_activation(request: web.Request) -> web.Response:
     _, actor = staff(request)
-    return json_model(await users_admin.resend_activation(accounts(request), actor, path_uuid(request, "user_id")))
+    return model_response(await users_admin.resend_activation(accounts(request), actor, path_uuid(request, "user_id")))
 
 
 async def deactivate_user(request: web.Request) -> web.Response:
     identity, actor = staff(request)
     user_id = path_uuid(request, "user_id")
-    return json_model(await users_admin.deactivate(accounts(request), actor, identity.roles, user_id))
+    return model_response(await users_admin.deactivate(accounts(request), actor, identity.roles, user_id))
 
 
 async def put_user_roles(request: web.Request) -> web.Response:
     identity, actor = staff(request)
     user_id = path_uuid(request, "user_id")
     cmd = await read_json(request, a.RolesChange)
-    return json_model(await users_admin.set_roles(accounts(request), actor, identity.roles, user_id, list(cmd.roles)))
+    return model_response(
+        await users_admin.set_roles(accounts(request), actor, identity.roles, user_id, list(cmd.roles))
+    )
 
 
 async def create_staff_user(request: web.Request) -> web.Response:
@@ -145,7 +146,9 @@ async def create_staff_user(request: web.Request) -> web.Response:
     cmd = await read_json(request, a.StaffUserCreation)
     acc = accounts(request)
     return await idempotent(
-        request, 201, lambda record: users_admin.create_staff_user(acc, actor, identity.roles, cmd, idempotency=record)
+        request,
+        lambda key: users_admin.create_staff_user(acc, actor, identity.roles, cmd, idempotency=key),
+        pool=acc.pool,
     )
 
 
@@ -172,7 +175,7 @@ ROUTES = [
         response=a.StaffDossier,
         status=201,
         errors=(409,),
-        headers=(IDEMPOTENCY,),
+        headers=(IDEMPOTENCY_PARAM,),
         **_STAFF,
     ),
     Route(
@@ -228,7 +231,7 @@ ROUTES = [
         response=p.Child,
         status=201,
         errors=(404,),
-        headers=(IDEMPOTENCY,),
+        headers=(IDEMPOTENCY_PARAM,),
         **_STAFF,
     ),
     Route(
@@ -240,7 +243,7 @@ ROUTES = [
         response=p.Adult,
         status=201,
         errors=(404,),
-        headers=(IDEMPOTENCY,),
+        headers=(IDEMPOTENCY_PARAM,),
         **_STAFF,
     ),
     Route(
@@ -309,7 +312,7 @@ ROUTES = [
         body=a.StaffUserCreation,
         response=a.UserDetail,
         status=201,
-        headers=(IDEMPOTENCY,),
+        headers=(IDEMPOTENCY_PARAM,),
         **_STAFF,
         description="The new staff member chooses their password when activating: nobody else ever sets it.",
     ),

@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 from aiohttp import web
+from servicekit.idempotency import IDEMPOTENCY_PARAM, idempotent
 from servicekit.identity import require_dossier, require_identity
 from servicekit.openapi import Param, Route
+from servicekit.pagination import parse_limit
 from servicekit.problems import Problem
+from servicekit.requests import client_address, path_uuid, read_json
+from servicekit.web import model_response
 
-from .domain import cursors
 from .domain.audit import Actor
 from .domain.errors import FieldError, invalid
 from .domain.text import TextError, clean_text
 from .schemas import public as s
-from .service import credentials, dossiers, queries, registration, sessions
-from .web import (
-    DOSSIER,
-    IDEMPOTENCY,
-    PUBLIC,
-    SESSION_TOKEN,
-    SESSION_TOKEN_HEADER,
-    USER,
-    accounts,
-    client_key,
-    idempotent,
-    json_model,
-    path_uuid,
-    read_json,
-)
+from .service import credentials, dossier_changes, queries, registration, sessions
+from .web import DOSSIER, PUBLIC, SESSION_TOKEN, SESSION_TOKEN_HEADER, USER, accounts, no_store
 
 ACCOUNTS_TAG = "Accounts"
 DOSSIER_TAG = "Mon dossier"
@@ -44,34 +34,34 @@ def query_text(request: web.Request, name: str, *, max_length: int = 100, requir
 
 
 async def get_terms(request: web.Request) -> web.Response:
-    return json_model(await queries.current_terms(accounts(request)))
+    return model_response(await queries.current_terms(accounts(request)))
 
 
 async def get_username_suggestions(request: web.Request) -> web.Response:
     last_name = query_text(request, "last_name", required=True)
     first_name = query_text(request, "first_name")
     suggestions = await registration.suggest_usernames(accounts(request), last_name, first_name)
-    return json_model(s.UsernameSuggestions(suggestions=suggestions))
+    return model_response(s.UsernameSuggestions(suggestions=suggestions))
 
 
 async def create_registration(request: web.Request) -> web.Response:
     cmd = await read_json(request, s.RegistrationRequest)
-    acc, client = accounts(request), client_key(request)
+    acc, client = accounts(request), client_address(request)
     return await idempotent(
-        request, 201, lambda record: registration.register(acc, cmd, client=client, idempotency=record)
+        request, lambda key: registration.register(acc, cmd, client=client, idempotency=key), pool=acc.pool
     )
 
 
 async def create_activation(request: web.Request) -> web.Response:
     cmd = await read_json(request, s.ActivationRequest)
     await registration.activate(accounts(request), cmd.token, password=cmd.password)
-    return json_model(s.Activation(status="active"))
+    return model_response(s.Activation(status="active"))
 
 
 async def create_session(request: web.Request) -> web.Response:
     cmd = await read_json(request, s.SessionRequest)
-    session = await sessions.login(accounts(request), cmd.username, cmd.password, client=client_key(request))
-    return json_model(session, headers={"Cache-Control": "no-store"})
+    session = await sessions.login(accounts(request), cmd.username, cmd.password, client=client_address(request))
+    return no_store(session)
 
 
 async def delete_current_session(request: web.Request) -> web.Response:
@@ -84,25 +74,25 @@ async def delete_current_session(request: web.Request) -> web.Response:
 
 async def create_password_reset(request: web.Request) -> web.Response:
     cmd = await read_json(request, s.PasswordResetRequest)
-    await credentials.request_password_reset(accounts(request), cmd.email, client=client_key(request))
-    return json_model(s.Accepted(), status=202)
+    await credentials.request_password_reset(accounts(request), cmd.email, client=client_address(request))
+    return model_response(s.Accepted(), status=202)
 
 
 async def confirm_password_reset(request: web.Request) -> web.Response:
     cmd = await read_json(request, s.PasswordResetConfirmation)
     await credentials.confirm_password_reset(accounts(request), cmd.token, cmd.new_password)
-    return json_model(s.Status(status="password_changed"))
+    return model_response(s.Status(status="password_changed"))
 
 
 async def confirm_email_change(request: web.Request) -> web.Response:
     cmd = await read_json(request, s.EmailChangeConfirmation)
     email = await credentials.confirm_email_change(accounts(request), cmd.token)
-    return json_model(s.EmailChanged(email=email))
+    return model_response(s.EmailChanged(email=email))
 
 
 async def get_me(request: web.Request) -> web.Response:
     identity = require_identity(request)
-    return json_model(await queries.me(accounts(request), identity.user_id))
+    return model_response(await queries.me(accounts(request), identity.user_id))
 
 
 async def change_my_password(request: web.Request) -> web.Response:
@@ -113,25 +103,25 @@ async def change_my_password(request: web.Request) -> web.Response:
         identity.user_id,
         cmd.current_password,
         cmd.new_password,
-        client=client_key(request),
+        client=client_address(request),
         keep_session_token=request.headers.get(SESSION_TOKEN_HEADER),
     )
-    return json_model(s.Status(status="password_changed"))
+    return model_response(s.Status(status="password_changed"))
 
 
 async def change_my_email(request: web.Request) -> web.Response:
     identity = require_identity(request)
     cmd = await read_json(request, s.EmailChangeRequest)
     await credentials.request_email_change(
-        accounts(request), identity.user_id, cmd.new_email, cmd.password, client=client_key(request)
+        accounts(request), identity.user_id, cmd.new_email, cmd.password, client=client_address(request)
     )
-    return json_model(s.Accepted(), status=202)
+    return model_response(s.Accepted(), status=202)
 
 
 async def get_my_dossier(request: web.Request) -> web.Response:
     identity = require_identity(request)
     dossier_id = require_dossier(request)
-    return json_model(await queries.parent_dossier(accounts(request), dossier_id, identity.user_id))
+    return model_response(await queries.parent_dossier(accounts(request), dossier_id, identity.user_id))
 
 
 async def patch_my_dossier(request: web.Request) -> web.Response:
@@ -139,38 +129,38 @@ async def patch_my_dossier(request: web.Request) -> web.Response:
     dossier_id = require_dossier(request)
     cmd = await read_json(request, s.DossierChange)
     acc = accounts(request)
-    await dossiers.update_own_dossier(acc, Actor(identity.user_id, "parent"), dossier_id, cmd)
-    return json_model(await queries.parent_dossier(acc, dossier_id, identity.user_id))
+    await dossier_changes.update_own_dossier(acc, Actor(identity.user_id, "parent"), dossier_id, cmd)
+    return model_response(await queries.parent_dossier(acc, dossier_id, identity.user_id))
 
 
 async def get_my_dossier_history(request: web.Request) -> web.Response:
     dossier_id = require_dossier(request)
-    limit = cursors.parse_limit(request.query.get("limit"))
+    limit = parse_limit(request.query.get("limit"))
     history = await queries.dossier_history(
         accounts(request), dossier_id, limit=limit, cursor=request.query.get("cursor")
     )
-    return json_model(history)
+    return model_response(history)
 
 
 async def link_my_dossier(request: web.Request) -> web.Response:
     identity = require_identity(request)
     cmd = await read_json(request, s.LinkDossierRequest)
     linked = await registration.link_dossier(
-        accounts(request), identity.user_id, cmd.dossier_number, cmd.family_name, client=client_key(request)
+        accounts(request), identity.user_id, cmd.dossier_number, cmd.family_name, client=client_address(request)
     )
-    return json_model(linked)
+    return model_response(linked)
 
 
 async def get_dossier_by_id(request: web.Request) -> web.Response:
     identity = require_identity(request)
     dossier_id = require_dossier(request, path_uuid(request, "dossier_id"))
-    return json_model(await queries.parent_dossier(accounts(request), dossier_id, identity.user_id))
+    return model_response(await queries.parent_dossier(accounts(request), dossier_id, identity.user_id))
 
 
 async def get_child_by_id(request: web.Request) -> web.Response:
     dossier_id = require_dossier(request)
     child = await queries.parent_child(accounts(request), path_uuid(request, "child_id"), dossier_id)
-    return json_model(child)
+    return model_response(child)
 
 
 PAGINATION = (
@@ -217,7 +207,7 @@ ROUTES = [
         response=s.Registration,
         status=201,
         errors=(409, 429),
-        headers=(IDEMPOTENCY,),
+        headers=(IDEMPOTENCY_PARAM,),
         description="Dossier references are matched on the number and the family name (case, accents and spaces "
         "ignored); 5 wrong tries per 15 minutes per client and per dossier number, then 429.",
     ),

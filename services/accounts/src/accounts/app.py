@@ -10,7 +10,7 @@ import structlog
 from aiohttp import web
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
-from servicekit.service import DB, SETTINGS, ServiceSpec, create_service_app
+from servicekit.service import CURSORS, DB, SETTINGS, ServiceSpec, create_service_app
 from servicekit.service import main as service_main
 from servicekit.settings import ServiceSettings
 from servicekit.worker import background
@@ -44,7 +44,9 @@ class AccountsSettings(ServiceSettings):
 async def accounts_ctx(app: web.Application):
     """The use cases' dependencies, once the database pool exists."""
     settings = app[SETTINGS]
-    app[ACCOUNTS] = Accounts(pool=app[DB], hasher=make_hasher(settings.password_hash_profile), clock=app[CLOCK])
+    app[ACCOUNTS] = Accounts(
+        pool=app[DB], hasher=make_hasher(settings.password_hash_profile), clock=app[CLOCK], cursors=app[CURSORS]
+    )
     yield
 
 

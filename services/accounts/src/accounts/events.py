@@ -14,24 +14,11 @@ from datetime import date, datetime
 from pydantic import Field
 from servicekit.events import EventData, IntegrationEvent
 
-USER_REGISTERED = "accounts.user.registered"
-USER_ACTIVATION_RESENT = "accounts.user.activation_resent"
-USER_ACTIVATED = "accounts.user.activated"
-USER_CONTACT_CHANGED = "accounts.user.contact_changed"
-USER_DEACTIVATED = "accounts.user.deactivated"
-USER_PURGED = "accounts.user.purged"
-PASSWORD_RESET_REQUESTED = "accounts.password_reset.requested"
-PASSWORD_CHANGED = "accounts.password.changed"
-EMAIL_CHANGE_REQUESTED = "accounts.email_change.requested"
-DOSSIER_UPDATED = "accounts.dossier.updated"
-CHILD_ADDED = "accounts.child.added"
-CHILD_UPDATED = "accounts.child.updated"
-
 
 class UserRegistered(IntegrationEvent):
     """A parent registered; the account waits for activation. messaging: activation e-mail, link `/activation?token=<token>`."""
 
-    type = USER_REGISTERED
+    type = "accounts.user.registered"
     version = 1
 
     user_id: uuid.UUID
@@ -47,14 +34,14 @@ class UserRegistered(IntegrationEvent):
 class UserActivationResent(UserRegistered):
     """A new activation link was asked for; same fields as `accounts.user.registered`. messaging: activation e-mail again."""
 
-    type = USER_ACTIVATION_RESENT
+    type = "accounts.user.activation_resent"
     version = 1
 
 
 class UserActivated(IntegrationEvent):
     """An account was activated. messaging: contact copy."""
 
-    type = USER_ACTIVATED
+    type = "accounts.user.activated"
     version = 1
 
     user_id: uuid.UUID
@@ -68,7 +55,7 @@ class UserActivated(IntegrationEvent):
 class UserContactChanged(IntegrationEvent):
     """An account's e-mail or name changed. messaging: contact copy."""
 
-    type = USER_CONTACT_CHANGED
+    type = "accounts.user.contact_changed"
     version = 1
 
     user_id: uuid.UUID
@@ -81,7 +68,7 @@ class UserContactChanged(IntegrationEvent):
 class UserDeactivated(IntegrationEvent):
     """An account was disabled. messaging: contact copy (no more e-mails)."""
 
-    type = USER_DEACTIVATED
+    type = "accounts.user.deactivated"
     version = 1
 
     user_id: uuid.UUID
@@ -90,7 +77,7 @@ class UserDeactivated(IntegrationEvent):
 class UserPurged(IntegrationEvent):
     """A pending account was deleted after 24 h. messaging: forget the contact."""
 
-    type = USER_PURGED
+    type = "accounts.user.purged"
     version = 1
 
     user_id: uuid.UUID
@@ -99,7 +86,7 @@ class UserPurged(IntegrationEvent):
 class PasswordResetRequested(IntegrationEvent):
     """A password reset was asked for. messaging: reset e-mail, link `/mot-de-passe/nouveau?token=<token>`."""
 
-    type = PASSWORD_RESET_REQUESTED
+    type = "accounts.password_reset.requested"
     version = 1
 
     user_id: uuid.UUID
@@ -113,7 +100,7 @@ class PasswordResetRequested(IntegrationEvent):
 class PasswordChanged(IntegrationEvent):
     """A password was changed (the password never travels). messaging: « votre mot de passe a été modifié » notice."""
 
-    type = PASSWORD_CHANGED
+    type = "accounts.password.changed"
     version = 1
 
     user_id: uuid.UUID
@@ -125,7 +112,7 @@ class PasswordChanged(IntegrationEvent):
 class EmailChangeRequested(IntegrationEvent):
     """A new e-mail address waits for confirmation. messaging: confirmation e-mail to the NEW address, link `/email/confirmer?token=<token>`."""
 
-    type = EMAIL_CHANGE_REQUESTED
+    type = "accounts.email_change.requested"
     version = 1
 
     user_id: uuid.UUID
@@ -156,7 +143,7 @@ class DossierAdult(EventData):
 class DossierUpdated(IntegrationEvent):
     """A family file was created or changed (the whole file, not a diff). billing (family copy), messaging."""
 
-    type = DOSSIER_UPDATED
+    type = "accounts.dossier.updated"
     version = 1
 
     dossier_id: uuid.UUID
@@ -170,7 +157,7 @@ class DossierUpdated(IntegrationEvent):
 class ChildAdded(IntegrationEvent):
     """A child was added to a family file. planning (children copy)."""
 
-    type = CHILD_ADDED
+    type = "accounts.child.added"
     version = 1
 
     dossier_id: uuid.UUID
@@ -185,7 +172,7 @@ class ChildAdded(IntegrationEvent):
 class ChildUpdated(ChildAdded):
     """A child's details changed; same fields as `accounts.child.added`. planning (children copy)."""
 
-    type = CHILD_UPDATED
+    type = "accounts.child.updated"
     version = 1
 
 

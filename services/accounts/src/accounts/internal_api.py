@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from aiohttp import web
 from servicekit.openapi import Route
+from servicekit.requests import client_address, read_json
+from servicekit.web import model_response
 
 from .schemas import internal as i
 from .schemas import public as s
 from .service import drafts, sessions
-from .web import accounts, client_key, json_model, read_json
+from .web import accounts, no_store
 
 
 async def resolve_session(request: web.Request) -> web.Response:
     cmd = await read_json(request, i.SessionToken)
-    return json_model(await sessions.resolve(accounts(request), cmd.token), headers={"Cache-Control": "no-store"})
+    return no_store(await sessions.resolve(accounts(request), cmd.token))
 
 
 async def revoke_session(request: web.Request) -> web.Response:
@@ -28,31 +30,33 @@ def _draft_id(request: web.Request) -> str:
 
 
 async def create_draft(request: web.Request) -> web.Response:
-    return json_model(await drafts.create(accounts(request)), status=201)
+    return model_response(await drafts.create(accounts(request)), status=201)
 
 
 async def get_draft(request: web.Request) -> web.Response:
-    return json_model(await drafts.get(accounts(request), _draft_id(request)))
+    return model_response(await drafts.get(accounts(request), _draft_id(request)))
 
 
 async def save_draft_identity(request: web.Request) -> web.Response:
     step = await read_json(request, i.DraftIdentity)
-    return json_model(await drafts.save_identity(accounts(request), _draft_id(request), step))
+    return model_response(await drafts.save_identity(accounts(request), _draft_id(request), step))
 
 
 async def save_draft_dossier(request: web.Request) -> web.Response:
     step = await read_json(request, i.DraftDossier)
-    summary = await drafts.save_dossier(accounts(request), _draft_id(request), step, client=client_key(request))
-    return json_model(summary)
+    summary = await drafts.save_dossier(accounts(request), _draft_id(request), step, client=client_address(request))
+    return model_response(summary)
 
 
 async def save_draft_terms(request: web.Request) -> web.Response:
     step = await read_json(request, i.DraftTerms)
-    return json_model(await drafts.save_terms(accounts(request), _draft_id(request), step))
+    return model_response(await drafts.save_terms(accounts(request), _draft_id(request), step))
 
 
 async def submit_draft(request: web.Request) -> web.Response:
-    return json_model(await drafts.submit(accounts(request), _draft_id(request), client=client_key(request)), status=201)
+    return model_response(
+        await drafts.submit(accounts(request), _draft_id(request), client=client_address(request)), status=201
+    )
 
 
 async def cancel_draft(request: web.Request) -> web.Response:
@@ -82,18 +86,63 @@ ROUTES = [
         body=i.SessionToken,
         status=204,
     ),
-    Route("POST", "/internal/registration-drafts", create_draft, "Start a registration wizard draft", "Internal",
-          response=i.DraftCreated, status=201),
-    Route("GET", DRAFT, get_draft, "A draft's summary (never the password)", "Internal",
-          response=i.DraftSummary, errors=(404,)),
-    Route("PUT", DRAFT + "/identity", save_draft_identity, "Step 1: my information", "Internal",
-          body=i.DraftIdentity, response=i.DraftSummary, errors=(404, 422)),
-    Route("PUT", DRAFT + "/dossier", save_draft_dossier, "Step 2: my dossier references (or without)", "Internal",
-          body=i.DraftDossier, response=i.DraftSummary, errors=(404, 409, 422, 429)),
-    Route("PUT", DRAFT + "/terms", save_draft_terms, "Step 3: terms of use accepted", "Internal",
-          body=i.DraftTerms, response=i.DraftSummary, errors=(404, 422)),
-    Route("POST", DRAFT + "/submit", submit_draft, "Step 4: create the pending account", "Internal",
-          response=s.Registration, status=201, errors=(404, 409, 422, 429)),
-    Route("DELETE", DRAFT, cancel_draft, "« Annuler »: forget the draft", "Internal",
-          status=204),
+    Route(
+        "POST",
+        "/internal/registration-drafts",
+        create_draft,
+        "Start a registration wizard draft",
+        "Internal",
+        response=i.DraftCreated,
+        status=201,
+    ),
+    Route(
+        "GET",
+        DRAFT,
+        get_draft,
+        "A draft's summary (never the password)",
+        "Internal",
+        response=i.DraftSummary,
+        errors=(404,),
+    ),
+    Route(
+        "PUT",
+        DRAFT + "/identity",
+        save_draft_identity,
+        "Step 1: my information",
+        "Internal",
+        body=i.DraftIdentity,
+        response=i.DraftSummary,
+        errors=(404, 422),
+    ),
+    Route(
+        "PUT",
+        DRAFT + "/dossier",
+        save_draft_dossier,
+        "Step 2: my dossier references (or without)",
+        "Internal",
+        body=i.DraftDossier,
+        response=i.DraftSummary,
+        errors=(404, 409, 422, 429),
+    ),
+    Route(
+        "PUT",
+        DRAFT + "/terms",
+        save_draft_terms,
+        "Step 3: terms of use accepted",
+        "Internal",
+        body=i.DraftTerms,
+        response=i.DraftSummary,
+        errors=(404, 422),
+    ),
+    Route(
+        "POST",
+        DRAFT + "/submit",
+        submit_draft,
+        "Step 4: create the pending account",
+        "Internal",
+        response=s.Registration,
+        status=201,
+        errors=(404, 409, 422, 429),
+    ),
+    Route("DELETE", DRAFT, cancel_draft, "« Annuler »: forget the draft", "Internal", status=204),
 ]

@@ -7,14 +7,14 @@ from servicekit.openapi import Route, add_routes, openapi_route
 
 from . import admin_api, api, internal_api
 from .service import system_clock
-from .web import CLOCK, PUBLIC, accounts_errors
+from .web import CLOCK, PUBLIC
 
 OPENAPI = openapi_route(
     "/api/accounts/openapi.json",
     title="Portail Famille — accounts",
     description="Parents' accounts, sessions and family files; staff administration under /api/accounts/admin.",
     access=PUBLIC,
-    # The extension members of accounts' problem documents (see web.to_problem, service.imports).
+    # The extension members of accounts' problem documents (Throttled errors, service.imports).
     problem_properties={
         "retry_after": {"type": "integer", "description": "seconds, with 429 (also in Retry-After)"},
         "report": {
@@ -36,5 +36,4 @@ def all_routes() -> list[Route]:
 def setup_routes(app: web.Application) -> None:
     # The clock every use case reads; tests replace it before the app starts.
     app[CLOCK] = system_clock
-    app.middlewares.append(accounts_errors)
     add_routes(app, all_routes())

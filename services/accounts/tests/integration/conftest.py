@@ -123,7 +123,7 @@ class Harness:
             "audit_log",
             "outbox",
             "terms_acceptances",
-            "idempotency_keys",
+            "idempotent_requests",
         )
         return {t: await self.count(t) for t in tables}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 
 DOSSIER = "/api/accounts/dossier"
@@ -109,6 +110,13 @@ async def test_patch_normalises_phones_audits_only_what_changed_and_reports_it(h
     )
     assert page2["items"][0]["at"] <= history["items"][0]["at"]
     await h.call("GET", DOSSIER + "/history", headers=parent.headers, params={"cursor": "%%%"}, expect=422)
+    # a cursor is signed: an edited one (here: another position) is refused, not followed
+    body, _, signature = history["next_cursor"].partition(".")
+    forged = base64.urlsafe_b64encode(b"[1]").decode().rstrip("=") + "." + signature
+    _, problem = await h.call(
+        "GET", DOSSIER + "/history", headers=parent.headers, params={"cursor": forged}, expect=422
+    )
+    assert problem["errors"][0]["field"] == "cursor"
     await h.call("GET", DOSSIER + "/history", headers=parent.headers, params={"limit": "0"}, expect=422)
 
 

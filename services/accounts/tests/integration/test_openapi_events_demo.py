@@ -7,7 +7,8 @@ import re
 import uuid
 
 import aio_pika
-from accounts.demo import DEMO_PARENT, DEMO_STAFF, load
+import pytest
+from accounts.demo import DEMO_ARTHUR_ID, DEMO_DOSSIER_ID, DEMO_PARENT, DEMO_STAFF, load
 from accounts.events import EVENT_TYPES
 from servicekit.db import create_pool
 from servicekit.testing import eventually
@@ -64,8 +65,10 @@ async def test_events_reach_the_broker_with_the_documented_fields(h):
         await connection.close()
 
 
-async def test_demo_data_loads_twice_and_publishes_once(h, make_database):
+async def test_demo_data_go_through_the_use_cases_load_twice_and_publish_once(h, make_database):
     from accounts.app import SPEC
+    from accounts.passwords import make_hasher
+    from accounts.service import Accounts, sessions
     from servicekit.db import migrate
 
     dsn = await make_database("accounts_demo")
@@ -77,12 +80,37 @@ async def test_demo_data_loads_twice_and_publishes_once(h, make_database):
         await load(pool, h.settings)
         second = await pool.fetch("SELECT event_type FROM outbox ORDER BY id")
         assert [r["event_type"] for r in first] == [r["event_type"] for r in second]
-        assert sorted(r["event_type"] for r in first) == sorted(
-            ["accounts.dossier.updated", "accounts.child.added", "accounts.user.activated", "accounts.user.activated"]
-        )
+        # What a dossier typed in by staff, a registration and a staff account emit.
+        assert [r["event_type"] for r in first] == [
+            "accounts.dossier.updated",
+            "accounts.child.added",
+            "accounts.user.registered",
+            "accounts.user.activated",
+            "accounts.user.registered",
+            "accounts.user.activated",
+        ]
         for row in await pool.fetch("SELECT event_type, envelope FROM outbox"):
             EVENT_TYPES[row["event_type"]].model_validate(row["envelope"]["data"])
-        users = {r["username"]: r for r in await pool.fetch("SELECT username, status, dossier_id FROM users")}
-        assert users[DEMO_PARENT[0]]["dossier_id"] is not None and users[DEMO_STAFF[0]]["status"] == "active"
+        # the fixed ids planning and billing seed their copies with
+        assert await pool.fetchval("SELECT number FROM dossiers WHERE id = $1", DEMO_DOSSIER_ID) == "404"
+        arthur = await pool.fetchrow("SELECT dossier_id, first_name FROM children WHERE id = $1", DEMO_ARTHUR_ID)
+        assert arthur["dossier_id"] == DEMO_DOSSIER_ID and arthur["first_name"] == "Arthur"
+        users = {r["username"]: r for r in await pool.fetch("SELECT username, status, dossier_id, roles FROM users")}
+        assert users[DEMO_PARENT[0]]["dossier_id"] == DEMO_DOSSIER_ID
+        assert users[DEMO_PARENT[0]]["status"] == users[DEMO_STAFF[0]]["status"] == "active"
+        assert "accounts_staff" in users[DEMO_STAFF[0]]["roles"]
+        # audited like any other change: the dossier and its child created, both accounts activated
+        actions = sorted(r["action"] for r in await pool.fetch("SELECT action FROM audit_log"))
+        assert actions == ["activated", "activated", "created", "created", "staff_created"]
+        assert await pool.fetchval("SELECT count(*) FROM terms_acceptances") == 1
+        # the logins scripts/run prints work
+        acc = Accounts(pool=pool, hasher=make_hasher(h.settings.password_hash_profile))
+        for username, password in (DEMO_PARENT, DEMO_STAFF):
+            assert (await sessions.login(acc, username, password, client="192.0.2.7")).token
     finally:
         await pool.close()
+
+
+async def test_demo_data_refuse_production(h):
+    with pytest.raises(RuntimeError):
+        await load(h.pool, h.settings.model_copy(update={"environment": "production"}))

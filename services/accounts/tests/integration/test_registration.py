@@ -66,6 +66,12 @@ async def test_idempotency_key_replays_the_first_answer_and_refuses_another_body
     _, problem = await h.call("POST", "/api/accounts/registrations", json=other, headers=key, expect=422)
     assert problem["type"].endswith("/idempotency_key_reused")
     assert await h.counts() == before
+    # the answer is kept a day, then the purge drops it
+    stored = "key = $1"
+    assert await h.count("idempotent_requests", stored, key["Idempotency-Key"]) == 1
+    h.clock.advance(timedelta(hours=25))
+    assert (await purge_expired(h.accounts)).idempotent_requests >= 1
+    assert await h.count("idempotent_requests", stored, key["Idempotency-Key"]) == 0
 
 
 async def test_usernames_are_unique_whatever_the_case_and_suggestions_skip_taken_ones(h):
@@ -340,16 +346,20 @@ async def test_registrations_per_client_are_capped_so_activation_mails_cannot_fl
 
     client = h.ip()
     for _ in range(REGISTRATIONS_PER_CLIENT):
-        await h.call("POST", "/api/accounts/registrations", json=h.registration(without_dossier=True),
-                     client=client, expect=201)
+        await h.call(
+            "POST", "/api/accounts/registrations", json=h.registration(without_dossier=True), client=client, expect=201
+        )
     users = await h.count("users")
-    resp, problem = await h.call("POST", "/api/accounts/registrations", json=h.registration(without_dossier=True),
-                                 client=client, expect=429)
+    resp, problem = await h.call(
+        "POST", "/api/accounts/registrations", json=h.registration(without_dossier=True), client=client, expect=429
+    )
     assert problem["type"].endswith("/too_many_registrations") and int(resp.headers["Retry-After"]) > 0
     assert await h.count("users") == users
     # another client is not affected, and the window passes
-    await h.call("POST", "/api/accounts/registrations", json=h.registration(without_dossier=True),
-                 client=h.ip(), expect=201)
+    await h.call(
+        "POST", "/api/accounts/registrations", json=h.registration(without_dossier=True), client=h.ip(), expect=201
+    )
     h.clock.advance(timedelta(minutes=16))
-    await h.call("POST", "/api/accounts/registrations", json=h.registration(without_dossier=True),
-                 client=client, expect=201)
+    await h.call(
+        "POST", "/api/accounts/registrations", json=h.registration(without_dossier=True), client=client, expect=201
+    )

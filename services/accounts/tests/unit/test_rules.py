@@ -1,14 +1,13 @@
-"""The pure rules: names, usernames, passwords, contacts, throttle maths, cursors, audit, roles."""
+"""The pure rules: names, usernames, passwords, contacts, throttle maths, audit, roles."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from accounts.domain import cursors, throttle, tokens
+from accounts.domain import throttle, tokens
 from accounts.domain.audit import changed_fields
 from accounts.domain.contact import normalise_email, normalise_phone
-from accounts.domain.errors import Invalid
 from accounts.domain.names import name_key
 from accounts.domain.password_policy import common_passwords, is_common, normalise_password, password_errors
 from accounts.domain.roles import may_change_roles, unknown_roles
@@ -145,18 +144,6 @@ def test_tokens_are_long_random_and_hashed():
     assert a != b and len(a) >= 43 and tokens.plausible_token(a)
     assert tokens.token_hash(a) != a and len(tokens.token_hash(a)) == 64
     assert not tokens.plausible_token("short") and not tokens.plausible_token("a" * 30 + "\x00")
-
-
-def test_cursors_round_trip_and_refuse_garbage():
-    assert cursors.decode(cursors.encode("LE DERF", "404"), 2) == ["LE DERF", "404"]
-    assert cursors.decode(None, 2) is None
-    for bad in ("%%%", "A" * 600, cursors.encode("a"), "bnVsbA"):
-        with pytest.raises(Invalid):
-            cursors.decode(bad, 2)
-    assert cursors.parse_limit(None) == 20 and cursors.parse_limit("100") == 100
-    for bad in ("0", "101", "abc", "-1"):
-        with pytest.raises(Invalid):
-            cursors.parse_limit(bad)
 
 
 def test_audit_keeps_only_changed_fields():

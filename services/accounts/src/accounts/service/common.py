@@ -1,5 +1,4 @@
-"""Pieces several use cases share: dossier matching with its throttle, event payloads,
-idempotent replays."""
+"""Pieces several use cases share: dossier matching with its throttle, event payloads."""
 
 from __future__ import annotations
 
@@ -10,48 +9,13 @@ import structlog
 
 from .. import events
 from ..domain import throttle
-from ..domain.errors import (
-    DOSSIER_ALREADY_LINKED,
-    DOSSIER_MISMATCH,
-    TOO_MANY_DOSSIER_TRIES,
-    Conflict,
-    FieldError,
-    Invalid,
-    Throttled,
-)
+from ..domain.errors import DossierAlreadyLinked, DossierMismatch, TooManyDossierTries
 from ..domain.names import name_key
-from ..store import IdempotencyRecord, StoredResponse, UnitOfWork
+from ..store import UnitOfWork
 from ..store.attempts import DOSSIER_CLIENT, DOSSIER_NUMBER
 from .deps import Accounts
 
 log = structlog.get_logger(__name__)
-
-
-class IdempotencyRace(Exception):
-    """Another request with the same key committed while this one ran: replay its answer."""
-
-
-async def stored_response(acc: Accounts, record: IdempotencyRecord) -> StoredResponse | None:
-    async with acc.pool.acquire() as conn:
-        from ..store.idempotency import IdempotencyKeys
-
-        stored = await IdempotencyKeys(conn).find(record.scope, record.key)
-    if stored is not None and stored.request_hash != record.request_hash:
-        raise Invalid(
-            "idempotency_key_reused",
-            "Cette clé d'idempotence a déjà servi pour une autre demande.",
-            errors=[
-                FieldError(
-                    "Idempotency-Key", "idempotency_key_reused", "Utilisez une nouvelle clé pour une nouvelle demande."
-                )
-            ],
-        )
-    return stored
-
-
-async def remember_response(uow: UnitOfWork, record: IdempotencyRecord | None, body, now) -> None:
-    if record is not None and not await uow.idempotency.save(record, body, now):
-        raise IdempotencyRace()
 
 
 async def match_dossier(
@@ -78,28 +42,17 @@ async def match_dossier(
         wait = max((w for w in waits if w is not None), default=None)
         if wait is not None:
             log.info("dossier_match_throttled")
-            raise Throttled("too_many_dossier_attempts", TOO_MANY_DOSSIER_TRIES, retry_after=wait)
+            raise TooManyDossierTries(retry_after=wait)
         dossier = await uow.dossiers.by_number(number)
         if dossier is None or dossier["family_name_key"] != name_key(family_name):
             await uow.attempts.record(DOSSIER_CLIENT, client, now)
             await uow.attempts.record(DOSSIER_NUMBER, number, now)
             await uow.commit()
             log.info("dossier_match_failed")
-            raise Invalid(
-                "dossier_mismatch",
-                DOSSIER_MISMATCH,
-                errors=[
-                    FieldError(number_field, "dossier_mismatch", DOSSIER_MISMATCH),
-                    FieldError(name_field, "dossier_mismatch", DOSSIER_MISMATCH),
-                ],
-            )
+            raise DossierMismatch(number_field, name_field)
         if await uow.users.active_holder_of_dossier(dossier["id"]) is not None:
-            raise Conflict("dossier_already_linked", DOSSIER_ALREADY_LINKED)
+            raise DossierAlreadyLinked()
         return dossier
-
-
-def dossier_already_linked() -> Conflict:
-    return Conflict("dossier_already_linked", DOSSIER_ALREADY_LINKED)
 
 
 async def dossier_updated(uow: UnitOfWork, dossier_id: uuid.UUID) -> events.DossierUpdated:

@@ -47,7 +47,6 @@ async def request_password_reset(acc: Accounts, email: str, *, client: str) -> i
         for user in await uow.users.active_by_email(email):
             token, expires_at = await uow.tokens.issue(user["id"], PASSWORD_RESET, now, tokens.PASSWORD_RESET_TTL)
             await uow.publish(
-                events.PASSWORD_RESET_REQUESTED,
                 events.PasswordResetRequested(
                     user_id=user["id"],
                     email=user["email"],
@@ -87,7 +86,6 @@ async def _password_changed(uow, user, now, new_hash: str, actor: Actor) -> None
         dossier_id=user["dossier_id"],
     )
     await uow.publish(
-        events.PASSWORD_CHANGED,
         events.PasswordChanged(
             user_id=user["id"], email=user["email"], first_name=user["first_name"], last_name=user["last_name"]
         ),
@@ -114,7 +112,9 @@ async def confirm_password_reset(acc: Accounts, token: str, new_password: str) -
     log.info("password_reset_done", user_id=str(user["id"]), sessions_revoked=revoked)
 
 
-async def _confirm_password(acc: Accounts, user_id: uuid.UUID, password: str, client: str, now, field: str, message: str):
+async def _confirm_password(
+    acc: Accounts, user_id: uuid.UUID, password: str, client: str, now, field: str, message: str
+):
     """The active user, once they typed their password again (throttled like a login)."""
     async with acc.uow() as uow:
         user = await uow.users.get(user_id)
@@ -167,7 +167,6 @@ async def request_email_change(
             user_id, EMAIL_CHANGE, now, tokens.EMAIL_CHANGE_TTL, new_email=new_email
         )
         await uow.publish(
-            events.EMAIL_CHANGE_REQUESTED,
             events.EmailChangeRequested(
                 user_id=user_id,
                 new_email=new_email,
@@ -201,7 +200,6 @@ async def confirm_email_change(acc: Accounts, token: str) -> str:
             after={"email": row["new_email"]},
         )
         await uow.publish(
-            events.USER_CONTACT_CHANGED,
             events.UserContactChanged(
                 user_id=user["id"],
                 email=row["new_email"],

@@ -1,4 +1,4 @@
-"""What every use case works with: the pool, the password hasher and the clock."""
+"""What every use case works with: the pool, the password hasher, the clock, the cursors."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import asyncpg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError
+from servicekit.pagination import CursorCodec
 
 from ..passwords import verify_password
 from ..store import UnitOfWork
@@ -32,6 +33,9 @@ class Accounts:
     pool: asyncpg.Pool
     hasher: PasswordHasher
     clock: Clock = system_clock
+    # The app passes the service's codec (keyed by IDENTITY_SECRET, the same in every
+    # replica); a process that never pages, like the demonstration loader, needs none.
+    cursors: CursorCodec = field(default_factory=lambda: CursorCodec(secrets.token_bytes(32)))
     _slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(HASH_SLOTS))
     _dummy_hash: str | None = None
 

@@ -1,35 +1,33 @@
-"""Changes to family files: by the parent (contacts, opt-in) and by staff (everything).
+"""New family files and new members of one: by staff, by the CSV import, by the demo.
 
-Each change is audited (who, when, only the fields that changed) and reported with
-``accounts.dossier.updated`` / ``accounts.child.added|updated``, all in one transaction.
+A dossier is made in one place, ``insert_dossier``: the dossier, its adults, its
+children, one audit row for the dossier and one per child, ``accounts.dossier.updated``
+then one ``accounts.child.added`` per child, in the caller's transaction. The staff API
+(``create_dossier``) and the CSV import (``service.imports``) both go through it, so an
+imported dossier cannot differ from one typed in.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
 import structlog
+from servicekit.idempotency import IdempotencyKey
 
-from .. import events
-from ..domain.audit import Actor, changed_fields
+from ..domain.audit import Actor
 from ..domain.dossiers import birth_date_problem
 from ..domain.errors import Conflict, FieldError, invalid, not_found
 from ..domain.names import name_key
-from ..schemas.admin import (
-    AdultInput,
-    ChildChange,
-    ChildInput,
-    DossierCreation,
-    StaffDossier,
-    StaffDossierChange,
-)
-from ..schemas.public import Adult, Child, DossierChange
-from ..store import IdempotencyRecord, UnitOfWork, views
-from .common import child_payload, dossier_updated, remember_response
+from ..schemas.admin import AdultInput, ChildInput, DossierCreation, StaffDossier
+from ..schemas.public import Adult, Child
+from ..store import UnitOfWork, views
+from .common import child_payload, dossier_updated
 from .deps import Accounts
 
 log = structlog.get_logger(__name__)
@@ -38,13 +36,30 @@ PARIS = ZoneInfo("Europe/Paris")
 NUMBER_TAKEN = "Ce numéro de dossier est déjà utilisé."
 
 
+@dataclass(frozen=True)
+class FixedIds:
+    """Ids chosen by the caller instead of drawn by the database: only the demonstration
+    data use this (other services seed their copies with the same ids). Never reachable
+    from the HTTP API: no request schema carries it."""
+
+    dossier_id: uuid.UUID
+    child_ids: Sequence[uuid.UUID] = ()
+
+
 def today(acc: Accounts) -> date:
     return acc.now().astimezone(PARIS).date()
 
 
-def _check_birth_date(birth_date: date, on: date, field: str) -> FieldError | None:
+def check_birth_date(birth_date: date, on: date, field: str) -> FieldError | None:
     problem = birth_date_problem(birth_date, on)
     return FieldError(field, "invalid_birth_date", problem) if problem else None
+
+
+def creation_errors(cmd: DossierCreation, on: date) -> list[FieldError]:
+    """The rules a new dossier obeys beyond its schema (children's birth dates)."""
+    return [
+        e for i, c in enumerate(cmd.children) if (e := check_birth_date(c.birth_date, on, f"children.{i}.birth_date"))
+    ]
 
 
 def _adult_values(adult: AdultInput) -> dict[str, Any]:
@@ -65,122 +80,9 @@ def _adult_values(adult: AdultInput) -> dict[str, Any]:
     }
 
 
-async def _apply_changes(
-    uow: UnitOfWork,
-    actor: Actor,
-    dossier_id: uuid.UUID,
-    dossier_fields: dict[str, Any],
-    adult_changes: list[tuple[uuid.UUID, dict[str, Any]]],
-    now,
-) -> bool:
-    """Write what differs, audit it, report it; False when nothing changed."""
-    dossier = await uow.dossiers.get(dossier_id, for_update=True)
-    if dossier is None:
-        raise not_found()
-    adults = {a["id"]: a for a in await uow.dossiers.adults(dossier_id)}
-    changed = False
-    for adult_id, fields in adult_changes:
-        current = adults.get(adult_id)
-        if current is None:  # another family's adult answers like one that does not exist
-            raise not_found()
-        before, after = changed_fields(dict(current), fields)
-        if after:
-            await uow.dossiers.update_adult(adult_id, after)
-            await uow.audit.write(
-                at=now,
-                actor=actor,
-                entity="adult",
-                entity_id=adult_id,
-                action="updated",
-                dossier_id=dossier_id,
-                before=before,
-                after=after,
-            )
-            changed = True
-    if "family_name" in dossier_fields:
-        dossier_fields["family_name_key"] = name_key(dossier_fields["family_name"])
-    before, after = changed_fields(dict(dossier), dossier_fields)
-    if after:
-        try:
-            await uow.dossiers.update(dossier_id, after, now)
-        except asyncpg.UniqueViolationError:
-            raise Conflict("dossier_number_taken", NUMBER_TAKEN) from None
-        after.pop("family_name_key", None)
-        before.pop("family_name_key", None)
-        await uow.audit.write(
-            at=now,
-            actor=actor,
-            entity="dossier",
-            entity_id=dossier_id,
-            action="updated",
-            dossier_id=dossier_id,
-            before=before,
-            after=after,
-        )
-        changed = True
-    if changed:
-        await uow.dossiers.touch(dossier_id, now)
-        await uow.publish(events.DOSSIER_UPDATED, await dossier_updated(uow, dossier_id))
-    return changed
-
-
-def _no_duplicate_ids(ids: list[uuid.UUID], field: str) -> None:
-    seen: set[uuid.UUID] = set()
-    for i, adult_id in enumerate(ids):
-        if adult_id in seen:
-            raise invalid(FieldError(f"{field}.{i}.id", "duplicate", "Cet adulte figure deux fois dans la demande."))
-        seen.add(adult_id)
-
-
-async def update_own_dossier(acc: Accounts, actor: Actor, dossier_id: uuid.UUID, change: DossierChange) -> bool:
-    """The parent's « Modifier » → « Valider »: phones, e-mails, invoices by e-mail."""
-    adults = change.adults or []
-    _no_duplicate_ids([a.id for a in adults], "adults")
-    adult_changes = [(a.id, {name: getattr(a, name) for name in a.model_fields_set - {"id"}}) for a in adults]
-    dossier_fields = {}
-    if change.invoices_by_email is not None:
-        dossier_fields["invoices_by_email"] = change.invoices_by_email
-    now = acc.now()
-    async with acc.uow() as uow:
-        changed = await _apply_changes(uow, actor, dossier_id, dossier_fields, adult_changes, now)
-        await uow.commit()
-    if changed:
-        log.info("dossier_updated", dossier_id=str(dossier_id), by=actor.kind)
-    return changed
-
-
-async def update_dossier_by_staff(
-    acc: Accounts, actor: Actor, dossier_id: uuid.UUID, change: StaffDossierChange
-) -> StaffDossier:
-    adults = change.adults or []
-    _no_duplicate_ids([a.id for a in adults], "adults")
-    adult_changes = [(a.id, {name: getattr(a, name) for name in a.model_fields_set - {"id"}}) for a in adults]
-    for i, (_, fields) in enumerate(adult_changes):
-        for name in ("last_name", "first_name"):
-            if name in fields and fields[name] is None:
-                raise invalid(FieldError(f"adults.{i}.{name}", "missing", "Ce champ est obligatoire."))
-    fields_set = change.model_fields_set
-    dossier_fields: dict[str, Any] = {}
-    for name in ("number", "family_name", "invoices_by_email"):
-        if name in fields_set:
-            if getattr(change, name) is None:
-                raise invalid(FieldError(name, "missing", "Ce champ ne peut pas être vide."))
-            dossier_fields[name] = getattr(change, name)
-    if change.address is not None:
-        for name in change.address.model_fields_set:
-            dossier_fields[{"line1": "address_line1", "line2": "address_line2"}.get(name, name)] = getattr(
-                change.address, name
-            )
-    now = acc.now()
-    async with acc.uow() as uow:
-        await _apply_changes(uow, actor, dossier_id, dossier_fields, adult_changes, now)
-        result = StaffDossier.model_validate(await views.dossier(uow.conn, dossier_id))
-        await uow.commit()
-    log.info("dossier_updated", dossier_id=str(dossier_id), by=actor.kind)
-    return result
-
-
-async def _insert_child(uow: UnitOfWork, actor: Actor, dossier_id: uuid.UUID, child: ChildInput, now) -> asyncpg.Record:
+async def _insert_child(
+    uow: UnitOfWork, actor: Actor, dossier_id: uuid.UUID, child: ChildInput, now, child_id: uuid.UUID | None = None
+) -> asyncpg.Record:
     child_id = await uow.dossiers.insert_child(
         dossier_id,
         first_name=child.first_name,
@@ -188,6 +90,7 @@ async def _insert_child(uow: UnitOfWork, actor: Actor, dossier_id: uuid.UUID, ch
         birth_date=child.birth_date,
         school=child.school,
         level=child.level,
+        child_id=child_id,
     )
     row = await uow.dossiers.child(child_id)
     await uow.audit.write(
@@ -199,65 +102,77 @@ async def _insert_child(uow: UnitOfWork, actor: Actor, dossier_id: uuid.UUID, ch
         dossier_id=dossier_id,
         after={k: row[k] for k in ("first_name", "last_name", "birth_date", "school", "level")},
     )
-    await uow.publish(events.CHILD_ADDED, child_payload(row))
+    await uow.publish(child_payload(row))
     return row
 
 
+async def insert_dossier(
+    uow: UnitOfWork, actor: Actor, cmd: DossierCreation, now: datetime, *, ids: FixedIds | None = None
+) -> uuid.UUID:
+    """The one way a dossier comes to exist (rules already checked; not committed)."""
+    address = cmd.address
+    try:
+        dossier_id = await uow.dossiers.insert(
+            number=cmd.number,
+            family_name=cmd.family_name,
+            family_name_key=name_key(cmd.family_name),
+            address={
+                "address_line1": address.line1 if address else None,
+                "address_line2": address.line2 if address else None,
+                "postal_code": address.postal_code if address else None,
+                "city": address.city if address else None,
+            },
+            invoices_by_email=cmd.invoices_by_email,
+            now=now,
+            dossier_id=ids.dossier_id if ids else None,
+        )
+    except asyncpg.UniqueViolationError:
+        raise Conflict("dossier_number_taken", NUMBER_TAKEN) from None
+    for position, adult in enumerate(cmd.adults, start=1):
+        await uow.dossiers.insert_adult(dossier_id, position, _adult_values(adult))
+    await uow.audit.write(
+        at=now,
+        actor=actor,
+        entity="dossier",
+        entity_id=dossier_id,
+        action="created",
+        dossier_id=dossier_id,
+        after={"number": cmd.number, "family_name": cmd.family_name, "adults": len(cmd.adults)},
+    )
+    await uow.publish(await dossier_updated(uow, dossier_id))
+    child_ids = list(ids.child_ids) if ids else []
+    for i, child in enumerate(cmd.children):
+        await _insert_child(uow, actor, dossier_id, child, now, child_ids[i] if i < len(child_ids) else None)
+    return dossier_id
+
+
 async def create_dossier(
-    acc: Accounts, actor: Actor, cmd: DossierCreation, *, idempotency: IdempotencyRecord | None = None
+    acc: Accounts,
+    actor: Actor,
+    cmd: DossierCreation,
+    *,
+    idempotency: IdempotencyKey | None = None,
+    ids: FixedIds | None = None,
 ) -> StaffDossier:
-    on = today(acc)
-    errors = [
-        e for i, c in enumerate(cmd.children) if (e := _check_birth_date(c.birth_date, on, f"children.{i}.birth_date"))
-    ]
+    errors = creation_errors(cmd, today(acc))
     if errors:
         raise invalid(*errors)
     now = acc.now()
-    address = cmd.address or None
     async with acc.uow() as uow:
         if await uow.dossiers.by_number(cmd.number) is not None:
             raise Conflict("dossier_number_taken", NUMBER_TAKEN)
-        try:
-            dossier_id = await uow.dossiers.insert(
-                number=cmd.number,
-                family_name=cmd.family_name,
-                family_name_key=name_key(cmd.family_name),
-                address={
-                    "address_line1": address.line1 if address else None,
-                    "address_line2": address.line2 if address else None,
-                    "postal_code": address.postal_code if address else None,
-                    "city": address.city if address else None,
-                },
-                invoices_by_email=cmd.invoices_by_email,
-                now=now,
-            )
-        except asyncpg.UniqueViolationError:
-            raise Conflict("dossier_number_taken", NUMBER_TAKEN) from None
-        for position, adult in enumerate(cmd.adults, start=1):
-            await uow.dossiers.insert_adult(dossier_id, position, _adult_values(adult))
-        await uow.audit.write(
-            at=now,
-            actor=actor,
-            entity="dossier",
-            entity_id=dossier_id,
-            action="created",
-            dossier_id=dossier_id,
-            after={"number": cmd.number, "family_name": cmd.family_name, "adults": len(cmd.adults)},
-        )
-        await uow.publish(events.DOSSIER_UPDATED, await dossier_updated(uow, dossier_id))
-        for child in cmd.children:
-            await _insert_child(uow, actor, dossier_id, child, now)
+        dossier_id = await insert_dossier(uow, actor, cmd, now, ids=ids)
         result = StaffDossier.model_validate(await views.dossier(uow.conn, dossier_id))
-        await remember_response(uow, idempotency, result.model_dump(mode="json"), now)
+        await uow.remember(idempotency, result)
         await uow.commit()
     log.info("dossier_created", dossier_id=str(dossier_id), children=len(cmd.children))
     return result
 
 
 async def add_child(
-    acc: Accounts, actor: Actor, dossier_id: uuid.UUID, cmd: ChildInput, *, idempotency: IdempotencyRecord | None = None
+    acc: Accounts, actor: Actor, dossier_id: uuid.UUID, cmd: ChildInput, *, idempotency: IdempotencyKey | None = None
 ) -> Child:
-    error = _check_birth_date(cmd.birth_date, today(acc), "birth_date")
+    error = check_birth_date(cmd.birth_date, today(acc), "birth_date")
     if error:
         raise invalid(error)
     now = acc.now()
@@ -267,52 +182,14 @@ async def add_child(
         row = await _insert_child(uow, actor, dossier_id, cmd, now)
         await uow.dossiers.touch(dossier_id, now)
         result = Child.model_validate(dict(row))
-        await remember_response(uow, idempotency, result.model_dump(mode="json"), now)
+        await uow.remember(idempotency, result)
         await uow.commit()
     log.info("child_added", dossier_id=str(dossier_id), child_id=str(row["id"]))
     return result
 
 
-async def update_child(acc: Accounts, actor: Actor, child_id: uuid.UUID, cmd: ChildChange) -> Child:
-    fields = {name: getattr(cmd, name) for name in cmd.model_fields_set}
-    for name in ("first_name", "last_name", "birth_date"):
-        if name in fields and fields[name] is None:
-            raise invalid(FieldError(name, "missing", "Ce champ ne peut pas être vide."))
-    if "birth_date" in fields:
-        error = _check_birth_date(fields["birth_date"], today(acc), "birth_date")
-        if error:
-            raise invalid(error)
-    now = acc.now()
-    async with acc.uow() as uow:
-        current = await uow.dossiers.child(child_id, for_update=True)
-        if current is None:
-            raise not_found()
-        before, after = changed_fields(dict(current), fields)
-        if after:
-            await uow.dossiers.update_child(child_id, after)
-            await uow.audit.write(
-                at=now,
-                actor=actor,
-                entity="child",
-                entity_id=child_id,
-                action="updated",
-                dossier_id=current["dossier_id"],
-                before=before,
-                after=after,
-            )
-            row = await uow.dossiers.child(child_id)
-            await uow.publish(events.CHILD_UPDATED, child_payload(row, events.ChildUpdated))
-            await uow.dossiers.touch(current["dossier_id"], now)
-        else:
-            row = current
-        await uow.commit()
-    if after:
-        log.info("child_updated", child_id=str(child_id))
-    return Child.model_validate(dict(row))
-
-
 async def add_adult(
-    acc: Accounts, actor: Actor, dossier_id: uuid.UUID, cmd: AdultInput, *, idempotency: IdempotencyRecord | None = None
+    acc: Accounts, actor: Actor, dossier_id: uuid.UUID, cmd: AdultInput, *, idempotency: IdempotencyKey | None = None
 ) -> Adult:
     now = acc.now()
     async with acc.uow() as uow:
@@ -331,9 +208,9 @@ async def add_adult(
             after=values,
         )
         await uow.dossiers.touch(dossier_id, now)
-        await uow.publish(events.DOSSIER_UPDATED, await dossier_updated(uow, dossier_id))
+        await uow.publish(await dossier_updated(uow, dossier_id))
         result = Adult.model_validate({"id": adult_id, **values})
-        await remember_response(uow, idempotency, result.model_dump(mode="json"), now)
+        await uow.remember(idempotency, result)
         await uow.commit()
     log.info("adult_added", dossier_id=str(dossier_id), adult_id=str(adult_id))
     return result

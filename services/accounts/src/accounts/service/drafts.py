@@ -15,7 +15,7 @@ import asyncpg
 import structlog
 
 from ..domain import tokens
-from ..domain.errors import FieldError, Invalid, NotFound, invalid
+from ..domain.errors import DossierAlreadyLinked, FieldError, Invalid, NotFound, invalid
 from ..domain.password_policy import normalise_password
 from ..schemas.internal import (
     DraftCreated,
@@ -26,7 +26,8 @@ from ..schemas.internal import (
     DraftTerms,
 )
 from ..schemas.public import Registration
-from .common import dossier_already_linked, match_dossier
+from ..store import UnitOfWork
+from .common import match_dossier
 from .deps import Accounts
 from .registration import (
     check_registration_rate,
@@ -49,29 +50,15 @@ async def create(acc: Accounts) -> DraftCreated:
     draft_id = tokens.new_token()
     now = acc.now()
     async with acc.uow() as uow:
-        await uow.conn.execute(
-            "INSERT INTO registration_drafts (id_hash, created_at, expires_at) VALUES ($1, $2, $3)",
-            tokens.token_hash(draft_id),
-            now,
-            now + DRAFT_TTL,
-        )
+        await uow.drafts.create(tokens.token_hash(draft_id), now, now + DRAFT_TTL)
         await uow.commit()
     return DraftCreated(draft_id=draft_id)
 
 
-async def _load(conn: asyncpg.Connection, draft_id: str, now, *, for_update: bool = False) -> asyncpg.Record:
+async def _load(uow: UnitOfWork, draft_id: str, now, *, for_update: bool = False) -> asyncpg.Record:
     if not tokens.plausible_token(draft_id):
         raise NotFound("draft_unknown", DRAFT_GONE)
-    row = await conn.fetchrow(
-        """
-        SELECT d.*, o.number AS dossier_number, o.family_name AS dossier_name
-        FROM registration_drafts d LEFT JOIN dossiers o ON o.id = d.dossier_id
-        WHERE d.id_hash = $1 AND d.expires_at > $2
-        """
-        + (" FOR UPDATE OF d" if for_update else ""),
-        tokens.token_hash(draft_id),
-        now,
-    )
+    row = await uow.drafts.find(tokens.token_hash(draft_id), now, for_update=for_update)
     if row is None:
         raise NotFound("draft_unknown", DRAFT_GONE)
     return row
@@ -97,13 +84,13 @@ def _summary(row: asyncpg.Record) -> DraftSummary:
 
 
 async def get(acc: Accounts, draft_id: str) -> DraftSummary:
-    async with acc.pool.acquire() as conn:
-        return _summary(await _load(conn, draft_id, acc.now()))
+    async with acc.uow() as uow:
+        return _summary(await _load(uow, draft_id, acc.now()))
 
 
 async def save_identity(acc: Accounts, draft_id: str, step: DraftIdentity) -> DraftSummary:
-    async with acc.pool.acquire() as conn:
-        await _load(conn, draft_id, acc.now())
+    async with acc.uow() as uow:
+        await _load(uow, draft_id, acc.now())
     errors = await identity_errors(acc, username=step.username, email=step.email, password=step.password)
     if errors:
         raise invalid(*errors)
@@ -111,19 +98,18 @@ async def save_identity(acc: Accounts, draft_id: str, step: DraftIdentity) -> Dr
     return await _update(
         acc,
         draft_id,
-        "last_name = $2, first_name = $3, email = $4, username = $5, mobile_display = $6, password_hash = $7",
-        step.last_name,
-        step.first_name,
-        step.email,
-        step.username,
-        step.mobile_display,
-        password_hash,
+        last_name=step.last_name,
+        first_name=step.first_name,
+        email=step.email,
+        username=step.username,
+        mobile_display=step.mobile_display,
+        password_hash=password_hash,
     )
 
 
 async def save_dossier(acc: Accounts, draft_id: str, step: DraftDossier, *, client: str) -> DraftSummary:
-    async with acc.pool.acquire() as conn:
-        await _load(conn, draft_id, acc.now())
+    async with acc.uow() as uow:
+        await _load(uow, draft_id, acc.now())
     if step.without_dossier:
         if step.dossier_number is not None or step.dossier_name is not None:
             raise invalid(
@@ -133,7 +119,7 @@ async def save_dossier(acc: Accounts, draft_id: str, step: DraftDossier, *, clie
                     "Indiquez les références du dossier ou « continuer sans », pas les deux.",
                 )
             )
-        return await _update(acc, draft_id, "dossier_id = NULL, without_dossier = true")
+        return await _update(acc, draft_id, dossier_id=None, without_dossier=True)
     missing = [
         FieldError(name, "missing", "Ce champ est obligatoire (ou choisissez « continuer sans »).")
         for name in ("dossier_number", "dossier_name")
@@ -142,14 +128,19 @@ async def save_dossier(acc: Accounts, draft_id: str, step: DraftDossier, *, clie
     if missing:
         raise invalid(*missing)
     dossier = await match_dossier(
-        acc, step.dossier_number, step.dossier_name, client=client, number_field="dossier_number", name_field="dossier_name"
+        acc,
+        step.dossier_number,
+        step.dossier_name,
+        client=client,
+        number_field="dossier_number",
+        name_field="dossier_name",
     )
-    return await _update(acc, draft_id, "dossier_id = $2, without_dossier = false", dossier["id"])
+    return await _update(acc, draft_id, dossier_id=dossier["id"], without_dossier=False)
 
 
 async def save_terms(acc: Accounts, draft_id: str, step: DraftTerms) -> DraftSummary:
-    async with acc.pool.acquire() as conn:
-        await _load(conn, draft_id, acc.now())
+    async with acc.uow() as uow:
+        await _load(uow, draft_id, acc.now())
     version, errors = await check_terms(acc, step.terms_version)
     if not step.accepted:
         errors.append(
@@ -161,17 +152,15 @@ async def save_terms(acc: Accounts, draft_id: str, step: DraftTerms) -> DraftSum
         )
     if errors:
         raise invalid(*errors)
-    return await _update(acc, draft_id, "terms_version = $2, terms_accepted_at = $3", version, acc.now())
+    return await _update(acc, draft_id, terms_version=version, terms_accepted_at=acc.now())
 
 
-async def _update(acc: Accounts, draft_id: str, assignments: str, *args) -> DraftSummary:
+async def _update(acc: Accounts, draft_id: str, **fields) -> DraftSummary:
     now = acc.now()
     async with acc.uow() as uow:
-        await _load(uow.conn, draft_id, now, for_update=True)
-        await uow.conn.execute(
-            f"UPDATE registration_drafts SET {assignments} WHERE id_hash = $1", tokens.token_hash(draft_id), *args
-        )
-        row = await _load(uow.conn, draft_id, now)
+        row = await _load(uow, draft_id, now, for_update=True)
+        await uow.drafts.update(row["id_hash"], fields)
+        row = await _load(uow, draft_id, now)
         await uow.commit()
     return _summary(row)
 
@@ -180,7 +169,7 @@ async def submit(acc: Accounts, draft_id: str, *, client: str) -> Registration:
     """« Valider mon inscription »: the pending account is created and the draft deleted."""
     now = acc.now()
     async with acc.uow() as uow:
-        row = await _load(uow.conn, draft_id, now, for_update=True)
+        row = await _load(uow, draft_id, now, for_update=True)
         steps = _summary(row).step_done
         missing = [name for name, done in steps.model_dump().items() if not done]
         if missing:
@@ -196,7 +185,7 @@ async def submit(acc: Accounts, draft_id: str, *, client: str) -> Registration:
         if row["dossier_id"] is not None:
             dossier = await uow.dossiers.get(row["dossier_id"])
             if await uow.users.active_holder_of_dossier(row["dossier_id"]) is not None:
-                raise dossier_already_linked()
+                raise DossierAlreadyLinked()
         await check_registration_rate(acc, uow, client)
         result = await create_pending_user(
             acc,
@@ -210,7 +199,7 @@ async def submit(acc: Accounts, draft_id: str, *, client: str) -> Registration:
             dossier=dossier,
             terms_version=current,
         )
-        await uow.conn.execute("DELETE FROM registration_drafts WHERE id_hash = $1", row["id_hash"])
+        await uow.drafts.delete(row["id_hash"])
         await uow.commit()
     return result
 
@@ -220,6 +209,5 @@ async def cancel(acc: Accounts, draft_id: str) -> None:
     if not tokens.plausible_token(draft_id):
         return
     async with acc.uow() as uow:
-        await uow.conn.execute("DELETE FROM registration_drafts WHERE id_hash = $1", tokens.token_hash(draft_id))
+        await uow.drafts.delete(tokens.token_hash(draft_id))
         await uow.commit()
-

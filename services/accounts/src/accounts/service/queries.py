@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from ..domain import cursors
 from ..domain.errors import NotFound, not_found
 from ..domain.names import name_key
 from ..schemas.admin import DossierList, StaffDossier, UserDetail, UserList
@@ -62,16 +61,11 @@ async def parent_child(acc: Accounts, child_id: uuid.UUID, dossier_id: uuid.UUID
 
 
 async def dossier_history(acc: Accounts, dossier_id: uuid.UUID, *, limit: int, cursor: str | None) -> History:
-    after = cursors.decode(cursor, 1)
-    before_id = cursors.integer(after[0]) if after else None
+    after = acc.cursors.decode(cursor, int)
     async with acc.pool.acquire() as conn:
-        rows = await views.history(conn, dossier_id, limit=limit + 1, before_id=before_id)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return History(
-        items=[dict(r) for r in rows],
-        next_cursor=cursors.encode(rows[-1]["id"]) if more and rows else None,
-    )
+        rows = await views.history(conn, dossier_id, limit=limit + 1, before_id=after[0] if after else None)
+    items, next_cursor = acc.cursors.page(rows, limit, key=lambda r: (r["id"],))
+    return History(items=[dict(r) for r in items], next_cursor=next_cursor)
 
 
 async def staff_dossier(acc: Accounts, dossier_id: uuid.UUID) -> StaffDossier:
@@ -83,22 +77,12 @@ async def staff_dossier(acc: Accounts, dossier_id: uuid.UUID) -> StaffDossier:
 
 
 async def search_dossiers(acc: Accounts, *, q: str | None, limit: int, cursor: str | None) -> DossierList:
-    after = cursors.decode(cursor, 2)
+    after = acc.cursors.decode(cursor, str, str)
     q = (q or "").strip() or None
     async with acc.pool.acquire() as conn:
-        rows = await views.search_dossiers(
-            conn,
-            q=q,
-            name_q=name_key(q) if q else None,
-            limit=limit + 1,
-            after=(str(after[0]), str(after[1])) if after else None,
-        )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return DossierList(
-        items=rows,
-        next_cursor=cursors.encode(rows[-1]["family_name_key"], rows[-1]["number"]) if more and rows else None,
-    )
+        rows = await views.search_dossiers(conn, q=q, name_q=name_key(q) if q else None, limit=limit + 1, after=after)
+    items, next_cursor = acc.cursors.page(rows, limit, key=lambda r: (r["family_name_key"], r["number"]))
+    return DossierList(items=items, next_cursor=next_cursor)
 
 
 async def staff_user(acc: Accounts, user_id: uuid.UUID) -> UserDetail:
@@ -110,15 +94,9 @@ async def staff_user(acc: Accounts, user_id: uuid.UUID) -> UserDetail:
 
 
 async def search_users(acc: Accounts, *, q: str | None, limit: int, cursor: str | None) -> UserList:
-    after = cursors.decode(cursor, 2)
+    after = acc.cursors.decode(cursor, str, str)
     q = (q or "").strip() or None
     async with acc.pool.acquire() as conn:
-        rows = await views.search_users(
-            conn, q=q, limit=limit + 1, after=(str(after[0]), str(after[1])) if after else None
-        )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return UserList(
-        items=[dict(r) for r in rows],
-        next_cursor=cursors.encode(rows[-1]["username"].lower(), str(rows[-1]["id"])) if more and rows else None,
-    )
+        rows = await views.search_users(conn, q=q, limit=limit + 1, after=after)
+    items, next_cursor = acc.cursors.page(rows, limit, key=lambda r: (r["username"].lower(), str(r["id"])))
+    return UserList(items=[dict(r) for r in items], next_cursor=next_cursor)

@@ -6,30 +6,29 @@ import uuid
 
 import asyncpg
 import structlog
+from servicekit.idempotency import IdempotencyKey
 
 from .. import events
 from ..domain import throttle, tokens
 from ..domain.audit import Actor
 from ..domain.errors import (
-    TOO_MANY_REGISTRATIONS,
+    DossierAlreadyLinked,
     FieldError,
     Gone,
     Invalid,
     NotFound,
-    Throttled,
+    TooManyRegistrations,
     invalid,
 )
 from ..domain.password_policy import normalise_password, password_errors
 from ..domain.usernames import candidates
 from ..schemas.public import LinkedDossier, Registration, RegistrationRequest
-from ..store import IdempotencyRecord, UnitOfWork
+from ..store import UnitOfWork
 from ..store.attempts import REGISTER_CLIENT
 from ..store.tokens import ACTIVATION
 from . import queries
 from .common import (
-    dossier_already_linked,
     match_dossier,
-    remember_response,
     subscriptions,
 )
 from .deps import Accounts
@@ -78,14 +77,13 @@ async def check_registration_rate(acc: Accounts, uow: UnitOfWork, client: str) -
     wait = throttle.window_retry_after(nth, now)
     if wait is not None:
         log.info("registration_throttled")
-        raise Throttled("too_many_registrations", TOO_MANY_REGISTRATIONS, retry_after=wait)
+        raise TooManyRegistrations(retry_after=wait)
     await uow.attempts.record(REGISTER_CLIENT, client, now)
 
 
 async def register(
-    acc: Accounts, cmd: RegistrationRequest, *, client: str, idempotency: IdempotencyRecord | None = None
+    acc: Accounts, cmd: RegistrationRequest, *, client: str, idempotency: IdempotencyKey | None = None
 ) -> Registration:
-    now = acc.now()
     terms_version, errors = await check_terms(acc, cmd.terms_version)
     if cmd.without_dossier:
         for name in ("dossier_number", "dossier_name"):
@@ -132,7 +130,7 @@ async def register(
             dossier=dossier,
             terms_version=terms_version,
         )
-        await remember_response(uow, idempotency, result.model_dump(mode="json"), now)
+        await uow.remember(idempotency, result)
         await uow.commit()
     return result
 
@@ -167,15 +165,9 @@ async def create_pending_user(
         )
     except asyncpg.UniqueViolationError:
         raise invalid(FieldError("username", "username_taken", USERNAME_TAKEN)) from None
-    await uow.conn.execute(
-        "INSERT INTO terms_acceptances (user_id, terms_version, accepted_at) VALUES ($1, $2, $3)",
-        user_id,
-        terms_version,
-        now,
-    )
+    await uow.reference.accept_terms(user_id, terms_version, now)
     token, expires_at = await uow.tokens.issue(user_id, ACTIVATION, now, tokens.ACTIVATION_TTL)
     await uow.publish(
-        events.USER_REGISTERED,
         events.UserRegistered(
             user_id=user_id,
             username=username,
@@ -237,12 +229,12 @@ async def activate(acc: Accounts, token: str, *, password: str | None = None) ->
                 raise invalid(*problems)
             new_hash = await acc.hash_password(chosen)
         if user["dossier_id"] is not None and await uow.users.active_holder_of_dossier(user["dossier_id"]):
-            raise dossier_already_linked()
+            raise DossierAlreadyLinked()
         await uow.tokens.mark_used(row["token_hash"], now)
         try:
             await uow.users.activate(user["id"], now, password_hash=new_hash)
         except asyncpg.UniqueViolationError:  # another account activated on this dossier meanwhile
-            raise dossier_already_linked() from None
+            raise DossierAlreadyLinked() from None
         await uow.audit.write(
             at=now,
             actor=Actor(user["id"], "staff" if user["roles"] else "parent"),
@@ -254,7 +246,6 @@ async def activate(acc: Accounts, token: str, *, password: str | None = None) ->
             after={"status": "active"},
         )
         await uow.publish(
-            events.USER_ACTIVATED,
             events.UserActivated(
                 user_id=user["id"],
                 username=user["username"],
@@ -296,7 +287,7 @@ async def link_dossier(
         try:
             await uow.users.set_dossier(user_id, dossier["id"], now)
         except asyncpg.UniqueViolationError:
-            raise dossier_already_linked() from None
+            raise DossierAlreadyLinked() from None
         await uow.audit.write(
             at=now,
             actor=Actor(user_id, "parent"),
@@ -308,7 +299,6 @@ async def link_dossier(
             after={"dossier_id": dossier["id"]},
         )
         await uow.publish(
-            events.USER_CONTACT_CHANGED,
             events.UserContactChanged(
                 user_id=user_id,
                 email=user["email"],

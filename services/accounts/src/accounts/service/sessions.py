@@ -9,15 +9,7 @@ import structlog
 
 from ..domain import sessions as rules
 from ..domain import throttle, tokens
-from ..domain.errors import (
-    BAD_CREDENTIALS,
-    NOT_ACTIVATED,
-    SESSION_INVALID,
-    TOO_MANY_LOGINS,
-    Forbidden,
-    Throttled,
-    Unauthenticated,
-)
+from ..domain.errors import AccountNotActivated, BadCredentials, SessionInvalid, TooManyLogins
 from ..domain.password_policy import normalise_password
 from ..domain.usernames import normalise_username
 from ..schemas.internal import ResolvedSession
@@ -26,10 +18,6 @@ from ..store.attempts import LOGIN_CLIENT, LOGIN_USER
 from .deps import Accounts
 
 log = structlog.get_logger(__name__)
-
-
-def _bad_credentials() -> Unauthenticated:
-    return Unauthenticated("invalid_credentials", BAD_CREDENTIALS)
 
 
 async def check_password_throttle(acc: Accounts, uow, username_key: str, client: str, now: datetime) -> None:
@@ -44,7 +32,7 @@ async def check_password_throttle(acc: Accounts, uow, username_key: str, client:
     wait = max((w for w in (client_wait, user_wait) if w is not None), default=None)
     if wait is not None:
         log.info("login_throttled", by_client=client_wait is not None, by_username=user_wait is not None)
-        raise Throttled("too_many_login_attempts", TOO_MANY_LOGINS, retry_after=wait)
+        raise TooManyLogins(retry_after=wait)
 
 
 async def record_password_failure(acc: Accounts, username_key: str, client: str, now: datetime) -> None:
@@ -65,13 +53,13 @@ async def login(acc: Accounts, username: str, password: str, *, client: str) -> 
     if not ok:
         await record_password_failure(acc, username_key, client, now)
         log.info("login_failed", reason="unknown_user" if user is None else "wrong_password")
-        raise _bad_credentials()
+        raise BadCredentials()
     if user["status"] == "pending_activation":
         # Said only to someone who proved they know the password.
-        raise Forbidden("account_not_activated", NOT_ACTIVATED)
+        raise AccountNotActivated()
     if user["status"] != "active":
         log.info("login_failed", reason="disabled")
-        raise _bad_credentials()
+        raise BadCredentials()
 
     token = tokens.new_token()
     expires_at = now + tokens.SESSION_ABSOLUTE_TTL
@@ -91,7 +79,7 @@ async def login(acc: Accounts, username: str, password: str, *, client: str) -> 
 async def resolve(acc: Accounts, token: str) -> ResolvedSession:
     now = acc.now()
     if not tokens.plausible_token(token):
-        raise Unauthenticated("session_invalid", SESSION_INVALID)
+        raise SessionInvalid()
     async with acc.uow() as uow:
         row = await uow.sessions.find(tokens.token_hash(token))
         if (
@@ -104,7 +92,7 @@ async def resolve(acc: Accounts, token: str) -> ResolvedSession:
                 now=now,
             )
         ):
-            raise Unauthenticated("session_invalid", SESSION_INVALID)
+            raise SessionInvalid()
         last_seen = row["last_seen_at"]
         if rules.needs_touch(last_seen, now):
             await uow.sessions.touch(row["id"], now)

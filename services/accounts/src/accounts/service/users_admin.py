@@ -6,6 +6,7 @@ import uuid
 
 import asyncpg
 import structlog
+from servicekit.idempotency import IdempotencyKey
 
 from .. import events
 from ..domain import roles as role_rules
@@ -13,9 +14,8 @@ from ..domain import tokens
 from ..domain.audit import Actor
 from ..domain.errors import Conflict, FieldError, Forbidden, invalid, not_found
 from ..schemas.admin import StaffUserCreation, UserDetail
-from ..store import IdempotencyRecord, UnitOfWork, views
+from ..store import UnitOfWork, views
 from ..store.tokens import ACTIVATION
-from .common import remember_response
 from .deps import Accounts
 from .registration import USERNAME_TAKEN
 
@@ -24,7 +24,9 @@ log = structlog.get_logger(__name__)
 ONLY_ADMIN = "Seul un administrateur peut attribuer ou retirer le rôle administrateur."
 
 
-async def _registered_event(uow: UnitOfWork, user, event_type: str, cls, now) -> None:
+async def _registered_event(
+    uow: UnitOfWork, user, cls: type[events.UserRegistered] | type[events.UserActivationResent], now
+) -> None:
     """A fresh activation link (older ones stop working) and the e-mail event carrying it."""
     await uow.tokens.delete_unused(user["id"], ACTIVATION)
     token, expires_at = await uow.tokens.issue(user["id"], ACTIVATION, now, tokens.ACTIVATION_TTL)
@@ -32,7 +34,6 @@ async def _registered_event(uow: UnitOfWork, user, event_type: str, cls, now) ->
     if user["dossier_id"] is not None:
         number = (await uow.dossiers.get(user["dossier_id"]))["number"]
     await uow.publish(
-        event_type,
         cls(
             user_id=user["id"],
             username=user["username"],
@@ -52,7 +53,7 @@ async def create_staff_user(
     actor_roles: frozenset[str],
     cmd: StaffUserCreation,
     *,
-    idempotency: IdempotencyRecord | None = None,
+    idempotency: IdempotencyKey | None = None,
 ) -> UserDetail:
     """The new staff member gets the activation e-mail and chooses their own password."""
     wanted = sorted(set(cmd.roles))
@@ -77,12 +78,12 @@ async def create_staff_user(
         except asyncpg.UniqueViolationError:
             raise invalid(FieldError("username", "username_taken", USERNAME_TAKEN)) from None
         user = await uow.users.get(user_id)
-        await _registered_event(uow, user, events.USER_REGISTERED, events.UserRegistered, now)
+        await _registered_event(uow, user, events.UserRegistered, now)
         await uow.audit.write(
             at=now, actor=actor, entity="user", entity_id=user_id, action="staff_created", after={"roles": wanted}
         )
         result = UserDetail.model_validate(dict(await views.user(uow.conn, user_id)))
-        await remember_response(uow, idempotency, result.model_dump(mode="json"), now)
+        await uow.remember(idempotency, result)
         await uow.commit()
     log.info("staff_user_created", user_id=str(user_id), by=str(actor.user_id))
     return result
@@ -128,7 +129,7 @@ async def resend_activation(acc: Accounts, actor: Actor, user_id: uuid.UUID) -> 
             raise not_found()
         if user["status"] != "pending_activation":
             raise Conflict("not_pending", "Ce compte n'est pas en attente d'activation.")
-        await _registered_event(uow, user, events.USER_ACTIVATION_RESENT, events.UserActivationResent, now)
+        await _registered_event(uow, user, events.UserActivationResent, now)
         await uow.audit.write(
             at=now,
             actor=actor,
@@ -167,7 +168,7 @@ async def deactivate(acc: Accounts, actor: Actor, actor_roles: frozenset[str], u
                 before={"status": user["status"]},
                 after={"status": "disabled"},
             )
-            await uow.publish(events.USER_DEACTIVATED, events.UserDeactivated(user_id=user_id))
+            await uow.publish(events.UserDeactivated(user_id=user_id))
             log.info("user_deactivated", user_id=str(user_id), by=str(actor.user_id), sessions_revoked=revoked)
         result = UserDetail.model_validate(dict(await views.user(uow.conn, user_id)))
         await uow.commit()

@@ -33,7 +33,7 @@ ADULT_UPDATABLE = frozenset({"last_name", "first_name", "email", "phone_mobile",
 CHILD_UPDATABLE = frozenset({"first_name", "last_name", "birth_date", "school", "level"})
 
 
-def _set_clause(fields: dict[str, Any], allowed: frozenset[str], first_param: int) -> tuple[str, list[Any]]:
+def set_clause(fields: dict[str, Any], allowed: frozenset[str], first_param: int) -> tuple[str, list[Any]]:
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"not updatable: {sorted(unknown)}")
@@ -67,12 +67,14 @@ class Dossiers:
         address: dict[str, str | None],
         invoices_by_email: bool,
         now: datetime,
+        dossier_id: uuid.UUID | None = None,
     ) -> uuid.UUID:
+        """``dossier_id``: a fixed id (demonstration data); otherwise the database draws one."""
         return await self.conn.fetchval(
             """
-            INSERT INTO dossiers (number, family_name, family_name_key, address_line1, address_line2, postal_code,
+            INSERT INTO dossiers (id, number, family_name, family_name_key, address_line1, address_line2, postal_code,
                                   city, invoices_by_email, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id
+            VALUES (COALESCE($10::uuid, gen_random_uuid()), $1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id
             """,
             number,
             family_name,
@@ -83,12 +85,13 @@ class Dossiers:
             address.get("city"),
             invoices_by_email,
             now,
+            dossier_id,
         )
 
     async def update(self, dossier_id: uuid.UUID, fields: dict[str, Any], now: datetime) -> None:
         if not fields:
             return
-        clause, values = _set_clause(fields, DOSSIER_UPDATABLE, 3)
+        clause, values = set_clause(fields, DOSSIER_UPDATABLE, 3)
         await self.conn.execute(
             f"UPDATE dossiers SET updated_at = $2, {clause} WHERE id = $1", dossier_id, now, *values
         )
@@ -121,7 +124,7 @@ class Dossiers:
     async def update_adult(self, adult_id: uuid.UUID, fields: dict[str, Any]) -> None:
         if not fields:
             return
-        clause, values = _set_clause(fields, ADULT_UPDATABLE, 2)
+        clause, values = set_clause(fields, ADULT_UPDATABLE, 2)
         await self.conn.execute(f"UPDATE adults SET {clause} WHERE id = $1", adult_id, *values)
 
     async def children(self, dossier_id: uuid.UUID) -> list[asyncpg.Record]:
@@ -143,11 +146,12 @@ class Dossiers:
         birth_date: date,
         school: str | None,
         level: str | None,
+        child_id: uuid.UUID | None = None,
     ) -> uuid.UUID:
         return await self.conn.fetchval(
             """
-            INSERT INTO children (dossier_id, first_name, last_name, birth_date, school, level)
-            VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
+            INSERT INTO children (id, dossier_id, first_name, last_name, birth_date, school, level)
+            VALUES (COALESCE($7::uuid, gen_random_uuid()), $1, $2, $3, $4, $5, $6) RETURNING id
             """,
             dossier_id,
             first_name,
@@ -155,10 +159,11 @@ class Dossiers:
             birth_date,
             school,
             level,
+            child_id,
         )
 
     async def update_child(self, child_id: uuid.UUID, fields: dict[str, Any]) -> None:
         if not fields:
             return
-        clause, values = _set_clause(fields, CHILD_UPDATABLE, 2)
+        clause, values = set_clause(fields, CHILD_UPDATABLE, 2)
         await self.conn.execute(f"UPDATE children SET {clause} WHERE id = $1", child_id, *values)
