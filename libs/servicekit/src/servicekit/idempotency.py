@@ -15,7 +15,9 @@ Exactly one effect, even when the process dies or two requests race:
    neither; after commit, both.
 3. Two requests with the same key: the second one's insert waits on the primary key until
    the first commits, then finds the row taken → ``IdempotencyRace`` → its transaction,
-   effect included, rolls back, and ``idempotent()`` replays the first answer.
+   effect included, rolls back, and ``idempotent()`` replays the first answer. When the
+   second one fails earlier, on a rule the first one's effect broke (a unique number now
+   taken), the refusal is not shown either: the first answer is replayed.
 
 A use case that does not call ``remember`` still gets its answer stored, after its commit,
 in a transaction of its own — replay works, but a crash in between or a concurrent
@@ -36,7 +38,7 @@ import structlog
 from aiohttp import web
 from pydantic import BaseModel
 
-from .errors import FieldError, Invalid
+from .errors import DomainError, FieldError, Invalid
 from .identity import IDENTITY_KEY
 from .openapi import idempotency_key_header
 from .problems import Problem
@@ -190,6 +192,14 @@ async def idempotent(
     except IdempotencyRace:
         stored = await _stored(pool, key)
         if stored is None:  # the first one expired in between: cannot happen within a TTL
+            raise
+        return _replay(stored)
+    except DomainError:
+        # A twin with the same key may have committed while this one ran and made this one
+        # fail on a rule (the number it created is now taken, the basket is frozen...):
+        # the caller asked once, so it gets the first answer, not the twin's side effect.
+        stored = await _stored(pool, key)
+        if stored is None:
             raise
         return _replay(stored)
     if not key.remembered:

@@ -8,10 +8,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
 from aiohttp import web
 from pydantic import BaseModel
 from servicekit.db import create_pool, migrate
+from servicekit.errors import Conflict
 from servicekit.events import IntegrationEvent
 from servicekit.idempotency import IdempotencyKey, IdempotencyRecords, idempotent
 from servicekit.identity import IDENTITY_HEADER, Identity, identity_middleware, sign_identity
@@ -21,7 +23,9 @@ from servicekit.uow import UnitOfWork
 from servicekit.web import create_base_app
 
 SECRET = "i" * 40
-APP_SQL = "CREATE TABLE bookings (id uuid PRIMARY KEY, seats int NOT NULL);"
+APP_SQL = (
+    "CREATE TABLE bookings (id uuid PRIMARY KEY, seats int NOT NULL);CREATE TABLE rooms (number text PRIMARY KEY);"
+)
 POOL = web.AppKey("pool", object)
 
 
@@ -82,6 +86,34 @@ async def book_handler(request: web.Request) -> web.Response:
     return await idempotent(request, lambda key: book(pool, cmd, key, slow=slow, crash=crash), pool=pool)
 
 
+class RoomTaken(Conflict):
+    code = "room_taken"
+    title = "Cette salle existe déjà."
+
+
+async def create_room(request: web.Request) -> web.Response:
+    """A creation guarded by a unique number: a twin request fails on the rule, not on the key."""
+    number = (await read_json(request, Room)).number
+    pool = request.app[POOL]
+
+    async def run(key: IdempotencyKey | None) -> Room:
+        async with DemoUnitOfWork(pool) as uow:
+            try:
+                await uow.conn.execute("INSERT INTO rooms (number) VALUES ($1)", number)
+            except asyncpg.UniqueViolationError:
+                raise RoomTaken() from None
+            await asyncio.sleep(0.2)  # keeps the twin waiting on the number, not on the key
+            await uow.remember(key, Room(number=number))
+            await uow.commit()
+        return Room(number=number)
+
+    return await idempotent(request, run, pool=pool)
+
+
+class Room(BaseModel):
+    number: str
+
+
 async def book_forgetful(request: web.Request) -> web.Response:
     """A use case that does not call ``remember``: the answer is still stored after it."""
     cmd = await read_json(request, Book)
@@ -106,6 +138,7 @@ async def client(pool):
     app[POOL] = pool
     app.router.add_post("/bookings", book_handler)
     app.router.add_post("/forgetful", book_forgetful)
+    app.router.add_post("/rooms", create_room)
     async with http_client(app) as client:
         yield client
 
@@ -178,6 +211,18 @@ async def test_concurrent_requests_with_one_key_have_one_effect(client, pool):
     assert all(b == bodies[0] for b in bodies)
     assert sum(r.headers.get("Idempotent-Replayed") == "true" for r in responses) == 4
     assert await counts(pool) == (1, 1, 1)
+
+
+async def test_a_twin_refused_by_a_rule_the_first_one_broke_gets_the_first_answer(client, pool):
+    first, twin = await asyncio.gather(
+        client.post("/rooms", json={"number": "404"}, headers=headers("room-key")),
+        client.post("/rooms", json={"number": "404"}, headers=headers("room-key")),
+    )
+    assert (first.status, twin.status) == (201, 201)
+    assert await first.json() == await twin.json() == {"number": "404"}
+    other_key = await client.post("/rooms", json={"number": "404"}, headers=headers("another-key"))
+    assert other_key.status == 409 and (await other_key.json())["type"].endswith("room_taken")
+    assert await pool.fetchval("SELECT count(*) FROM rooms") == 1
 
 
 async def test_a_crash_before_commit_leaves_neither_effect_nor_answer(client, pool):
