@@ -75,13 +75,19 @@ async def queue(
 async def email_log(ctx: Messaging, query: schemas.EmailLogQuery) -> schemas.EmailLogPage:
     async with ctx.read() as conn:
         return await views.email_log(
-            conn, state=query.state, kind=query.kind, user_id=query.user_id, limit=query.limit, cursor=query.cursor
+            conn,
+            ctx.cursors,
+            state=query.state,
+            kind=query.kind,
+            user_id=query.user_id,
+            limit=query.limit,
+            cursor=query.cursor,
         )
 
 
 async def bounced_addresses(ctx: Messaging, query: schemas.PageQuery) -> schemas.BouncedAddressPage:
     async with ctx.read() as conn:
-        return await views.bounced_addresses(conn, limit=query.limit, cursor=query.cursor)
+        return await views.bounced_addresses(conn, ctx.cursors, limit=query.limit, cursor=query.cursor)
 
 
 async def lift_bounced_address(ctx: Messaging, bounce_id: uuid.UUID) -> None:
