@@ -16,6 +16,7 @@ from servicekit import uow
 from ..events import SOURCE
 from .contacts import Contacts, Dossiers
 from .emails import Bounces, Emails
+from .families import Activities, Children, Payments
 from .themes import ReplyTemplates, Themes
 from .threads import Attachments, Messages, Threads
 
@@ -37,3 +38,6 @@ class UnitOfWork(uow.UnitOfWork):
         self.attachments = Attachments(conn)
         self.emails = Emails(conn)
         self.bounces = Bounces(conn)
+        self.children = Children(conn)
+        self.activities = Activities(conn)
+        self.payments = Payments(conn)
