@@ -111,7 +111,7 @@ ROUTES = (*api.ROUTES, *admin_api.ROUTES, OPENAPI_ROUTE)
 
 def setup(app: web.Application) -> None:
     settings: MessagingSettings = app[SETTINGS]
-    app[COMPOSER] = MailComposer(public_url=settings.public_url, mail_from=settings.mail_from)
+    app[COMPOSER] = MailComposer.from_settings(settings)
     add_routes(app, ROUTES)
 
 

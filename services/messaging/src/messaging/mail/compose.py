@@ -122,6 +122,11 @@ class MailComposer:
         self.env.globals["portal_url"] = self.public_url + "/"
         self.env.globals["messages_url"] = self.link("/messagerie")
 
+    @classmethod
+    def from_settings(cls, settings) -> MailComposer:
+        """The composer of messaging's settings (MESSAGING_PUBLIC_URL, MESSAGING_MAIL_FROM)."""
+        return cls(public_url=settings.public_url, mail_from=settings.mail_from)
+
     def link(self, path: str, **query: str) -> str:
         return self.public_url + path + ("?" + urlencode(query) if query else "")
 
