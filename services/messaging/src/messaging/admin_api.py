@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import structlog
 from aiohttp import web
-from servicekit.idempotency import idempotent
+from servicekit.idempotency import IDEMPOTENCY_PARAM, idempotent
 from servicekit.identity import require_role
 from servicekit.openapi import Route
 from servicekit.requests import path_uuid, read_json, read_query
@@ -18,7 +18,7 @@ from servicekit.web import model_response
 from . import schemas
 from .domain.threads import CLOSED, MESSAGING_STAFF, OPEN, THEME_ROLES
 from .service import configuration, emails, inbox
-from .web import ATTACHMENT_TYPES, IDEMPOTENCY, attachment_response, messaging
+from .web import ATTACHMENT_TYPES, attachment_response, messaging
 
 ADMIN = "/api/messaging/admin"
 THEME_ROLE = "Staff holding the thread's theme role, or admin (403 otherwise)."
@@ -162,7 +162,7 @@ ROUTES = (
         response=schemas.StaffThreadOut,
         status=201,
         errors=(400, 403, 404, 409, 415, 422),
-        headers=(IDEMPOTENCY,),
+        headers=(IDEMPOTENCY_PARAM,),
         access=THEME_ROLE,
     ),
     Route(

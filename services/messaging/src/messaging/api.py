@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiohttp import web
-from servicekit.idempotency import idempotent
+from servicekit.idempotency import IDEMPOTENCY_PARAM, idempotent
 from servicekit.openapi import Route
 from servicekit.requests import path_uuid, read_query
 from servicekit.web import model_response
@@ -13,7 +13,6 @@ from .service import configuration, threads
 from .web import (
     ATTACHMENT,
     ATTACHMENT_TYPES,
-    IDEMPOTENCY,
     attachment_response,
     caller,
     fingerprint_of,
@@ -105,7 +104,7 @@ ROUTES = (
         response=schemas.ThreadOut,
         status=201,
         errors=(400, 413, 415, 422),
-        headers=(IDEMPOTENCY,),
+        headers=(IDEMPOTENCY_PARAM,),
         access=PARENT,
     ),
     Route(
@@ -140,7 +139,7 @@ ROUTES = (
         response=schemas.ThreadOut,
         status=201,
         errors=(400, 404, 409, 413, 415, 422),
-        headers=(IDEMPOTENCY,),
+        headers=(IDEMPOTENCY_PARAM,),
         access=PARENT,
     ),
     Route(

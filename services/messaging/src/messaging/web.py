@@ -17,7 +17,6 @@ from urllib.parse import quote
 import structlog
 from aiohttp import web
 from pydantic import BaseModel
-from servicekit.idempotency import IDEMPOTENCY_PARAM
 from servicekit.identity import Identity, require_identity
 from servicekit.openapi import FileField
 from servicekit.requests import Upload, read_command
@@ -32,12 +31,11 @@ COMPOSER = web.AppKey("mail_composer", MailComposer)
 FILE_FIELD = "attachment"
 
 # What the route tables document: the file types an attachment may have (checked from the
-# content, domain/attachments.py), the optional file of a form, the Idempotency-Key header.
+# content, domain/attachments.py) and the optional file of a form.
 ATTACHMENT_TYPES = ("application/pdf", "image/jpeg", "image/png")
 ATTACHMENT = FileField(
     FILE_FIELD, "optional PDF, JPEG or PNG (type checked from the content), size-limited", ATTACHMENT_TYPES
 )
-IDEMPOTENCY = IDEMPOTENCY_PARAM
 
 
 def messaging_of_app(app: web.Application) -> Messaging:
