@@ -64,7 +64,19 @@ def checked_envelope(event: IntegrationEvent | str, data: dict | None = None) ->
         jsonschema.validate(data, schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
     else:
         assert producer not in producers(ROOT), f"{producer} publishes no {event}: see docs/events.md"
-    return make_envelope(event, data, source=producer)
+    return raw_envelope(event, data)
+
+
+def raw_envelope(event_type: str, data: dict) -> Envelope:
+    """The envelope of data as given (checked or deliberately off contract by the caller)."""
+    return Envelope(
+        id=uuid.uuid4(),
+        type=event_type,
+        version=1,
+        occurred_at=datetime.now(UTC),
+        source=event_type.split(".")[0],
+        data=data,
+    )
 
 
 @dataclass
@@ -176,7 +188,7 @@ class Harness:
         """An event its producer's schema refuses: what a buggy producer could send."""
         schema = producer_schema(event_type, 1, ROOT)
         assert not jsonschema.Draft202012Validator(schema).is_valid(data), "this one is on contract: use publish()"
-        envelope = make_envelope(event_type, data, source=event_type.split(".")[0])
+        envelope = raw_envelope(event_type, data)
         await self.bus.publish(envelope)
         return envelope
 
