@@ -9,24 +9,16 @@ from __future__ import annotations
 
 import structlog
 from aiohttp import web
+from servicekit.idempotency import IDEMPOTENCY_PARAM, idempotent
 from servicekit.identity import require_role
 from servicekit.openapi import Route
+from servicekit.requests import path_uuid, read_json, read_query
 from servicekit.web import model_response
 
 from . import schemas
 from .domain.threads import CLOSED, MESSAGING_STAFF, OPEN, THEME_ROLES
 from .service import configuration, emails, inbox
-from .web import (
-    ATTACHMENT_TYPES,
-    IDEMPOTENCY,
-    attachment_response,
-    idempotency_key,
-    json_answer,
-    messaging,
-    path_id,
-    read_json,
-    read_query,
-)
+from .web import ATTACHMENT_TYPES, attachment_response, messaging
 
 ADMIN = "/api/messaging/admin"
 THEME_ROLE = "Staff holding the thread's theme role, or admin (403 otherwise)."
@@ -47,29 +39,28 @@ async def list_threads(request: web.Request) -> web.Response:
 
 
 async def get_thread(request: web.Request) -> web.Response:
-    return model_response(await inbox.read_thread_as_staff(messaging(request), staff(request), path_id(request)))
+    return model_response(await inbox.read_thread_as_staff(messaging(request), staff(request), path_uuid(request)))
 
 
 async def reply(request: web.Request) -> web.Response:
     who = staff(request)
-    thread_id = path_id(request)
+    thread_id = path_uuid(request)
     cmd = await read_json(request, schemas.StaffReply)
-    idem = idempotency_key(request, cmd.model_dump(mode="json"))
-    answer = await inbox.reply(messaging(request), who, thread_id, cmd, idem)
-    return json_answer(answer.status, answer.body)
+    ctx = messaging(request)
+    return await idempotent(request, lambda key: inbox.reply(ctx, who, thread_id, cmd, key), pool=ctx.pool)
 
 
 async def close_thread(request: web.Request) -> web.Response:
-    return model_response(await inbox.set_thread_state(messaging(request), staff(request), path_id(request), CLOSED))
+    return model_response(await inbox.set_thread_state(messaging(request), staff(request), path_uuid(request), CLOSED))
 
 
 async def reopen_thread(request: web.Request) -> web.Response:
-    return model_response(await inbox.set_thread_state(messaging(request), staff(request), path_id(request), OPEN))
+    return model_response(await inbox.set_thread_state(messaging(request), staff(request), path_uuid(request), OPEN))
 
 
 async def download_attachment(request: web.Request) -> web.Response:
     row = await inbox.staff_attachment(
-        messaging(request), staff(request), path_id(request), path_id(request, "attachment_id")
+        messaging(request), staff(request), path_uuid(request), path_uuid(request, "attachment_id")
     )
     return attachment_response(row)
 
@@ -87,7 +78,7 @@ async def create_theme(request: web.Request) -> web.Response:
 
 async def update_theme(request: web.Request) -> web.Response:
     require_role(request, MESSAGING_STAFF)
-    theme_id = path_id(request)
+    theme_id = path_uuid(request)
     cmd = await read_json(request, schemas.ThemeUpdate)
     return model_response(await configuration.update_theme(messaging(request), theme_id, cmd))
 
@@ -104,14 +95,14 @@ async def create_reply_template(request: web.Request) -> web.Response:
 
 async def update_reply_template(request: web.Request) -> web.Response:
     require_role(request, MESSAGING_STAFF)
-    template_id = path_id(request)
+    template_id = path_uuid(request)
     cmd = await read_json(request, schemas.ReplyTemplateUpdate)
     return model_response(await configuration.update_reply_template(messaging(request), template_id, cmd))
 
 
 async def delete_reply_template(request: web.Request) -> web.Response:
     require_role(request, MESSAGING_STAFF)
-    await configuration.delete_reply_template(messaging(request), path_id(request))
+    await configuration.delete_reply_template(messaging(request), path_uuid(request))
     return web.Response(status=204)
 
 
@@ -129,7 +120,7 @@ async def list_bounced_addresses(request: web.Request) -> web.Response:
 
 async def lift_bounced_address(request: web.Request) -> web.Response:
     require_role(request, MESSAGING_STAFF, "accounts_staff")
-    await emails.lift_bounced_address(messaging(request), path_id(request))
+    await emails.lift_bounced_address(messaging(request), path_uuid(request))
     return web.Response(status=204)
 
 
@@ -171,7 +162,7 @@ ROUTES = (
         response=schemas.StaffThreadOut,
         status=201,
         errors=(400, 403, 404, 409, 415, 422),
-        headers=(IDEMPOTENCY,),
+        headers=(IDEMPOTENCY_PARAM,),
         access=THEME_ROLE,
     ),
     Route(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from aiohttp import web
+from servicekit.idempotency import IDEMPOTENCY_PARAM, idempotent
 from servicekit.openapi import Route
+from servicekit.requests import path_uuid, read_query
 from servicekit.web import model_response
 
 from . import schemas
@@ -11,16 +13,11 @@ from .service import configuration, threads
 from .web import (
     ATTACHMENT,
     ATTACHMENT_TYPES,
-    IDEMPOTENCY,
     attachment_response,
     caller,
     fingerprint_of,
-    idempotency_key,
-    json_answer,
     messaging,
-    path_id,
-    read_command,
-    read_query,
+    read_message,
 )
 
 PARENT = "Any signed-in user; a parent reaches only the threads they started (others: 404)."
@@ -34,9 +31,13 @@ async def list_themes(request: web.Request) -> web.Response:
 async def start_thread(request: web.Request) -> web.Response:
     ctx = messaging(request)
     who = caller(request)
-    cmd, upload = await read_command(request, schemas.NewThread, max_file_bytes=ctx.attachment_max_bytes)
-    answer = await threads.start_thread(ctx, who, cmd, upload, idempotency_key(request, *fingerprint_of(cmd, upload)))
-    return json_answer(answer.status, answer.body)
+    cmd, upload = await read_message(request, schemas.NewThread, ctx)
+    return await idempotent(
+        request,
+        lambda key: threads.start_thread(ctx, who, cmd, upload, key),
+        pool=ctx.pool,
+        fingerprint=fingerprint_of(cmd, upload),
+    )
 
 
 async def list_threads(request: web.Request) -> web.Response:
@@ -46,27 +47,32 @@ async def list_threads(request: web.Request) -> web.Response:
 
 async def get_thread(request: web.Request) -> web.Response:
     who = caller(request)
-    return model_response(await threads.read_thread_as_parent(messaging(request), who, path_id(request)))
+    return model_response(await threads.read_thread_as_parent(messaging(request), who, path_uuid(request)))
 
 
 async def add_message(request: web.Request) -> web.Response:
     ctx = messaging(request)
     who = caller(request)
-    thread_id = path_id(request)
-    cmd, upload = await read_command(request, schemas.NewMessage, max_file_bytes=ctx.attachment_max_bytes)
-    idem = idempotency_key(request, *fingerprint_of(cmd, upload))
-    answer = await threads.add_parent_message(ctx, who, thread_id, cmd, upload, idem)
-    return json_answer(answer.status, answer.body)
+    thread_id = path_uuid(request)
+    cmd, upload = await read_message(request, schemas.NewMessage, ctx)
+    return await idempotent(
+        request,
+        lambda key: threads.add_parent_message(ctx, who, thread_id, cmd, upload, key),
+        pool=ctx.pool,
+        fingerprint=fingerprint_of(cmd, upload),
+    )
 
 
 async def delete_thread(request: web.Request) -> web.Response:
-    await threads.hide_thread(messaging(request), caller(request), path_id(request))
+    await threads.hide_thread(messaging(request), caller(request), path_uuid(request))
     return web.Response(status=204)
 
 
 async def download_attachment(request: web.Request) -> web.Response:
     who = caller(request)
-    row = await threads.parent_attachment(messaging(request), who, path_id(request), path_id(request, "attachment_id"))
+    row = await threads.parent_attachment(
+        messaging(request), who, path_uuid(request), path_uuid(request, "attachment_id")
+    )
     return attachment_response(row)
 
 
@@ -98,7 +104,7 @@ ROUTES = (
         response=schemas.ThreadOut,
         status=201,
         errors=(400, 413, 415, 422),
-        headers=(IDEMPOTENCY,),
+        headers=(IDEMPOTENCY_PARAM,),
         access=PARENT,
     ),
     Route(
@@ -133,7 +139,7 @@ ROUTES = (
         response=schemas.ThreadOut,
         status=201,
         errors=(400, 404, 409, 413, 415, 422),
-        headers=(IDEMPOTENCY,),
+        headers=(IDEMPOTENCY_PARAM,),
         access=PARENT,
     ),
     Route(

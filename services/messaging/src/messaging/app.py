@@ -22,7 +22,8 @@ from .domain.attachments import DEFAULT_MAX_BYTES
 from .mail.compose import MailComposer
 from .mail.sender import MailSender, SenderConfig
 from .mail.smtp import SmtpConfig
-from .web import COMPOSER, messaging_of_app, with_domain_errors
+from .service.housekeeping import purge_expired_answers
+from .web import COMPOSER, messaging_of_app
 
 
 class MessagingSettings(ServiceSettings):
@@ -44,6 +45,8 @@ class MessagingSettings(ServiceSettings):
     mail_retry_base_seconds: float = Field(30.0, gt=0, le=3600)
     mail_retry_max_seconds: float = Field(3600.0, gt=0, le=86400)
     mail_max_attempts: int = Field(16, ge=1, le=100)
+    # How often Idempotency-Key answers past their 24 h go (servicekit's idempotent_requests).
+    purge_interval_seconds: float = Field(3600.0, gt=0, le=86400)
 
     @field_validator("public_url")
     @classmethod
@@ -108,8 +111,8 @@ ROUTES = (*api.ROUTES, *admin_api.ROUTES, OPENAPI_ROUTE)
 
 def setup(app: web.Application) -> None:
     settings: MessagingSettings = app[SETTINGS]
-    app[COMPOSER] = MailComposer(public_url=settings.public_url, mail_from=settings.mail_from)
-    add_routes(app, ROUTES, wrap=with_domain_errors)
+    app[COMPOSER] = MailComposer.from_settings(settings)
+    add_routes(app, ROUTES)
 
 
 def event_handlers(app: web.Application):
@@ -127,13 +130,21 @@ async def mail_sender_ctx(app: web.Application):
         yield
 
 
+async def purge_ctx(app: web.Application):
+    """The housekeeping task: expired Idempotency-Key answers go every MESSAGING_PURGE_INTERVAL_SECONDS."""
+    settings: MessagingSettings = app[SETTINGS]
+    loop = purge_expired_answers(app[DB], settings.purge_interval_seconds)
+    async with background(loop, name="messaging-purge"):
+        yield
+
+
 SPEC = ServiceSpec(
     name="messaging",
     migrations=Path(__file__).parent / "migrations",
     settings_class=MessagingSettings,
     setup_routes=setup,
     event_handlers=event_handlers,
-    extra_contexts=(mail_sender_ctx,),
+    extra_contexts=(mail_sender_ctx, purge_ctx),
     demo_data=demo.load,
 )
 

@@ -1,4 +1,4 @@
-"""Event entry points: accounts' events → the contact copy and the e-mails they ask for.
+"""Event entry points: accounts', planning's and billing's events → local copies and e-mails.
 
 Each handler validates ``envelope.data`` with messaging's own narrow model (extra fields
 ignored: a producer may add fields, and whatever else it sends — a password, say — never
@@ -14,20 +14,22 @@ hands them the use cases' dependencies.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
+from typing import Annotated
 from uuid import UUID
 
 import asyncpg
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict
 from servicekit.consumer import Handler
 from servicekit.events import Envelope
 
-from .service import Event, Messaging
+from .service import Event, Messaging, bookings, families, payments
 from .service import contacts as use_cases
 from .store import UnitOfWork
 
 Email = str  # checked for plausibility when the e-mail is queued; refused ones are recorded
 Name = str
+Cents = Annotated[int, Strict(), Field(ge=0, le=10**13)]  # integer cents, never a float
 
 
 class Narrow(BaseModel):
@@ -101,6 +103,67 @@ class DossierUpdated(Narrow):
     invoices_by_email: bool = False
 
 
+class ChildKnown(Narrow):
+    """accounts.child.added and accounts.child.updated (v1): the name the booking e-mails print."""
+
+    child_id: UUID
+    dossier_id: UUID
+    first_name: Name = Field(min_length=1, max_length=200)
+
+
+class ActivityKnown(Narrow):
+    """planning.activity.created and planning.activity.updated (v1)."""
+
+    activity_id: UUID
+    display_name: str = Field(min_length=1, max_length=200)
+
+
+class ConfirmedDay(Narrow):
+    child_id: UUID
+    activity_id: UUID
+    date: date
+
+
+class ReservationsConfirmed(Narrow):
+    """planning.reservations.confirmed (v1): the booking confirmation."""
+
+    dossier_id: UUID
+    payment_id: UUID | None = None
+    reservations: list[ConfirmedDay] = Field(min_length=1, max_length=2000)
+
+
+class ReminderChild(Narrow):
+    first_name: Name = Field(min_length=1, max_length=200)
+
+
+class BookingReminderDue(Narrow):
+    """planning.booking_reminder.due (v1): nothing booked next week, its deadline still open."""
+
+    dossier_id: UUID
+    week_starts_on: date
+    deadline_at: datetime
+    children: list[ReminderChild] = Field(min_length=1, max_length=30)
+
+
+class PaymentSucceeded(Narrow):
+    """billing.payment.succeeded (v1): the receipt. ``basket_id`` is null for an invoice."""
+
+    payment_id: UUID
+    dossier_id: UUID
+    basket_id: UUID | None = None
+    amount_cents: Cents
+    credit_used_cents: Cents = 0
+    reference: str = Field(min_length=1, max_length=200)
+
+
+class CreditGranted(Narrow):
+    """billing.credit.granted (v1): the credit notice."""
+
+    dossier_id: UUID
+    amount_cents: Cents
+    reason: str = Field(max_length=60)
+
+
 UseCase = Callable[[Messaging, UnitOfWork, Event, BaseModel], Awaitable[None]]
 Deps = Callable[[], Messaging]
 
@@ -116,6 +179,14 @@ HANDLERS: Mapping[str, tuple[type[Narrow], UseCase]] = {
     "accounts.password.changed": (PasswordChanged, use_cases.password_changed),
     "accounts.email_change.requested": (EmailChangeRequested, use_cases.email_change_requested),
     "accounts.dossier.updated": (DossierUpdated, use_cases.dossier_updated),
+    "accounts.child.added": (ChildKnown, families.child_known),
+    "accounts.child.updated": (ChildKnown, families.child_known),
+    "planning.activity.created": (ActivityKnown, families.activity_known),
+    "planning.activity.updated": (ActivityKnown, families.activity_known),
+    "planning.reservations.confirmed": (ReservationsConfirmed, bookings.reservations_confirmed),
+    "planning.booking_reminder.due": (BookingReminderDue, bookings.booking_reminder_due),
+    "billing.payment.succeeded": (PaymentSucceeded, payments.payment_succeeded),
+    "billing.credit.granted": (CreditGranted, payments.credit_granted),
 }
 
 

@@ -9,11 +9,12 @@ are validated strictly (``"email_copy": "yes"`` is a type error, not ``true``).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
+from servicekit.pagination import MAX_CURSOR_LENGTH
 
 from .domain import text
 from .domain.errors import InvalidInput
@@ -35,7 +36,8 @@ Label = Annotated[str, _rule(text.clean_label)]
 Title = Annotated[str, _rule(text.clean_title)]
 Limit = Annotated[int, Field(ge=1, le=100)]
 EmailState = Literal["pending", "sent", "bounced", "suppressed", "failed"]
-Cursor = Annotated[str, Field(max_length=200, pattern=r"^[A-Za-z0-9_\-=]+$")]
+# servicekit's signed cursor: base64url body "." base64url signature (servicekit.pagination).
+Cursor = Annotated[str, Field(max_length=MAX_CURSOR_LENGTH, pattern=r"^[A-Za-z0-9_\-.]+$")]
 
 
 class Input(BaseModel):
@@ -298,7 +300,3 @@ class BouncedAddressOut(Output):
 class BouncedAddressPage(Output):
     addresses: list[BouncedAddressOut]
     next_cursor: str | None
-
-
-def dump(model: BaseModel) -> dict[str, Any]:
-    return model.model_dump(mode="json")

@@ -10,7 +10,7 @@ import pytest
 PDF = b"%PDF-1.4\n%%EOF\n"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200
 
-TABLES = ("threads", "messages", "attachments", "emails", "outbox", "idempotency_keys")
+TABLES = ("threads", "messages", "attachments", "emails", "outbox", "idempotent_requests")
 
 
 async def counts(harness) -> dict[str, int]:
@@ -151,6 +151,13 @@ async def test_broken_or_foreign_bodies(harness, parent):
         "/api/messaging/threads", data="subject=x", headers={**parent.headers, "Content-Type": "text/plain"}
     )
     assert text.status == 415
+    assert (await text.json())["title"].startswith("Ce format n'est pas accepté")
+    staff_text = await harness.client.post(
+        "/api/messaging/admin/themes",
+        data="label=x",
+        headers={**harness.staff("messaging_staff"), "Content-Type": "text/plain"},
+    )
+    assert staff_text.status == 415 and "JSON" in (await staff_text.json())["title"]
     anonymous = await harness.client.post("/api/messaging/threads", json=valid(harness))
     assert anonymous.status == 401
     forged = await harness.client.post(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import aiohttp
+from messaging.service import housekeeping
 from servicekit.testing import eventually
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
@@ -336,10 +338,37 @@ async def test_idempotency_key_replays_the_first_answer(harness, parent):
     first = await harness.client.post("/api/messaging/threads", json=body, headers=headers)
     second = await harness.client.post("/api/messaging/threads", json=body, headers=headers)
     assert first.status == second.status == 201
+    assert second.headers["Idempotent-Replayed"] == "true"
     assert (await first.json()) == (await second.json())
     assert await harness.count("threads", "user_id = $1 AND subject = 'Double clic'", parent.user_id) == 1
     changed = await harness.client.post("/api/messaging/threads", json={**body, "body": "Autre"}, headers=headers)
     assert changed.status == 422
+    assert (await changed.json())["type"].endswith("/idempotency_key_reused")
+
+
+async def test_concurrent_duplicates_make_one_thread(harness, parent):
+    """Two requests with one key at once: one effect, both answered with it (servicekit's race)."""
+    body = {"theme_id": str(harness.themes["scolaire"]), "subject": "Course", "body": "Deux fois ?"}
+    headers = {**parent.headers, "Idempotency-Key": "course-" + uuid.uuid4().hex}
+    answers = await asyncio.gather(
+        *(harness.client.post("/api/messaging/threads", json=body, headers=headers) for _ in range(4))
+    )
+    assert {a.status for a in answers} == {201}
+    assert len({(await a.json())["id"] for a in answers}) == 1
+    assert await harness.count("threads", "user_id = $1 AND subject = 'Course'", parent.user_id) == 1
+    assert await harness.count("outbox", "envelope->'data'->>'thread_id' = $1", (await answers[0].json())["id"]) == 1
+
+
+async def test_expired_idempotency_answers_are_purged(harness, parent):
+    headers = {**parent.headers, "Idempotency-Key": "purge-" + uuid.uuid4().hex}
+    body = {"theme_id": str(harness.themes["scolaire"]), "subject": "Ancien", "body": "Il y a deux jours."}
+    assert (await harness.client.post("/api/messaging/threads", json=body, headers=headers)).status == 201
+    scope = f"user:{parent.user_id}"
+    await harness.db.execute(
+        "UPDATE idempotent_requests SET expires_at = now() - interval '1 hour' WHERE scope = $1", scope
+    )
+    assert await housekeeping.purge_once(harness.db) >= 1
+    assert await harness.count("idempotent_requests", "scope = $1", scope) == 0
 
 
 async def test_threads_are_paginated(harness):
@@ -355,6 +384,12 @@ async def test_threads_are_paginated(harness):
     assert [t["id"] for t in page2["threads"]] == ids[:1] and page2["next_cursor"] is None
     bad = await harness.client.get("/api/messaging/threads?cursor=!!", headers=parent.headers)
     assert bad.status == 422
+    # A cursor is signed: one edited by hand (the same position, re-encoded) is refused.
+    body, _, signature = page1["next_cursor"].partition(".")
+    forged = body[:-2] + ("AA" if body[-2:] != "AA" else "BB") + "." + signature
+    edited = await harness.client.get(f"/api/messaging/threads?box=sent&cursor={forged}", headers=parent.headers)
+    assert edited.status == 422
+    assert [e["field"] for e in (await edited.json())["errors"]] == ["cursor"]
 
 
 async def test_staff_manage_themes(harness, parent):

@@ -9,6 +9,8 @@ import pytest
 from messaging.mail.compose import KINDS, MailComposer, format_datetime_fr, format_duration_fr
 from messaging.mail.sender import build_message
 
+from .test_booking_and_payment_mails import CONTEXTS as BOOKING_AND_PAYMENT_CONTEXTS
+
 NOW = datetime(2026, 3, 12, 13, 5, tzinfo=UTC)
 MAIL = MailComposer(public_url="https://portail.ville.fr/", mail_from="Portail Famille <ne-pas-repondre@ville.fr>")
 
@@ -36,6 +38,8 @@ CONTEXTS = {
     "reply_notice": dict(
         theme_label="Scolaire", message_subject="Allergie", link="https://portail.ville.fr/messagerie/1"
     ),
+    # The booking and payment kinds: test_booking_and_payment_mails.py tests their wording.
+    **BOOKING_AND_PAYMENT_CONTEXTS,
 }
 
 

@@ -69,12 +69,17 @@ def sanitize_filename(raw: str | None, content_type: str) -> str:
     return name + extension
 
 
+def attachment_too_large(max_bytes: int) -> AttachmentTooLarge:
+    """413 naming the ``attachment`` field: for a stored file, and for an upload cut short."""
+    return AttachmentTooLarge(
+        f"La pièce jointe ne doit pas dépasser {max_bytes // (1024 * 1024) or 1} Mo.", field="attachment"
+    )
+
+
 def accept_attachment(raw_filename: str | None, content: bytes, *, max_bytes: int) -> Attachment:
     """The attachment as stored, or a refusal (too large, or not a PDF/JPEG/PNG)."""
     if len(content) > max_bytes:
-        raise AttachmentTooLarge(
-            f"La pièce jointe ne doit pas dépasser {max_bytes // (1024 * 1024) or 1} Mo.", field="attachment"
-        )
+        raise attachment_too_large(max_bytes)
     content_type = sniff_content_type(content)
     if content_type is None:
         raise UnsupportedAttachment(field="attachment")

@@ -1,62 +1,60 @@
-"""What the rules refuse. Entry points turn these into problem documents."""
+"""What the rules refuse, as servicekit's error kinds (which fix the HTTP status).
+
+servicekit's problem middleware turns any of these into a problem document: no mapping
+lives in messaging. Messaging's rules raise them as ``Error(message, field=, code=)``:
+with a ``field``, the French ``message`` is that field's entry in ``errors`` (and the
+title stays the kind's); without one, the message is the problem's ``title``.
+"""
 
 from __future__ import annotations
 
+from servicekit import errors as kit
 
-class DomainError(Exception):
-    """A refusal a caller can act on; ``code`` is stable, ``message`` is French."""
 
-    code = "domain_error"
-    message = "Cette action n'est pas possible."
+class MessagingError(kit.DomainError):
+    """The ``(message, field=, code=)`` constructor of messaging's refusals."""
 
     def __init__(self, message: str | None = None, *, field: str | None = None, code: str | None = None):
-        self.message = message or self.message
-        self.field = field
-        if code:
-            self.code = code
-        super().__init__(self.code)
+        text = message or self.title
+        if field is None:
+            super().__init__(code, text)
+        else:
+            super().__init__(code, field=field, message=text)
+        # What a Pydantic validator re-raises as its own message (schemas.py).
+        self.message = text
 
 
-class InvalidInput(DomainError):
-    code = "validation_error"
-    message = "Certaines informations saisies ne sont pas valides."
+class InvalidInput(MessagingError, kit.Invalid):
+    pass
 
 
-class NotFound(DomainError):
-    code = "not_found"
-    message = "Cette ressource n'existe pas."
+class NotFound(MessagingError, kit.NotFound):
+    pass
 
 
-class Forbidden(DomainError):
-    code = "forbidden"
-    message = "Vous n'avez pas les droits nécessaires pour cette action."
+class Forbidden(MessagingError, kit.Forbidden):
+    pass
 
 
-class Conflict(DomainError):
-    code = "conflict"
-    message = "Cette action entre en conflit avec l'état actuel."
+class Conflict(MessagingError, kit.Conflict):
+    pass
 
 
 class ThreadClosed(Conflict):
     code = "thread_closed"
-    message = "Cette conversation est close. Merci d'envoyer un nouveau message."
+    title = "Cette conversation est close. Merci d'envoyer un nouveau message."
 
 
 class UnknownTheme(InvalidInput):
     code = "unknown_theme"
-    message = "Ce thème n'existe pas ou n'est plus proposé."
+    title = "Ce thème n'existe pas ou n'est plus proposé."
 
 
-class UnsupportedAttachment(DomainError):
+class UnsupportedAttachment(MessagingError, kit.UnsupportedMedia):
     code = "unsupported_attachment"
-    message = "La pièce jointe doit être un fichier PDF, JPEG ou PNG."
+    title = "La pièce jointe doit être un fichier PDF, JPEG ou PNG."
 
 
-class AttachmentTooLarge(DomainError):
+class AttachmentTooLarge(MessagingError, kit.TooLarge):
     code = "attachment_too_large"
-    message = "La pièce jointe est trop volumineuse."
-
-
-class IdempotencyKeyReused(DomainError):
-    code = "idempotency_key_reused"
-    message = "Cette clé d'idempotence a déjà servi pour une autre demande."
+    title = "La pièce jointe est trop volumineuse."

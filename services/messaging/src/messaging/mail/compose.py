@@ -7,15 +7,19 @@ row ready for the ``emails`` table.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+from babel.numbers import format_currency
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -37,6 +41,10 @@ KINDS: dict[str, MailKind] = {
         MailKind("email_change", contains_secret=True),
         MailKind("message_copy", contains_secret=False),
         MailKind("reply_notice", contains_secret=False),
+        MailKind("booking_confirmation", contains_secret=False),
+        MailKind("booking_reminder", contains_secret=False),
+        MailKind("payment_receipt", contains_secret=False),
+        MailKind("credit_notice", contains_secret=False),
     )
 }
 
@@ -66,6 +74,33 @@ def format_datetime_fr(value: datetime) -> str:
     return local.strftime("%d/%m/%Y à %Hh%M")
 
 
+def format_day_fr(value: date | datetime) -> str:
+    """« lundi 14 décembre 2026 » (a datetime: its Paris day)."""
+    if isinstance(value, datetime):
+        value = value.astimezone(PARIS).date()
+    return format_date(value, "EEEE d MMMM y", locale="fr_FR")
+
+
+def format_deadline_fr(value: datetime) -> str:
+    """« vendredi 11 décembre 2026 à 18h00 », Paris time."""
+    return f"{format_day_fr(value)} à {value.astimezone(PARIS).strftime('%Hh%M')}"
+
+
+def format_money_fr(cents: int) -> str:
+    """« 11,22 € » (Babel fr_FR, as billing and the pages print amounts): integer cents in."""
+    if type(cents) is not int:  # never a float: money is integer cents
+        raise TypeError("an amount is integer cents")
+    return format_currency(Decimal(cents).scaleb(-2), "EUR", locale="fr_FR")
+
+
+def join_fr(names: list[str]) -> str:
+    """« Arthur », « Arthur et Léa », « Arthur, Léa et Zoé »."""
+    names = list(names)
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " et " + names[-1]
+
+
 class MailComposer:
     def __init__(self, *, public_url: str, mail_from: str):
         self.public_url = public_url.rstrip("/")
@@ -80,8 +115,17 @@ class MailComposer:
             keep_trailing_newline=True,
         )
         self.env.filters["date_fr"] = format_datetime_fr
+        self.env.filters["day_fr"] = format_day_fr
+        self.env.filters["deadline_fr"] = format_deadline_fr
+        self.env.filters["money_fr"] = format_money_fr
+        self.env.filters["join_fr"] = join_fr
         self.env.globals["portal_url"] = self.public_url + "/"
         self.env.globals["messages_url"] = self.link("/messagerie")
+
+    @classmethod
+    def from_settings(cls, settings) -> MailComposer:
+        """The composer of messaging's settings (MESSAGING_PUBLIC_URL, MESSAGING_MAIL_FROM)."""
+        return cls(public_url=settings.public_url, mail_from=settings.mail_from)
 
     def link(self, path: str, **query: str) -> str:
         return self.public_url + path + ("?" + urlencode(query) if query else "")
@@ -95,7 +139,9 @@ class MailComposer:
                 raise ValueError("an e-mail never carries a password")
         text_template = self.env.get_template(f"{kind}.txt")
         html_template = self.env.get_template(f"{kind}.html")
-        subject = " ".join("".join(text_template.blocks["subject"](text_template.new_context(dict(context)))).split())
+        raw_subject = "".join(text_template.blocks["subject"](text_template.new_context(dict(context))))
+        # One line; French no-break spaces (« 11,22 € ») are kept.
+        subject = re.sub(r"[ \t\r\n]+", " ", raw_subject).strip()
         text = text_template.render(context)
         html = html_template.render({**context, "subject": subject})
         return subject, text, html

@@ -7,9 +7,13 @@ from datetime import datetime
 from uuid import UUID
 
 import asyncpg
+from servicekit.pagination import CursorCodec
+from servicekit.requests import Upload
 
 from ..mail.compose import MailComposer
 from ..store import UnitOfWork
+
+__all__ = ["Event", "Messaging", "Upload"]
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,8 @@ class Messaging:
     pool: asyncpg.Pool
     mail: MailComposer
     attachment_max_bytes: int
+    # Signs and checks the cursors of every list (servicekit.pagination).
+    cursors: CursorCodec
 
     def uow(self) -> UnitOfWork:
         """A unit of work of its own (a use case called by an event joins the consumer's)."""
@@ -27,14 +33,6 @@ class Messaging:
     def read(self):
         """A connection for read-only views (``async with ctx.read() as conn``)."""
         return self.pool.acquire()
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file as received, not yet checked."""
-
-    filename: str | None
-    content: bytes
 
 
 @dataclass(frozen=True)

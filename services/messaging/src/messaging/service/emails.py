@@ -30,6 +30,33 @@ async def queue_for_contact(ctx: Messaging, uow: UnitOfWork, kind: str, *, user_
     await queue(ctx, uow, kind, user_id=user_id, to_address=address, to_name=name, contact_status=status, **kwargs)
 
 
+async def queue_for_dossier(
+    ctx: Messaging, uow: UnitOfWork, kind: str, *, dossier_id: uuid.UUID, event_id: uuid.UUID, context: dict[str, Any]
+) -> None:
+    """One e-mail to each contact of a family file (by the contact copies accounts feeds).
+
+    A family with no contact known yet still gets a row, recorded as suppressed
+    (``no_address``), so that staff see the e-mail that could not go.
+    """
+    contacts = await uow.contacts.of_dossier(dossier_id)
+    if not contacts:
+        await queue(
+            ctx, uow, kind, user_id=None, to_address=None, to_name="", dedupe_key=f"{kind}:{event_id}", context=context
+        )
+    for contact in contacts:
+        await queue(
+            ctx,
+            uow,
+            kind,
+            user_id=contact["user_id"],
+            to_address=contact["email"],
+            to_name=display_name(contact["first_name"], contact["last_name"]),
+            contact_status=contact["status"],
+            dedupe_key=f"{kind}:{event_id}:{contact['user_id']}",
+            context=context,
+        )
+
+
 async def queue(
     ctx: Messaging,
     uow: UnitOfWork,
@@ -75,13 +102,19 @@ async def queue(
 async def email_log(ctx: Messaging, query: schemas.EmailLogQuery) -> schemas.EmailLogPage:
     async with ctx.read() as conn:
         return await views.email_log(
-            conn, state=query.state, kind=query.kind, user_id=query.user_id, limit=query.limit, cursor=query.cursor
+            conn,
+            ctx.cursors,
+            state=query.state,
+            kind=query.kind,
+            user_id=query.user_id,
+            limit=query.limit,
+            cursor=query.cursor,
         )
 
 
 async def bounced_addresses(ctx: Messaging, query: schemas.PageQuery) -> schemas.BouncedAddressPage:
     async with ctx.read() as conn:
-        return await views.bounced_addresses(conn, limit=query.limit, cursor=query.cursor)
+        return await views.bounced_addresses(conn, ctx.cursors, limit=query.limit, cursor=query.cursor)
 
 
 async def lift_bounced_address(ctx: Messaging, bounce_id: uuid.UUID) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import structlog
-from servicekit.events import make_envelope
+from servicekit.idempotency import IdempotencyKey
 from servicekit.identity import Identity
 
 from .. import events, schemas
@@ -17,7 +17,6 @@ from ..store.threads import Threads
 from ..store.views import threads as views
 from .deps import Messaging
 from .emails import queue_for_contact
-from .idempotency import Answer, IdempotencyKey, remember, replay
 
 log = structlog.get_logger(__name__)
 
@@ -35,6 +34,7 @@ async def staff_threads(ctx: Messaging, caller: Identity, query: schemas.StaffTh
                 raise Forbidden(OTHER_SERVICE)
         return await views.staff_threads(
             conn,
+            ctx.cursors,
             roles=roles,
             theme_id=query.theme_id,
             state=query.state,
@@ -55,12 +55,10 @@ async def read_thread_as_staff(ctx: Messaging, caller: Identity, thread_id: uuid
 
 
 async def reply(
-    ctx: Messaging, caller: Identity, thread_id: uuid.UUID, cmd: schemas.StaffReply, idem: IdempotencyKey | None
-) -> Answer:
+    ctx: Messaging, caller: Identity, thread_id: uuid.UUID, cmd: schemas.StaffReply, key: IdempotencyKey | None
+) -> schemas.StaffThreadOut:
     """An agent answers: the parent sees an unread reply and gets an e-mail notice."""
     async with ctx.uow() as uow:
-        if (replayed := await replay(uow, caller, idem)) is not None:
-            return replayed
         thread = await _staff_thread(uow.threads, caller, thread_id, for_update=True)
         rules.ensure_open(thread["state"])
         body = cmd.body
@@ -83,15 +81,8 @@ async def reply(
         # Answering is reading: the parent's messages so far are no longer "unread".
         await uow.messages.mark_read(thread_id, "parent")
         await uow.publish(
-            make_envelope(
-                events.REPLY_SENT,
-                events.ReplySent(
-                    thread_id=thread_id,
-                    message_id=message_id,
-                    dossier_id=thread["dossier_id"],
-                    user_id=thread["user_id"],
-                ),
-                source=events.SOURCE,
+            events.ReplySent(
+                thread_id=thread_id, message_id=message_id, dossier_id=thread["dossier_id"], user_id=thread["user_id"]
             )
         )
         await queue_for_contact(
@@ -107,8 +98,8 @@ async def reply(
                 "link": ctx.mail.link(f"/messagerie/{thread_id}"),
             },
         )
-        answer = Answer(201, schemas.dump(await views.staff_thread(uow.conn, await uow.threads.get(thread_id))))
-        await remember(uow, caller, idem, answer)
+        answer = await views.staff_thread(uow.conn, await uow.threads.get(thread_id))
+        await uow.remember(key, answer)
         await uow.commit()
     log.info(
         "staff_reply_sent", thread_id=str(thread_id), message_id=str(message_id), template=cmd.template_id is not None

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import structlog
-from servicekit.events import make_envelope
+from servicekit.idempotency import IdempotencyKey
 from servicekit.identity import Identity
 
 from .. import events, schemas
@@ -19,19 +19,19 @@ from ..store.threads import Threads
 from ..store.views import threads as views
 from .deps import Messaging, Upload
 from .emails import queue_for_contact
-from .idempotency import Answer, IdempotencyKey, remember, replay
 
 log = structlog.get_logger(__name__)
 
 
 async def start_thread(
-    ctx: Messaging, caller: Identity, cmd: schemas.NewThread, upload: Upload | None, idem: IdempotencyKey | None
-) -> Answer:
-    """« Envoyer »: a new thread with its first message (and attachment)."""
+    ctx: Messaging, caller: Identity, cmd: schemas.NewThread, upload: Upload | None, key: IdempotencyKey | None
+) -> schemas.ThreadOut:
+    """« Envoyer »: a new thread with its first message (and attachment).
+
+    ``key`` (an Idempotency-Key) stores the answer in this transaction, for a retry to replay.
+    """
     attachment = _accept(ctx, upload)
     async with ctx.uow() as uow:
-        if (replayed := await replay(uow, caller, idem)) is not None:
-            return replayed
         theme = await uow.themes.get(cmd.theme_id)
         if theme is None or not theme["active"]:
             raise UnknownTheme(field="theme_id")
@@ -49,8 +49,8 @@ async def start_thread(
             "dossier_id": caller.dossier_id,
         }
         await _parent_writes(ctx, uow, caller, thread, cmd.body, attachment, cmd.email_copy)
-        answer = Answer(201, schemas.dump(await views.parent_thread(uow.conn, await uow.threads.get(thread_id))))
-        await remember(uow, caller, idem, answer)
+        answer = await views.parent_thread(uow.conn, await uow.threads.get(thread_id))
+        await uow.remember(key, answer)
         await uow.commit()
     log.info("thread_started", thread_id=str(thread_id), theme_id=str(theme["id"]), attachment=attachment is not None)
     return answer
@@ -62,18 +62,16 @@ async def add_parent_message(
     thread_id: uuid.UUID,
     cmd: schemas.NewMessage,
     upload: Upload | None,
-    idem: IdempotencyKey | None,
-) -> Answer:
+    key: IdempotencyKey | None,
+) -> schemas.ThreadOut:
     """« Répondre »: the parent continues their thread (not once it is closed)."""
     attachment = _accept(ctx, upload)
     async with ctx.uow() as uow:
-        if (replayed := await replay(uow, caller, idem)) is not None:
-            return replayed
         thread = await _own_thread(uow.threads, caller, thread_id, for_update=True)
         rules.ensure_open(thread["state"])
         message_id = await _parent_writes(ctx, uow, caller, thread, cmd.body, attachment, cmd.email_copy)
-        answer = Answer(201, schemas.dump(await views.parent_thread(uow.conn, await uow.threads.get(thread_id))))
-        await remember(uow, caller, idem, answer)
+        answer = await views.parent_thread(uow.conn, await uow.threads.get(thread_id))
+        await uow.remember(key, answer)
         await uow.commit()
     log.info("parent_message_added", thread_id=str(thread_id), message_id=str(message_id))
     return answer
@@ -96,7 +94,9 @@ async def list_parent_threads(
     ctx: Messaging, caller: Identity, query: schemas.ParentThreadsQuery
 ) -> schemas.ThreadPage:
     async with ctx.read() as conn:
-        return await views.parent_threads(conn, caller.user_id, box=query.box, limit=query.limit, cursor=query.cursor)
+        return await views.parent_threads(
+            conn, ctx.cursors, caller.user_id, box=query.box, limit=query.limit, cursor=query.cursor
+        )
 
 
 async def hide_thread(ctx: Messaging, caller: Identity, thread_id: uuid.UUID) -> None:
@@ -159,15 +159,8 @@ async def _parent_writes(
     if attachment is not None:
         await uow.attachments.add(uuid.uuid4(), message_id=message_id, thread_id=thread["id"], attachment=attachment)
     await uow.publish(
-        make_envelope(
-            events.MESSAGE_RECEIVED,
-            events.MessageReceived(
-                thread_id=thread["id"],
-                message_id=message_id,
-                theme_id=thread["theme_id"],
-                dossier_id=thread["dossier_id"],
-            ),
-            source=events.SOURCE,
+        events.MessageReceived(
+            thread_id=thread["id"], message_id=message_id, theme_id=thread["theme_id"], dossier_id=thread["dossier_id"]
         )
     )
     if email_copy:

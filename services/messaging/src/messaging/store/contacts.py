@@ -19,6 +19,12 @@ class Contacts:
     async def get(self, user_id: uuid.UUID) -> asyncpg.Record | None:
         return await self.conn.fetchrow("SELECT * FROM contacts WHERE user_id = $1", user_id)
 
+    async def of_dossier(self, dossier_id: uuid.UUID) -> list[asyncpg.Record]:
+        """The family's contacts (purged ones are forgotten), in a stable order."""
+        return await self.conn.fetch(
+            "SELECT * FROM contacts WHERE dossier_id = $1 AND status <> 'purged' ORDER BY user_id", dossier_id
+        )
+
     async def apply_profile(
         self,
         user_id: uuid.UUID,

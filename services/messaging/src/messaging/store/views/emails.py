@@ -5,14 +5,16 @@ from __future__ import annotations
 import uuid
 
 import asyncpg
+from servicekit.pagination import CursorCodec
 
 from ... import schemas
 from ...domain.emails import mask_address
-from ..cursors import decode_cursor, page
+from . import after, page
 
 
 async def email_log(
     conn: asyncpg.Connection,
+    codec: CursorCodec,
     *,
     state: str | None,
     kind: str | None,
@@ -20,7 +22,7 @@ async def email_log(
     limit: int,
     cursor: str | None,
 ) -> schemas.EmailLogPage:
-    at, after_id = decode_cursor(cursor)
+    at, after_id = after(codec, cursor)
     rows = await conn.fetch(
         """
         SELECT id, kind, state, to_address, user_id, thread_id, attempts, last_error,
@@ -39,7 +41,7 @@ async def email_log(
         after_id,
         limit + 1,
     )
-    rows, next_cursor = page(rows, limit, "created_at")
+    rows, next_cursor = page(codec, rows, limit, "created_at")
     return schemas.EmailLogPage(
         emails=[
             schemas.EmailLogEntry(
@@ -62,8 +64,10 @@ async def email_log(
     )
 
 
-async def bounced_addresses(conn: asyncpg.Connection, *, limit: int, cursor: str | None) -> schemas.BouncedAddressPage:
-    at, after_id = decode_cursor(cursor)
+async def bounced_addresses(
+    conn: asyncpg.Connection, codec: CursorCodec, *, limit: int, cursor: str | None
+) -> schemas.BouncedAddressPage:
+    at, after_id = after(codec, cursor)
     rows = await conn.fetch(
         """
         SELECT * FROM bounced_addresses
@@ -75,7 +79,7 @@ async def bounced_addresses(conn: asyncpg.Connection, *, limit: int, cursor: str
         after_id,
         limit + 1,
     )
-    rows, next_cursor = page(rows, limit, "last_bounced_at")
+    rows, next_cursor = page(codec, rows, limit, "last_bounced_at")
     return schemas.BouncedAddressPage(
         addresses=[
             schemas.BouncedAddressOut(

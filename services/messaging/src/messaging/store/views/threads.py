@@ -8,11 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 import asyncpg
+from servicekit.pagination import CursorCodec
 
 from ... import schemas
 from ...domain.emails import display_name
-from ..cursors import decode_cursor, page
 from ..threads import THREAD_COUNTS, THREAD_SELECT
+from . import after, page
 
 Record = asyncpg.Record
 
@@ -21,9 +22,9 @@ Record = asyncpg.Record
 
 
 async def parent_threads(
-    conn: asyncpg.Connection, user_id: uuid.UUID, *, box: str, limit: int, cursor: str | None
+    conn: asyncpg.Connection, codec: CursorCodec, user_id: uuid.UUID, *, box: str, limit: int, cursor: str | None
 ) -> schemas.ThreadPage:
-    at, after_id = decode_cursor(cursor)
+    at, after_id = after(codec, cursor)
     rows = await conn.fetch(
         f"""
         SELECT t.*, th.label AS theme_label, {THREAD_COUNTS}
@@ -41,7 +42,7 @@ async def parent_threads(
         after_id,
         limit + 1,
     )
-    rows, next_cursor = page(rows, limit, "last_message_at")
+    rows, next_cursor = page(codec, rows, limit, "last_message_at")
     return schemas.ThreadPage(threads=[_summary(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -94,6 +95,7 @@ def _summary(r: Record) -> schemas.ThreadSummary:
 
 async def staff_threads(
     conn: asyncpg.Connection,
+    codec: CursorCodec,
     *,
     roles: frozenset[str] | None,
     theme_id: uuid.UUID | None,
@@ -102,7 +104,7 @@ async def staff_threads(
     limit: int,
     cursor: str | None,
 ) -> schemas.StaffThreadPage:
-    at, after_id = decode_cursor(cursor)
+    at, after_id = after(codec, cursor)
     rows = await conn.fetch(
         THREAD_SELECT
         + """
@@ -124,7 +126,7 @@ async def staff_threads(
         after_id,
         limit + 1,
     )
-    rows, next_cursor = page(rows, limit, "last_message_at")
+    rows, next_cursor = page(codec, rows, limit, "last_message_at")
     return schemas.StaffThreadPage(
         threads=[schemas.StaffThreadSummary.model_validate(_staff_fields(r)) for r in rows], next_cursor=next_cursor
     )

@@ -1,0 +1,61 @@
+"""planning's e-mails: the booking confirmation and the weekly reminder."""
+
+from __future__ import annotations
+
+import structlog
+
+from ..domain.bookings import days_by_child
+from ..store import UnitOfWork
+from .deps import Event, Messaging
+from .emails import queue_for_dossier
+
+log = structlog.get_logger(__name__)
+
+BOOKINGS_PAGE = "/reservations"
+
+
+async def reservations_confirmed(ctx: Messaging, uow: UnitOfWork, event: Event, data) -> None:
+    """planning.reservations.confirmed: the days booked, per child and activity, and what was paid.
+
+    The amount comes from billing.payment.succeeded, which planning confirms on: when it
+    has not arrived yet, the e-mail says the amount is in the receipt.
+    """
+    children = await uow.children.first_names({r.child_id for r in data.reservations})
+    activities = await uow.activities.names({r.activity_id for r in data.reservations})
+    payment = await uow.payments.get(data.payment_id) if data.payment_id is not None else None
+    await queue_for_dossier(
+        ctx,
+        uow,
+        "booking_confirmation",
+        dossier_id=data.dossier_id,
+        event_id=event.id,
+        context={
+            "children": days_by_child(data.reservations, children, activities),
+            "payment": None
+            if payment is None
+            else {
+                "total_cents": payment["amount_cents"] + payment["credit_used_cents"],
+                "credit_used_cents": payment["credit_used_cents"],
+                "reference": payment["reference"],
+            },
+            "link": ctx.mail.link(BOOKINGS_PAGE),
+        },
+    )
+    log.info("booking_confirmation_queued", days=len(data.reservations), amount_known=payment is not None)
+
+
+async def booking_reminder_due(ctx: Messaging, uow: UnitOfWork, event: Event, data) -> None:
+    """planning.booking_reminder.due: nothing booked next week, and its deadline still open."""
+    await queue_for_dossier(
+        ctx,
+        uow,
+        "booking_reminder",
+        dossier_id=data.dossier_id,
+        event_id=event.id,
+        context={
+            "children": [c.first_name for c in data.children],
+            "week_starts_on": data.week_starts_on,
+            "deadline_at": data.deadline_at,
+            "link": ctx.mail.link(BOOKINGS_PAGE),
+        },
+    )
