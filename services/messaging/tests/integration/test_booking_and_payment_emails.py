@@ -104,7 +104,7 @@ async def test_booking_confirmation_lists_the_days_and_the_amount_paid(harness, 
     assert (
         "Montant réglé : 11,22\u00a0€ (dont 3,74\u00a0€ déduits de votre avoir), référence PF-2026-0042." in mail.text
     )
-    assert mail.link("/reservations")
+    assert mail.link("/planning")
     assert "<li>lundi 7 décembre 2026</li>" in mail.html
     await delivered_once(harness, envelope, "booking_confirmation", parent.user_id)
 
@@ -171,7 +171,7 @@ async def test_booking_reminder_names_the_children_and_the_deadline(harness, par
     assert mail.message["Subject"] == "Pensez à réserver pour la semaine du lundi 14 décembre 2026"
     assert "pour Arthur et Léa la semaine du lundi 14 décembre 2026" in mail.text
     assert "jusqu'au vendredi 11 décembre 2026 à 23h59" in mail.text
-    assert mail.link("/reservations")
+    assert mail.link("/planning")
     await delivered_once(harness, envelope, "booking_reminder", parent.user_id)
 
 

@@ -37,13 +37,13 @@ CONTEXTS = {
     "booking_confirmation": dict(
         children=days_by_child(DAYS, NAMES, ACTIVITIES),
         payment={"total_cents": 1122, "credit_used_cents": 0, "reference": "PF-2026-0042"},
-        link="https://portail.ville.fr/reservations",
+        link="https://portail.ville.fr/planning",
     ),
     "booking_reminder": dict(
         children=["Arthur", "Léa"],
         week_starts_on=date(2026, 12, 14),
         deadline_at=datetime(2026, 12, 11, 22, 59, tzinfo=UTC),
-        link="https://portail.ville.fr/reservations",
+        link="https://portail.ville.fr/planning",
     ),
     "payment_receipt": dict(
         total_cents=1122,
@@ -87,7 +87,7 @@ def test_booking_confirmation_lists_the_days_and_the_amount():
     )
     assert "Léa\n  2026/2027 - Cantine (11h30 à 13h30) :\n  - mardi 8 décembre 2026" in text
     assert "Montant réglé : 11,22\u00a0€, référence PF-2026-0042." in text
-    assert "https://portail.ville.fr/reservations" in text
+    assert "https://portail.ville.fr/planning" in text
     assert "<li>jeudi 10 décembre 2026</li>" in email.body_html and "<strong>11,22\u00a0€</strong>" in email.body_html
 
 

@@ -11,7 +11,7 @@ from .emails import queue_for_dossier
 
 log = structlog.get_logger(__name__)
 
-BOOKINGS_PAGE = "/reservations"
+BOOKINGS_PAGE = "/planning"
 
 
 async def reservations_confirmed(ctx: Messaging, uow: UnitOfWork, event: Event, data) -> None:
