@@ -125,7 +125,7 @@ async def test_bad_input_is_refused_day_by_day_and_changes_nothing(harness, fami
     for path, body, status in [
         (harness.month_path(family, "2026-13"), {"activities": []}, 422),
         (harness.month_path(family, "décembre"), {"activities": []}, 422),
-        (f"/api/planning/children/not-a-uuid/months/2026-12", {"activities": []}, 404),
+        ("/api/planning/children/not-a-uuid/months/2026-12", {"activities": []}, 404),
         (harness.month_path(family), {"activities": [{"activity_id": str(uuid.uuid4()), "booked_dates": []}]}, 404),
         (harness.month_path(family), {"activities": [{"activity_id": "x", "booked_dates": ["2026-12-01"]}]}, 422),
         (
