@@ -51,7 +51,7 @@ async def test_fifty_families_race_for_the_last_three_places(harness):
     new_calls = harness.billing.payment_calls[calls_before:]
     assert sorted(c["dossier_id"] for c in new_calls) == sorted(str(f.dossier_id) for f, _ in winners)
 
-    for family, answer in winners:
+    for _, answer in winners:
         call = harness.billing.call_for(answer["basket_id"])
         await harness.billing.succeed(call, harness.billing.payments[call["checkout_id"]])
     for _, answer in winners:
