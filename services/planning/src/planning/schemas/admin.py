@@ -123,6 +123,8 @@ class ClosureIn(Strict):
 
 
 class ClosureOut(BaseModel):
+    model_config = ConfigDict(serialize_by_alias=True)
+
     id: UUID
     activity_id: UUID | None
     from_: date = Field(serialization_alias="from")
@@ -147,6 +149,8 @@ class SchoolHolidayIn(Strict):
 
 
 class SchoolHolidayOut(BaseModel):
+    model_config = ConfigDict(serialize_by_alias=True)
+
     id: UUID | None = Field(description="null for the zone's official periods")
     from_: date = Field(serialization_alias="from")
     to: date
