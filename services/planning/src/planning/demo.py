@@ -6,7 +6,7 @@ and next month open, and a few days already booked and paid."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 import asyncpg
 
@@ -35,10 +35,15 @@ BOOKED_PER_MONTH = 3
 
 
 async def load(pool: asyncpg.Pool, settings, today: date | None = None) -> None:
+    """Idempotent: a second run adds nothing. ``today`` (tests) fixes the clock at 10:00 Paris."""
     if settings.environment == "production":
         raise RuntimeError("demo data refuses to run in production")
-    p = Planning(pool=pool)
-    today = today or datetime.now(PARIS).date()
+    if today is None:
+        p = Planning(pool=pool)
+        today = p.now().astimezone(PARIS).date()
+    else:
+        fixed = datetime.combine(today, time(10, 0), tzinfo=PARIS)
+        p = Planning(pool=pool, clock=lambda: fixed)
     label = school_year_label(today)
     await catalog.create_school_year(p, SchoolYearIn(label=label))
     known = {a.code: a for a in (await catalog.activities(p, label)).activities}
