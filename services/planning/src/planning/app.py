@@ -29,11 +29,14 @@ class PlanningSettings(ServiceSettings):
     expiry_interval_seconds: float = Field(30.0, gt=0, le=3600)
     # Where billing sends the parent back after the payment page.
     payment_return_url: str = "/planning"
-    # « Nothing booked next week »: from this ISO weekday and Paris time on (Friday 18:00).
-    reminder_enabled: bool = True
-    reminder_weekday: int = Field(5, ge=1, le=7)
-    reminder_at: time = time(18, 0)
+    # « Nothing booked next week »: from this ISO weekday (0: never) and Paris time on (Friday 18:00).
+    reminder_weekday: int = Field(5, ge=0, le=7)
+    reminder_at: str = Field("18:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     reminder_interval_seconds: float = Field(300.0, gt=0, le=86400)
+
+    @property
+    def reminder_time(self) -> time:
+        return time.fromisoformat(self.reminder_at)
 
 
 OPENAPI_ROUTE = openapi_route(

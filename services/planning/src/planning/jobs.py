@@ -1,4 +1,5 @@
-"""The background jobs: the expiry of held baskets and the weekly booking reminder.
+"""The background jobs: the expiry of held baskets (and of stored Idempotency-Key answers),
+and the weekly booking reminder.
 
 Each is a loop in a ``cleanup_ctx`` (servicekit.worker.background) that runs one round per
 interval; a round's failure is logged (by class only) and retried at the next one. The
@@ -12,6 +13,7 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 from aiohttp import web
+from servicekit.idempotency import IdempotencyRecords
 from servicekit.service import SETTINGS
 from servicekit.worker import background
 
@@ -37,9 +39,12 @@ async def expiry_ctx(app: web.Application):
     settings = app[SETTINGS]
 
     async def round_() -> None:
-        expired = await expire_baskets(planning_of_app(app))
+        p = planning_of_app(app)
+        expired = await expire_baskets(p)
         if expired:
             log.info("baskets_expired", count=expired)
+        async with p.pool.acquire() as conn:  # « Payer »'s stored answers past their 24 h
+            await IdempotencyRecords(conn).purge_expired()
 
     async with background(every(settings.expiry_interval_seconds, "expiry", round_), name="planning-basket-expiry"):
         yield
@@ -47,13 +52,13 @@ async def expiry_ctx(app: web.Application):
 
 async def reminder_ctx(app: web.Application):
     settings = app[SETTINGS]
-    if not settings.reminder_enabled:
+    if not settings.reminder_weekday:
         yield
         return
 
     async def round_() -> None:
         p = planning_of_app(app)
-        if reminder_due(p.now(), settings.reminder_weekday, settings.reminder_at):
+        if reminder_due(p.now(), settings.reminder_weekday, settings.reminder_time):
             sent = await send_booking_reminders(p)
             if sent:
                 log.info("booking_reminders_sent", count=sent)

@@ -282,7 +282,7 @@ async def harness(make_database, amqp_url):
         outbox_poll_seconds=0.2,
         rpc_timeout_seconds=1,
         expiry_interval_seconds=3600,
-        reminder_enabled=False,
+        reminder_weekday=0,
     )
     app = create_service_app(SPEC, settings)
     clock = Clock(START)
