@@ -50,20 +50,6 @@ class SchoolYearList(BaseModel):
     school_years: list[SchoolYearOut]
 
 
-class ActivityIn(Strict):
-    school_year: str = Field(pattern=r"^\d{4}/\d{4}$")
-    code: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
-    name: str = Field(min_length=1, max_length=120)
-    weekdays: list[int] = Field(max_length=7)
-    holiday_weekdays: list[int] = Field(default_factory=list, max_length=7)
-    starts_at: Hhmm
-    ends_at: Hhmm
-    capacity: int = Field(ge=0, le=10000)
-    min_age: int | None = Field(None, ge=0, le=25)
-    max_age: int | None = Field(None, ge=0, le=25)
-    levels: list[Level] | None = None
-
-
 class ActivityUpdate(Strict):
     name: str = Field(min_length=1, max_length=120)
     weekdays: list[int] = Field(max_length=7)
@@ -74,6 +60,13 @@ class ActivityUpdate(Strict):
     min_age: int | None = Field(None, ge=0, le=25)
     max_age: int | None = Field(None, ge=0, le=25)
     levels: list[Level] | None = None
+
+
+class ActivityIn(ActivityUpdate):
+    """API.md's body; the school year and the code never change afterwards."""
+
+    school_year: str = Field(pattern=r"^\d{4}/\d{4}$")
+    code: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
 
 
 class ActivityOut(BaseModel):

@@ -44,18 +44,25 @@ async def school_years(p: Planning) -> s.SchoolYearList:
     return s.SchoolYearList(school_years=[s.SchoolYearOut(**dict(r)) for r in rows])
 
 
+def _described(a: Activity) -> dict:
+    """What both the staff API and the activity events say of an activity."""
+    return {
+        "school_year": a.school_year.label,
+        "code": a.code,
+        "name": a.name,
+        "display_name": a.display_name,
+        "weekdays": sorted(a.weekdays),
+        "holiday_weekdays": sorted(a.holiday_weekdays),
+        "capacity": a.capacity,
+    }
+
+
 def activity_out(a: Activity) -> s.ActivityOut:
     return s.ActivityOut(
         id=a.id,
-        school_year=a.school_year.label,
-        code=a.code,
-        name=a.name,
-        display_name=a.display_name,
-        weekdays=sorted(a.weekdays),
-        holiday_weekdays=sorted(a.holiday_weekdays),
+        **_described(a),
         starts_at=hhmm(a.starts_at),
         ends_at=hhmm(a.ends_at),
-        capacity=a.capacity,
         min_age=a.min_age,
         max_age=a.max_age,
         levels=sorted(a.levels) if a.levels is not None else None,
@@ -63,16 +70,7 @@ def activity_out(a: Activity) -> s.ActivityOut:
 
 
 def _activity_event(cls, a: Activity):
-    return cls(
-        activity_id=a.id,
-        school_year=a.school_year.label,
-        code=a.code,
-        name=a.name,
-        display_name=a.display_name,
-        weekdays=sorted(a.weekdays),
-        holiday_weekdays=sorted(a.holiday_weekdays),
-        capacity=a.capacity,
-    )
+    return cls(activity_id=a.id, **_described(a))
 
 
 def _activity(activity_id, year: SchoolYear, code: str, cmd: s.ActivityIn | s.ActivityUpdate) -> Activity:

@@ -86,15 +86,7 @@ async def payment_succeeded(
     """Confirm the basket still frozen under ``checkout_id``; otherwise refuse the payment."""
     basket = await uow.baskets.get(basket_id, lock=True)
     if basket is None or basket.family_id != dossier_id:
-        await uow.publish(
-            ReservationsRefused(
-                basket_id=basket_id,
-                checkout_id=checkout_id,
-                dossier_id=dossier_id,
-                payment_id=payment_id,
-                reason="unknown_basket",
-            )
-        )
+        await _refuse(uow, basket_id, checkout_id, dossier_id, payment_id, "unknown_basket")
         return None
     read_version, current_checkout = basket.version, basket.checkout_id
     result = basket.confirm(payment_id, now, checkout_id)
@@ -109,18 +101,20 @@ async def payment_succeeded(
                 BasketExpired(basket_id=basket.id, checkout_id=current_checkout, dossier_id=basket.family_id)
             )
         elif isinstance(event, PaymentNotApplied):
-            await uow.publish(
-                ReservationsRefused(
-                    basket_id=basket.id,
-                    checkout_id=checkout_id,
-                    dossier_id=basket.family_id,
-                    payment_id=payment_id,
-                    reason=_refusal_reason(event, release_reason),
-                )
-            )
+            reason = _refusal_reason(event, release_reason)
+            await _refuse(uow, basket.id, checkout_id, basket.family_id, payment_id, reason)
     if basket.version != read_version:
         await uow.baskets.save(basket, read_version, release_reason=release_reason)
     return result.outcome
+
+
+async def _refuse(uow: UnitOfWork, basket_id, checkout_id, dossier_id, payment_id, reason: str) -> None:
+    """``planning.reservations.refused``: billing keeps the payment as a credit, never lost."""
+    await uow.publish(
+        ReservationsRefused(
+            basket_id=basket_id, checkout_id=checkout_id, dossier_id=dossier_id, payment_id=payment_id, reason=reason
+        )
+    )
 
 
 async def _confirm(

@@ -37,6 +37,13 @@ def activity_of(row: asyncpg.Record) -> Activity:
     )
 
 
+def _changeable(a: Activity) -> tuple:
+    """The columns staff may change, in the order both statements list them."""
+    levels = sorted(a.levels) if a.levels is not None else None
+    return (a.name, a.starts_at, a.ends_at, sorted(a.weekdays), sorted(a.holiday_weekdays), a.capacity,
+            a.min_age, a.max_age, levels)  # fmt: skip
+
+
 class SchoolYears:
     def __init__(self, conn: asyncpg.Connection):
         self.conn = conn
@@ -88,15 +95,7 @@ class Activities:
             a.id,
             year_id,
             a.code,
-            a.name,
-            a.starts_at,
-            a.ends_at,
-            sorted(a.weekdays),
-            sorted(a.holiday_weekdays),
-            a.capacity,
-            a.min_age,
-            a.max_age,
-            sorted(a.levels) if a.levels is not None else None,
+            *_changeable(a),
         )
         return bool(done)
 
@@ -108,15 +107,7 @@ class Activities:
             WHERE id = $1
             """,
             a.id,
-            a.name,
-            a.starts_at,
-            a.ends_at,
-            sorted(a.weekdays),
-            sorted(a.holiday_weekdays),
-            a.capacity,
-            a.min_age,
-            a.max_age,
-            sorted(a.levels) if a.levels is not None else None,
+            *_changeable(a),
         )
 
     async def get(self, activity_id: UUID, *, lock: bool = False) -> Activity | None:
