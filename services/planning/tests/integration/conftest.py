@@ -254,7 +254,8 @@ async def drop_queues(bus: Bus) -> None:
 
 
 @pytest.fixture(scope="module")
-async def harness(make_database, amqp_url):
+async def harness(request, make_database, amqp_url):
+    """A test module may set ``SETTINGS_OVERRIDES`` (e.g. to run the jobs often)."""
     exchange = f"test.planning.{uuid.uuid4().hex[:8]}"
     bus = Bus(amqp_url, exchange, "billing-test")
     await bus.connect()
@@ -284,6 +285,7 @@ async def harness(make_database, amqp_url):
         expiry_interval_seconds=3600,
         reminder_weekday=0,
     )
+    settings = settings.model_copy(update=getattr(request.module, "SETTINGS_OVERRIDES", {}))
     app = create_service_app(SPEC, settings)
     clock = Clock(START)
     app[CLOCK] = clock

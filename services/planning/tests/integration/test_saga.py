@@ -250,3 +250,21 @@ async def test_an_invoice_payment_is_ignored(harness, family):
 
     await eventually(handled)
     assert harness.published("planning.reservations.refused", dossier_id=family.dossier_id) == []
+
+
+async def test_lines_past_their_deadline_at_checkout_are_dropped(harness, family):
+    await harness.book_and_pay(family, {"cantine": ["2026-12-01"]})
+    await harness.put_month(family, {"cantine": ["2026-12-03", "2026-12-08"]})  # remove 01, add 03 and 08
+    harness.clock.now = harness.clock.now.replace(day=29, hour=21)  # the first week's deadline has passed
+    r = await harness.checkout(family)
+    assert r.status == 422
+    problem = await r.json()
+    assert {(d["date"], d["code"]) for d in problem["days"]} == {
+        ("2026-12-01", "cancellation_deadline_passed"),
+        ("2026-12-03", "deadline_passed"),
+    }
+    basket = await (await harness.client.get("/api/planning/basket", headers=family.headers)).json()
+    assert [(x["date"], x["change"]) for x in basket["lines"]] == [("2026-12-08", "add")]
+    assert (await harness.grid(family))["cantine"]["2026-12-01"]["state"] == "booked"
+    r = await harness.checkout(family)
+    assert r.status == 200 and (await r.json())["status"] == "payment_pending"
