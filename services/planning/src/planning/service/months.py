@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from uuid import UUID
 
-from ..domain import Activity, Month, month_grid
+from ..domain import Activity, Basket, Month, month_grid
 from ..money import euros
 from ..schemas import parent as s
 from ..store import UnitOfWork
@@ -98,8 +99,9 @@ async def change_month(
     wanted = {w.activity_id: w.booked_dates for w in cmd.activities}
     async with UnitOfWork(p.pool) as uow:
         child, activities, rules, booked, places = await _context(uow, dossier_id, child_id, month, wanted)
-        basket = await uow.baskets.open_for(dossier_id)
-        await uow.commit()  # an empty basket, if it had to be made
+        found = await uow.baskets.active(dossier_id)
+    # No basket yet: one is made in memory and stored only if the change passes and is priced.
+    basket = found or Basket(uuid.uuid4(), dossier_id)
     read_version = basket.version
     lines = basket.request_month(
         child, month, wanted, activities=activities, now=now, rules=rules, booked=booked, capacity=places
@@ -109,6 +111,8 @@ async def change_month(
     quote = await billing.quote(p, dossier_id, quote_lines([(line.ref, line.change) for line in lines], labels))
     amounts = amounts_by_ref(quote)
     async with UnitOfWork(p.pool) as uow:
+        if found is None and not await uow.baskets.create(basket.id, dossier_id):
+            raise BasketChanged()  # another tab made one meanwhile
         if not await uow.baskets.save(basket, read_version, amounts=amounts):
             raise BasketChanged()
         await uow.commit()

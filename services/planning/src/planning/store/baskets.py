@@ -32,14 +32,22 @@ class Baskets:
     async def row(self, basket_id: UUID) -> asyncpg.Record | None:
         return await self.conn.fetchrow("SELECT * FROM baskets WHERE id = $1", basket_id)
 
+    async def create(self, basket_id: UUID, dossier_id: UUID) -> bool:
+        """An empty open basket (version 0); False when the family already has an active one."""
+        return bool(
+            await self.conn.fetchval(
+                "INSERT INTO baskets (id, dossier_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",
+                basket_id,
+                dossier_id,
+            )
+        )
+
     async def open_for(self, dossier_id: UUID, *, lock: bool = False) -> Basket:
         """The family's active basket, made (empty, open) when it has none."""
         basket = await self.active(dossier_id, lock=lock)
         if basket is not None:
             return basket
-        await self.conn.execute(
-            "INSERT INTO baskets (id, dossier_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", uuid.uuid4(), dossier_id
-        )
+        await self.create(uuid.uuid4(), dossier_id)
         return await self.active(dossier_id, lock=lock)
 
     async def amounts(self, basket_id: UUID) -> dict[DayRef, int | None]:
