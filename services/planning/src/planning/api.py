@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import datetime
 
 from aiohttp import web
 from pydantic import BaseModel, Field
@@ -41,7 +40,7 @@ class ActivityList(BaseModel):
 async def list_activities(request: web.Request) -> web.Response:
     """This school year's activities, named as parents see them (« 2026/2027 - Cantine ... »)."""
     p = planning(request)
-    label = school_year_label(datetime.now(PARIS).date())
+    label = school_year_label(p.now().astimezone(PARIS).date())
     found = await list_year_activities(p, label)
     body = ActivityList(
         school_year=label,

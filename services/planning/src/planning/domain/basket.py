@@ -29,9 +29,8 @@ Life cycle (``status``)::
 - ``confirmed`` and ``released`` are final; the service starts a new basket for the family.
 
 Every method either raises a :class:`~planning.domain.errors.PlanningError` and changes
-nothing, or applies its change and returns the events to publish. ``version`` goes up by one
-per change, for the store's optimistic check. Amounts are billing's business: a line says
-only who, what, when and which way.
+nothing, or applies its change and returns the events to publish; ``version`` goes up by one
+per change (the store's optimistic check). Amounts are billing's business.
 """
 
 from __future__ import annotations
@@ -58,7 +57,7 @@ from .events import (
     ReservationCancelled,
     ReservationsConfirmed,
 )
-from .grid import MONTH_CLOSED, NOT_ELIGIBLE, BookingRules, DayState, DayView, day_view
+from .grid import BookingRules, change_problem, day_view, deadline_problem
 from .school_year import Month
 
 DEFAULT_HOLD_MINUTES = 30
@@ -229,7 +228,7 @@ class Basket:
                     booked=is_booked,
                     capacity=capacity.get((activity_id, day), empty),
                 )
-                problem = _problem(view, change, activity_id)
+                problem = change_problem(view, change, activity_id)
                 if problem is not None:
                     problems.append(problem)
                 else:
@@ -275,7 +274,7 @@ class Basket:
             late = [line for line in self.sorted_lines() if not deadlines.can_change(line.day, line.change, now)]
             if late:
                 raise errors.rules_violated(
-                    [_deadline_problem(line.day, line.change, line.activity_id) for line in late]
+                    [deadline_problem(line.day, line.change, line.activity_id) for line in late]
                 )
         lines = self.sorted_lines()
         self.checked_out_at = now
@@ -368,37 +367,3 @@ class Basket:
         if self.status is status:
             return
         raise errors.conflict("basket_frozen" if self.status is BasketStatus.CHECKING_OUT else "basket_closed")
-
-
-def _deadline_problem(day: date, change: Change, activity_id: UUID) -> DayProblem:
-    if change == "add":
-        return DayProblem(day, activity_id, "deadline_passed", errors.DEADLINE_PASSED.format(day=french_date(day)))
-    return DayProblem(
-        day,
-        activity_id,
-        "cancellation_deadline_passed",
-        errors.CANCELLATION_DEADLINE_PASSED.format(day=french_date(day)),
-    )
-
-
-def _problem(view: DayView, change: Change, activity_id: UUID) -> DayProblem | None:
-    """Why ``change`` cannot be made to a day in this state, or ``None``."""
-    day = french_date(view.day)
-    if view.state is DayState.CLOSED:
-        if view.reason == MONTH_CLOSED:
-            return DayProblem(view.day, activity_id, "month_closed", errors.MONTH_CLOSED.format(day=day))
-        if view.reason == NOT_ELIGIBLE:
-            return DayProblem(view.day, activity_id, "not_eligible", errors.NOT_ELIGIBLE.format(day=day))
-        message = (
-            errors.NOT_RUNNING_BECAUSE.format(day=day, label=view.label)
-            if view.label
-            else errors.NOT_RUNNING.format(day=day)
-        )
-        return DayProblem(view.day, activity_id, "activity_not_running", message)
-    if change == "add" and view.state is DayState.BOOKABLE:
-        return None
-    if change == "remove" and view.state is DayState.BOOKED and view.editable:
-        return None
-    if view.state is DayState.FULL:
-        return DayProblem(view.day, activity_id, "day_full", errors.DAY_FULL.format(day=day))
-    return _deadline_problem(view.day, change, activity_id)

@@ -6,7 +6,8 @@ from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 
 class Strict(BaseModel):
@@ -76,6 +77,13 @@ class MonthChange(Strict):
     """« Valider »: every day of the month each activity should be booked on."""
 
     activities: list[WantedActivity] = Field(min_length=1, max_length=20)
+
+    @field_validator("activities")
+    @classmethod
+    def _once_each(cls, value: list[WantedActivity]) -> list[WantedActivity]:
+        if len({w.activity_id for w in value}) != len(value):
+            raise PydanticCustomError("duplicate_activity", "Chaque activité ne doit figurer qu'une fois.")
+        return value
 
 
 class ChangeOut(BaseModel):
