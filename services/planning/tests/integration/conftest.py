@@ -49,6 +49,7 @@ class FakeBilling:
     """billing's request/reply side, as docs/saga.md specifies it."""
 
     silent: bool = False
+    delay: float = 0.0  # seconds before answering a quote (a slow billing)
     credit_covers: set[uuid.UUID] = field(default_factory=set)  # dossiers whose credit covers all
     no_tariff: set[uuid.UUID] = field(default_factory=set)  # activities without a tariff
     payments: dict[str, dict] = field(default_factory=dict)  # checkout_id → answer
@@ -72,6 +73,7 @@ class FakeBilling:
 
     async def quote(self, params: dict) -> dict:
         await self._maybe_silent()
+        await asyncio.sleep(self.delay)
         self.quotes.append(params)
         lines = self._price(params["lines"])
         total = sum(line["amount_cents"] for line in lines)
@@ -335,4 +337,5 @@ async def setup_town(h: Harness) -> None:
 async def family(harness: Harness) -> Family:
     harness.clock.now = START
     harness.billing.silent = False
+    harness.billing.delay = 0.0
     return await harness.make_family()

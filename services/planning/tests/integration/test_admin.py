@@ -223,6 +223,7 @@ async def test_daily_list_attendance_and_exports(harness):
     listed = [x for x in cantine["children"] if x["child_id"] in mine]
     assert len(listed) == 3 and str(pending.child_id) not in {x["child_id"] for x in cantine["children"]}
     assert cantine["count"] == len(cantine["children"]) and cantine["capacity"] == 120
+    assert str(harness.activities["alsh"]) not in {x["activity_id"] for x in listing["activities"]}  # not on Thursdays
     groups = {(g["school"], g["level"]): g["count"] for g in cantine["groups"]}
     assert groups[("École Pasteur", "CP")] >= 1 and groups[("École Jules Ferry", "CM1")] >= 1
     assert (await harness.client.get(ADMIN + "/daily-lists?date=2026-02-30", headers=harness.staff)).status == 422

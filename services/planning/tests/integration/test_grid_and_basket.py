@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 
@@ -159,3 +160,16 @@ async def test_another_familys_child_is_not_found_and_nothing_changes(harness, f
     assert r.status == 403
     r = await harness.client.get("/api/planning/children")
     assert r.status == 401
+
+
+async def test_two_tabs_validating_at_once_the_later_save_is_refused(harness, family):
+    harness.billing.delay = 0.5
+    slow = asyncio.create_task(harness.put_month(family, {"cantine": ["2026-12-01"]}))
+    await asyncio.sleep(0.2)
+    harness.billing.delay = 0.0
+    fast = await harness.put_month(family, {"cantine": ["2026-12-03"]})
+    assert fast.status == 200
+    slow_answer = await slow
+    assert slow_answer.status == 409 and (await slow_answer.json())["type"].endswith("/basket_changed")
+    grid = await harness.grid(family)
+    assert grid["cantine"]["2026-12-03"]["state"] == "pending" and grid["cantine"]["2026-12-01"]["state"] == "bookable"

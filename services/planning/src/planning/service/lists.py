@@ -30,9 +30,11 @@ def serves_lunch(activity: Activity) -> bool:
 async def daily_list(p: Planning, day: date) -> s.DailyList:
     async with UnitOfWork(p.pool) as uow:
         rows = await uow.reservations.day_list(day)
-        activities = await uow.activities.running_between(day, day)
+        calendar = (await booking_rules(uow, day, day)).calendar
+        activities = [a for a in await uow.activities.running_between(day, day) if calendar.runs(a, day).runs]
         known = await uow.activities.many(sorted({r["activity_id"] for r in rows}))
         marks = await uow.attendance.of_day(day)
+    # What runs that day, and whatever has bookings (a day closed after it was booked still shows).
     by_activity = {a.id: a for a in activities} | known
     out = []
     meals: set[UUID] = set()
