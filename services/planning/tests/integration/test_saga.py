@@ -163,6 +163,9 @@ async def test_billing_silent_at_checkout_reopens_the_basket_and_frees_the_place
     r = await harness.checkout(family, key="silent")
     assert r.status == 503
     assert (await r.json())["title"].startswith("Le paiement en ligne est momentanément indisponible.")
+    # the basket page still shows the lines, with the amounts of the last quote
+    basket = await (await harness.client.get("/api/planning/basket", headers=family.headers)).json()
+    assert basket["priced"] is False and basket["lines"][0]["amount_cents"] == harness.billing.unit_price
     harness.billing.silent = False
     assert (await harness.places("cantine", "2026-12-10"))["held"] == 0
     basket = await (await harness.client.get("/api/planning/basket", headers=family.headers)).json()
