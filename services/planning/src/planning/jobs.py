@@ -28,9 +28,7 @@ async def every(seconds: float, name: str, round_: Callable[[], Awaitable[object
     while True:
         try:
             await round_()
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001  (a bad round must not stop the job)
+        except Exception as exc:  # a bad round must not stop the job (cancellation still does)
             log.error("job_round_failed", job=name, error=type(exc).__name__)
         await asyncio.sleep(seconds)
 
