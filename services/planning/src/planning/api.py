@@ -1,19 +1,24 @@
-"""Public HTTP entrypoints of planning."""
+"""Parents' HTTP entry points (« Planning ») and the public list of activities."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from dataclasses import replace
 
 from aiohttp import web
 from pydantic import BaseModel, Field
-from servicekit.openapi import Route, add_routes, openapi_route
-from servicekit.service import DB
+from servicekit.idempotency import IDEMPOTENCY_PARAM, idempotent
+from servicekit.openapi import Route
+from servicekit.requests import path_uuid, read_json
+from servicekit.web import model_response
 
-from .domain.school_year import school_year_label
+from .domain import PARIS, school_year_label
+from .schemas import parent as s
+from .service import basket, children, months
+from .service.catalog import activities as list_year_activities
+from .web import family, path_month, planning
 
-PARIS = ZoneInfo("Europe/Paris")
+PARENT = "A parent with a family file; a child of another family answers 404."
 
 
 class Activity(BaseModel):
@@ -23,6 +28,7 @@ class Activity(BaseModel):
     starts_at: str = Field(description="HH:MM, Paris time")
     ends_at: str = Field(description="HH:MM, Paris time")
     weekdays: list[int] = Field(description="ISO weekdays it runs on (1 = Monday ... 7 = Sunday)")
+    holiday_weekdays: list[int] = Field(description="ISO weekdays it runs on during school holidays")
     capacity: int
 
 
@@ -33,54 +39,145 @@ class ActivityList(BaseModel):
 
 async def list_activities(request: web.Request) -> web.Response:
     """This school year's activities, named as parents see them (« 2026/2027 - Cantine ... »)."""
-    label = school_year_label(datetime.now(PARIS).date())
-    rows = await request.app[DB].fetch(
-        """
-        SELECT a.id, a.code, a.name, y.label, a.starts_at, a.ends_at, a.weekdays, a.capacity
-        FROM activities a JOIN school_years y ON y.id = a.school_year_id
-        WHERE y.label = $1
-        ORDER BY a.starts_at, a.name
-        """,
-        label,
-    )
+    p = planning(request)
+    label = school_year_label(p.now().astimezone(PARIS).date())
+    found = await list_year_activities(p, label)
     body = ActivityList(
         school_year=label,
         activities=[
             Activity(
-                id=r["id"],
-                code=r["code"],
-                name=f"{r['label']} - {r['name']}",
-                starts_at=r["starts_at"].strftime("%H:%M"),
-                ends_at=r["ends_at"].strftime("%H:%M"),
-                weekdays=list(r["weekdays"]),
-                capacity=r["capacity"],
+                id=a.id,
+                code=a.code,
+                name=a.display_name,
+                starts_at=a.starts_at,
+                ends_at=a.ends_at,
+                weekdays=a.weekdays,
+                holiday_weekdays=a.holiday_weekdays,
+                capacity=a.capacity,
             )
-            for r in rows
+            for a in found.activities
         ],
     )
-    return web.json_response(body.model_dump(mode="json"))
+    return model_response(body)
 
 
-ROUTES = (
-    Route(
-        "GET",
-        "/api/planning/activities",
-        list_activities,
-        "This school year's activities",
-        "Planning",
-        response=ActivityList,
-        public=True,
-        access="No login needed.",
-    ),
-    openapi_route(
-        "/api/planning/openapi.json",
-        title="Portail Famille — planning",
-        description="The activities of the current school year (canteen, before and after school, Wednesdays).",
-        access="No login needed.",
-        operation_id="get_planning_openapi",
-    ),
+async def list_children(request: web.Request) -> web.Response:
+    return model_response(await children.family_children(planning(request), family(request)))
+
+
+async def get_month(request: web.Request) -> web.Response:
+    dossier_id = family(request)
+    child_id = path_uuid(request, "child_id")
+    month = path_month(request)
+    return model_response(await months.month_view(planning(request), dossier_id, child_id, month))
+
+
+async def put_month(request: web.Request) -> web.Response:
+    dossier_id = family(request)
+    child_id = path_uuid(request, "child_id")
+    month = path_month(request)
+    cmd = await read_json(request, s.MonthChange)
+    return model_response(await months.change_month(planning(request), dossier_id, child_id, month, cmd))
+
+
+async def get_basket(request: web.Request) -> web.Response:
+    return model_response(await basket.basket_view(planning(request), family(request)))
+
+
+async def delete_basket(request: web.Request) -> web.Response:
+    await basket.clear_basket(planning(request), family(request))
+    return web.Response(status=204)
+
+
+async def checkout(request: web.Request) -> web.Response:
+    p = planning(request)
+    dossier_id = family(request)
+    return await idempotent(request, lambda key: basket.checkout(p, dossier_id, key), pool=p.pool, status=200)
+
+
+CHILD_MONTH = "/api/planning/children/{child_id}/months/{month}"
+
+ROUTES = tuple(
+    replace(route, operation_id=f"planning_{route.handler.__name__}")
+    for route in (
+        Route(
+            "GET",
+            "/api/planning/activities",
+            list_activities,
+            "This school year's activities",
+            "Planning",
+            response=ActivityList,
+            public=True,
+            access="No login needed.",
+        ),
+        Route(
+            "GET",
+            "/api/planning/children",
+            list_children,
+            "The family's children and the activities they are enrolled in",
+            "Planning",
+            response=s.ChildList,
+            errors=(403,),
+            access=PARENT,
+        ),
+        Route(
+            "GET",
+            CHILD_MONTH,
+            get_month,
+            "The month grid of one child: per activity, per day, its state and places left",
+            "Planning",
+            response=s.MonthOut,
+            errors=(403, 404, 422),
+            access=PARENT,
+            description="`month` is YYYY-MM. States: booked, pending, bookable, locked (deadline passed), closed, full.",
+        ),
+        Route(
+            "PUT",
+            CHILD_MONTH,
+            put_month,
+            "« Valider »: the wanted days per activity → the changes and « Coût de la période »",
+            "Planning",
+            body=s.MonthChange,
+            response=s.MonthChanged,
+            errors=(403, 404, 409, 503),
+            access=PARENT,
+            description="Every rule is checked by the server (all or nothing: 422 `rules_violated` lists each refused "
+            "day in `days`); 409 `basket_frozen` while a payment is under way; 503 `billing_unavailable` when "
+            "billing cannot price the change (nothing is saved).",
+        ),
+        Route(
+            "GET",
+            "/api/planning/basket",
+            get_basket,
+            "« Validation des modifications »: every pending change of the family, priced",
+            "Planning",
+            response=s.BasketOut,
+            errors=(403,),
+            access=PARENT,
+        ),
+        Route(
+            "DELETE",
+            "/api/planning/basket",
+            delete_basket,
+            "« Tout supprimer »",
+            "Planning",
+            status=204,
+            errors=(403, 409),
+            access=PARENT,
+        ),
+        Route(
+            "POST",
+            "/api/planning/basket/checkout",
+            checkout,
+            "« Payer »: freezes the basket, holds its places, asks billing for the payment",
+            "Planning",
+            response=s.CheckoutOut,
+            headers=(IDEMPOTENCY_PARAM,),
+            errors=(400, 403, 409, 422, 503),
+            access=PARENT,
+            description="409 `days_full` (those days leave the basket, listed in `days`), `basket_empty`, "
+            "`basket_expired`; 422 `rules_violated` (days past their deadline, dropped); 503 `billing_unavailable` "
+            "(the basket is open again, nothing held). A double click answers the same payment.",
+        ),
+    )
 )
-
-
-def setup_routes(app: web.Application) -> None:
-    add_routes(app, ROUTES)

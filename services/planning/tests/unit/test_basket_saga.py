@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
 
 import pytest
 from planning.domain import (
@@ -24,6 +25,7 @@ from planning.domain import (
 DEC = Month(2026, 12)
 NOW = datetime(2026, 11, 29, 20, 30, tzinfo=PARIS)
 HOLD = timedelta(minutes=30)
+CHECKOUT = UUID(int=77)
 
 
 @pytest.fixture
@@ -99,19 +101,41 @@ def test_checkout_checks_the_deadlines_again(filled, arthur, cantine):
     assert filled.lines == {}
 
 
-def test_payment_confirms_the_adds_and_cancels_the_removals(filled, arthur, cantine):
-    filled.checkout(NOW)
-    result = filled.confirm("pay-1", NOW + HOLD - timedelta(seconds=1))
+def test_payment_confirms_the_adds_and_the_removals_are_applied_at_checkout(filled, arthur, cantine):
+    filled.checkout(NOW, checkout_id=CHECKOUT)
+    # billing accepted to create the payment: the removals take effect now, not at payment
+    assert filled.cancellations() == (
+        ReservationCancelled(filled.id, filled.family_id, ref(arthur, cantine, date(2026, 12, 3))),
+    )
+    result = filled.confirm("pay-1", NOW + HOLD - timedelta(seconds=1), CHECKOUT)
     assert result.outcome is ConfirmOutcome.CONFIRMED and not result.payment_becomes_credit
-    confirmed, cancelled = result.events
+    (confirmed,) = result.events
     assert confirmed == ReservationsConfirmed(
         filled.id,
         filled.family_id,
         "pay-1",
         (ref(arthur, cantine, date(2026, 12, 1)), ref(arthur, cantine, date(2026, 12, 4))),
     )
-    assert cancelled == ReservationCancelled(filled.id, filled.family_id, ref(arthur, cantine, date(2026, 12, 3)))
     assert filled.status is BasketStatus.CONFIRMED and filled.payment_id == "pay-1"
+
+
+def test_a_payment_of_another_checkout_is_refused(filled):
+    filled.checkout(NOW, checkout_id=CHECKOUT)
+    result = filled.confirm("pay-1", NOW, UUID(int=99))
+    assert result.payment_becomes_credit
+    assert [e.reason for e in result.events] == ["not_checked_out"]
+    assert filled.status is BasketStatus.CHECKING_OUT
+    assert filled.fail(UUID(int=99)) == () and filled.status is BasketStatus.CHECKING_OUT
+
+
+def test_reopen_gives_the_basket_back_as_it_was(filled, arthur, cantine):
+    lines = dict(filled.lines)
+    filled.checkout(NOW, checkout_id=CHECKOUT)
+    assert filled.reopen() == (ref(arthur, cantine, date(2026, 12, 1)), ref(arthur, cantine, date(2026, 12, 4)))
+    assert filled.status is BasketStatus.OPEN and filled.lines == lines
+    assert filled.checkout_id is None and filled.expires_at is None and filled.cancellations() == ()
+    with pytest.raises(Conflict):
+        filled.reopen()
 
 
 def test_the_same_payment_twice_is_handled_once(filled):

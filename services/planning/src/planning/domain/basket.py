@@ -16,6 +16,12 @@ Life cycle (``status``)::
   ``checking_out`` until ``expires_at`` (places held by the store); with removals only it is
   ``confirmed`` at once. A second checkout during the hold returns the same result and no
   new event (a double click gives the same payment).
+- Removals (unbooking paid days) take effect at checkout, not at payment: with removals
+  only the checkout confirms the basket at once; in a mixed basket :meth:`Basket.cancellations`
+  gives them once billing has accepted to create the payment (their credit is then usable
+  from the next payment on, per docs/saga.md).
+- :meth:`Basket.reopen`: billing could not be asked for the payment; the basket is open
+  again, its holds are to be given back.
 - :meth:`Basket.confirm` (``billing.payment.succeeded``): booked. A payment that comes at or
   after ``expires_at``, or for a released or already-paid basket, is refused: the result says
   the payment must become a credit; planning never confirms places it has freed.
@@ -23,9 +29,8 @@ Life cycle (``status``)::
 - ``confirmed`` and ``released`` are final; the service starts a new basket for the family.
 
 Every method either raises a :class:`~planning.domain.errors.PlanningError` and changes
-nothing, or applies its change and returns the events to publish. ``version`` goes up by one
-per change, for the store's optimistic check. Amounts are billing's business: a line says
-only who, what, when and which way.
+nothing, or applies its change and returns the events to publish; ``version`` goes up by one
+per change (the store's optimistic check). Amounts are billing's business.
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ from .events import (
     ReservationCancelled,
     ReservationsConfirmed,
 )
-from .grid import MONTH_CLOSED, NOT_ELIGIBLE, BookingRules, DayState, DayView, day_view
+from .grid import BookingRules, change_problem, day_view, deadline_problem
 from .school_year import Month
 
 DEFAULT_HOLD_MINUTES = 30
@@ -99,8 +104,9 @@ class Basket:
     lines: dict[DayRef, Change] = field(default_factory=dict)
     checked_out_at: datetime | None = None
     expires_at: datetime | None = None
-    payment_id: str | None = None
+    payment_id: UUID | str | None = None
     version: int = 0
+    checkout_id: UUID | None = None
 
     # --- reading -------------------------------------------------------------------------
 
@@ -222,7 +228,7 @@ class Basket:
                     booked=is_booked,
                     capacity=capacity.get((activity_id, day), empty),
                 )
-                problem = _problem(view, change, activity_id)
+                problem = change_problem(view, change, activity_id)
                 if problem is not None:
                     problems.append(problem)
                 else:
@@ -251,6 +257,7 @@ class Basket:
         *,
         hold_minutes: int = DEFAULT_HOLD_MINUTES,
         deadlines: DeadlinePolicy | None = None,
+        checkout_id: UUID | None = None,
     ) -> CheckoutResult:
         """« Payer ». With ``deadlines``, every line is checked again (time has passed since
         « Valider »): a line past its deadline refuses the checkout (``RulesViolated``)
@@ -267,10 +274,11 @@ class Basket:
             late = [line for line in self.sorted_lines() if not deadlines.can_change(line.day, line.change, now)]
             if late:
                 raise errors.rules_violated(
-                    [_deadline_problem(line.day, line.change, line.activity_id) for line in late]
+                    [deadline_problem(line.day, line.change, line.activity_id) for line in late]
                 )
         lines = self.sorted_lines()
         self.checked_out_at = now
+        self.checkout_id = checkout_id
         self.version += 1
         if not self.adds:
             self.status = BasketStatus.CONFIRMED
@@ -281,16 +289,23 @@ class Basket:
         event = BasketCheckedOut(self.id, self.family_id, lines, self.expires_at)
         return CheckoutResult(self.id, self.status, self.expires_at, lines, (event,))
 
-    def confirm(self, payment_id: str | None, now: datetime) -> ConfirmResult:
-        """``billing.payment.succeeded`` (``payment_id`` ``None``: credits covered it all)."""
+    def confirm(self, payment_id: UUID | str | None, now: datetime, checkout_id: UUID | None = None) -> ConfirmResult:
+        """``billing.payment.succeeded`` (``payment_id`` ``None``: credits covered it all).
+        With ``checkout_id``, a payment asked for under another checkout (one that was
+        reopened, then checked out again) is refused like a late one."""
         require_aware(now)
         if self.status is BasketStatus.CONFIRMED and payment_id == self.payment_id:
             return ConfirmResult(ConfirmOutcome.ALREADY_CONFIRMED, ())
-        if self.status is BasketStatus.CHECKING_OUT and now < self.expires_at:
+        same_checkout = checkout_id is None or checkout_id == self.checkout_id
+        if self.status is BasketStatus.CHECKING_OUT and now < self.expires_at and same_checkout:
             self.status, self.payment_id = BasketStatus.CONFIRMED, payment_id
             self.version += 1
             confirmed = ReservationsConfirmed(self.id, self.family_id, payment_id, self.adds)
-            return ConfirmResult(ConfirmOutcome.CONFIRMED, (confirmed, *self._cancellations()))
+            return ConfirmResult(ConfirmOutcome.CONFIRMED, (confirmed,))
+        if self.status is BasketStatus.CHECKING_OUT and not same_checkout:
+            return ConfirmResult(
+                ConfirmOutcome.REFUSED, (PaymentNotApplied(self.id, self.family_id, payment_id, "not_checked_out"),)
+            )
         released = self.expire(now)
         reason = {
             BasketStatus.RELEASED: "basket_released",
@@ -301,11 +316,30 @@ class Basket:
             ConfirmOutcome.REFUSED, (*released, PaymentNotApplied(self.id, self.family_id, payment_id, reason))
         )
 
-    def fail(self) -> tuple[Event, ...]:
-        """``billing.payment.failed``: frees the places; nothing to do in any other state."""
+    def fail(self, checkout_id: UUID | None = None) -> tuple[Event, ...]:
+        """``billing.payment.failed``: frees the places; nothing to do in any other state
+        (nor for a payment of another checkout than the current one)."""
         if self.status is not BasketStatus.CHECKING_OUT:
             return ()
+        if checkout_id is not None and checkout_id != self.checkout_id:
+            return ()
         return self._release("payment_failed")
+
+    def reopen(self) -> tuple[DayRef, ...]:
+        """The payment could not be asked for (billing silent): the basket is open again as
+        it was before « Payer »; returns the days whose held places must be given back."""
+        self._require(BasketStatus.CHECKING_OUT)
+        self.status = BasketStatus.OPEN
+        self.checkout_id = self.expires_at = self.checked_out_at = None
+        self.version += 1
+        return self.adds
+
+    def cancellations(self) -> tuple[ReservationCancelled, ...]:
+        """The removals of a checked-out basket, to apply once billing accepted the payment
+        (removals-only baskets get them from :meth:`checkout` directly)."""
+        if self.status is BasketStatus.OPEN:
+            return ()
+        return self._cancellations()
 
     def expire(self, now: datetime) -> tuple[Event, ...]:
         """The hold is over (``now >= expires_at``): frees the places. Otherwise a no-op."""
@@ -333,37 +367,3 @@ class Basket:
         if self.status is status:
             return
         raise errors.conflict("basket_frozen" if self.status is BasketStatus.CHECKING_OUT else "basket_closed")
-
-
-def _deadline_problem(day: date, change: Change, activity_id: UUID) -> DayProblem:
-    if change == "add":
-        return DayProblem(day, activity_id, "deadline_passed", errors.DEADLINE_PASSED.format(day=french_date(day)))
-    return DayProblem(
-        day,
-        activity_id,
-        "cancellation_deadline_passed",
-        errors.CANCELLATION_DEADLINE_PASSED.format(day=french_date(day)),
-    )
-
-
-def _problem(view: DayView, change: Change, activity_id: UUID) -> DayProblem | None:
-    """Why ``change`` cannot be made to a day in this state, or ``None``."""
-    day = french_date(view.day)
-    if view.state is DayState.CLOSED:
-        if view.reason == MONTH_CLOSED:
-            return DayProblem(view.day, activity_id, "month_closed", errors.MONTH_CLOSED.format(day=day))
-        if view.reason == NOT_ELIGIBLE:
-            return DayProblem(view.day, activity_id, "not_eligible", errors.NOT_ELIGIBLE.format(day=day))
-        message = (
-            errors.NOT_RUNNING_BECAUSE.format(day=day, label=view.label)
-            if view.label
-            else errors.NOT_RUNNING.format(day=day)
-        )
-        return DayProblem(view.day, activity_id, "activity_not_running", message)
-    if change == "add" and view.state is DayState.BOOKABLE:
-        return None
-    if change == "remove" and view.state is DayState.BOOKED and view.editable:
-        return None
-    if view.state is DayState.FULL:
-        return DayProblem(view.day, activity_id, "day_full", errors.DAY_FULL.format(day=day))
-    return _deadline_problem(view.day, change, activity_id)

@@ -29,11 +29,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from uuid import UUID
 
+from . import errors
 from .activities import Activity, Child
 from .calendar import Calendar
 from .capacity import DayCapacity
 from .deadlines import DeadlinePolicy
+from .errors import DayProblem, french_date
 from .events import Change
 from .school_year import Month
 from .windows import BookingWindows
@@ -145,3 +148,37 @@ def month_grid(
         )
         for day in month.days()
     ]
+
+
+def deadline_problem(day: date, change: Change, activity_id: UUID) -> DayProblem:
+    if change == "add":
+        return DayProblem(day, activity_id, "deadline_passed", errors.DEADLINE_PASSED.format(day=french_date(day)))
+    return DayProblem(
+        day,
+        activity_id,
+        "cancellation_deadline_passed",
+        errors.CANCELLATION_DEADLINE_PASSED.format(day=french_date(day)),
+    )
+
+
+def change_problem(view: DayView, change: Change, activity_id: UUID) -> DayProblem | None:
+    """Why ``change`` cannot be made to a day in this state, or ``None``."""
+    day = french_date(view.day)
+    if view.state is DayState.CLOSED:
+        if view.reason == MONTH_CLOSED:
+            return DayProblem(view.day, activity_id, "month_closed", errors.MONTH_CLOSED.format(day=day))
+        if view.reason == NOT_ELIGIBLE:
+            return DayProblem(view.day, activity_id, "not_eligible", errors.NOT_ELIGIBLE.format(day=day))
+        message = (
+            errors.NOT_RUNNING_BECAUSE.format(day=day, label=view.label)
+            if view.label
+            else errors.NOT_RUNNING.format(day=day)
+        )
+        return DayProblem(view.day, activity_id, "activity_not_running", message)
+    if change == "add" and view.state is DayState.BOOKABLE:
+        return None
+    if change == "remove" and view.state is DayState.BOOKED and view.editable:
+        return None
+    if view.state is DayState.FULL:
+        return DayProblem(view.day, activity_id, "day_full", errors.DAY_FULL.format(day=day))
+    return deadline_problem(view.day, change, activity_id)
