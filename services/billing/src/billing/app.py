@@ -19,7 +19,7 @@ from servicekit.worker import background
 
 from . import admin_api, api, consumers, demo, internal_api, rpc
 from .service import settlement
-from .web import billing_of_app, with_billing_errors
+from .web import PROVIDER, billing_of_app, with_billing_errors
 
 log = structlog.get_logger(__name__)
 
@@ -36,7 +36,7 @@ class BillingSettings(ServiceSettings):
     public_url: str = ""
     # A payment still open this long after its creation is asked for at the provider
     # (its notification never came); past the operation's lifetime it expires.
-    payment_resolve_after_minutes: int = Field(20, ge=1, le=24 * 60)
+    payment_resolve_after_minutes: int = Field(5, ge=1, le=24 * 60)
     payment_resolve_poll_seconds: float = Field(60.0, gt=0, le=3600)
 
     @field_validator("public_url")
@@ -75,6 +75,7 @@ ROUTES = (*api.ROUTES, *admin_api.ROUTES, *internal_api.ROUTES, OPENAPI_ROUTE)
 
 
 def setup(app: web.Application) -> None:
+    app[PROVIDER] = {}
     add_routes(app, ROUTES, wrap=with_billing_errors)
 
 

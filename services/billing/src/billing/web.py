@@ -15,23 +15,26 @@ from servicekit.identity import Identity, require_dossier, require_role
 from servicekit.service import DB, SETTINGS
 
 from .domain import errors
-from .providers import PaymentProvider, provider_from_settings
+from .providers import provider_from_settings
 from .service import Billing
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-PROVIDER = web.AppKey("payment_provider", PaymentProvider)
+# The provider needs the pool, which exists once the app has started: made at first use and
+# kept in this holder (set up with the app, so nothing changes the app's own state later).
+PROVIDER = web.AppKey("payment_provider", dict)
 STAFF_ROLE = "billing_staff"
 
 
 def billing_of_app(app: web.Application) -> Billing:
     """The use cases' dependencies; the pool exists once the app has started."""
     settings = app[SETTINGS]
-    if PROVIDER not in app:
-        app[PROVIDER] = provider_from_settings(settings, app[DB])
+    holder = app[PROVIDER]
+    if "provider" not in holder:
+        holder["provider"] = provider_from_settings(settings, app[DB])
     return Billing(
         pool=app[DB],
-        provider=app[PROVIDER],
+        provider=holder["provider"],
         public_url=settings.public_url,
         resolve_after=timedelta(minutes=settings.payment_resolve_after_minutes),
     )

@@ -26,7 +26,7 @@ class Billing:
     # Prefix of the URLs handed to the provider ("" → relative, what the simulated Treasury wants).
     public_url: str = ""
     # A payment still open this long after its creation is asked for at the provider.
-    resolve_after: timedelta = timedelta(minutes=20)
+    resolve_after: timedelta = timedelta(minutes=5)
     clock: Callable[[], datetime] = utc_now
 
     def uow(self) -> UnitOfWork:

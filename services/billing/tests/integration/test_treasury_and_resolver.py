@@ -1,0 +1,90 @@
+"""The simulated Treasury's internal endpoints, and the job that resolves payments whose
+notification never came (asked at the provider, settled or expired)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+from billing.providers.simulated import SimulatedTreasury
+from billing.service import Billing
+from billing.service.settlement import resolve_overdue
+
+D1 = date(2026, 12, 14)
+
+
+async def test_an_operation_as_the_gateway_page_reads_and_decides_it(harness):
+    fam = await harness.family(qf=500)
+    _, answer = await harness.checkout(fam, [D1])
+    idop = answer["payment_url"].rsplit("=", 1)[1]
+    _, op = await harness.get(f"/internal/simulated-treasury/operations/{idop}", expect=200)
+    assert op == {
+        "idop": idop,
+        "amount_cents": 150,
+        "amount": "1,50\u00a0€",
+        "reference": answer["reference"],
+        "state": "pending",
+        "return_url": f"/facturation/paiements/{answer['payment_id']}",
+    }
+    assert (await harness.decide(idop, "refuse"))["state"] == "refused"
+    assert (await harness.decide(idop, "pay"))["state"] == "refused"  # the first decision stays
+    for body in ({"decision": "maybe"}, {}, {"decision": "pay", "extra": 1}):
+        response, problem = await harness.request(
+            "POST", f"/internal/simulated-treasury/operations/{idop}/decision", json=body
+        )
+        assert response.status == 422 and problem["title"]
+    response, _ = await harness.get("/internal/simulated-treasury/operations/nope")
+    assert response.status == 404
+    response, _ = await harness.request(
+        "POST", "/internal/simulated-treasury/operations/nope/decision", json={"decision": "pay"}
+    )
+    assert response.status == 404
+
+
+def _ctx(harness, now: datetime) -> Billing:
+    return Billing(
+        pool=harness.db, provider=SimulatedTreasury(harness.db), resolve_after=timedelta(minutes=5), clock=lambda: now
+    )
+
+
+async def test_overdue_payments_are_asked_for_then_expired(harness):
+    fam = await harness.family(qf=500)
+    _, paid_silently = await harness.checkout(fam, [D1])
+    _, never_paid = await harness.checkout(fam, [date(2026, 12, 15)])
+    await harness.decide(paid_silently["payment_url"].rsplit("=", 1)[1], "pay")  # no notification follows
+
+    now = datetime.now(UTC)
+    assert await resolve_overdue(_ctx(harness, now)) == 0  # too early to ask
+    await resolve_overdue(_ctx(harness, now + timedelta(minutes=6)))
+    assert await harness.payment_state(paid_silently["payment_id"]) == ("succeeded", None)
+    assert await harness.payment_state(never_paid["payment_id"]) == ("pending", None)  # the Treasury says pending
+    await harness.wait_events("billing.payment.succeeded", payment_id=paid_silently["payment_id"])
+
+    await resolve_overdue(_ctx(harness, now + timedelta(minutes=45)))
+    assert await harness.payment_state(never_paid["payment_id"]) == ("expired", None)
+    (failed,) = await harness.wait_events("billing.payment.failed", payment_id=never_paid["payment_id"])
+    assert failed["reason"] == "expired"
+    assert len(harness.events("billing.payment.succeeded", payment_id=paid_silently["payment_id"])) == 1
+
+
+async def test_a_payment_the_provider_never_opened_fails(harness):
+    fam = await harness.family(qf=500)
+    payment_id = uuid.uuid4()
+    async with harness.db.acquire() as conn:
+        # A crash between the payment's commit and the provider's answer leaves it « created ».
+        from billing.domain.money import Money
+        from billing.domain.payments import Payment
+        from billing.store.payments import Payments
+
+        made = Payment.create(
+            id=payment_id, family_id=fam.dossier_id, purpose="basket", subject_id=uuid.uuid4(), amount=Money(150),
+            provider="simulated", at=datetime.now(UTC) - timedelta(hours=1),
+        )  # fmt: skip
+        async with conn.transaction():
+            await Payments(conn).insert(
+                made.payment, checkout_id=uuid.uuid4(), basket_expires_at=None, return_url=None, lines=[]
+            )
+    await resolve_overdue(_ctx(harness, datetime.now(UTC)))
+    assert await harness.payment_state(payment_id) == ("failed", None)
+    (failed,) = await harness.wait_events("billing.payment.failed", payment_id=payment_id)
+    assert failed["reason"] == "not_started"
