@@ -16,7 +16,7 @@ from typing import Literal
 import structlog
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from ..domain.errors import Conflict, NotFound
+from ..domain.errors import Conflict, InvalidInput, NotFound
 from ..domain.ledger import apply_credits
 from ..domain.money import Money, format_cents
 from ..domain.payment_rules import PAYFIP_LIMITS
@@ -122,7 +122,7 @@ async def quote_lines(ctx: Billing, params: QuoteParams) -> dict:
 def _to_pay(due: Money, credit: Money) -> Money:
     try:
         return apply_credits(due, credit, PAYFIP_LIMITS).to_pay
-    except Exception:  # below the card minimum: checkout will say so; the quote shows the plain difference
+    except InvalidInput:  # below the card minimum: checkout will say so; the quote shows the plain difference
         return due - due.min(credit)
 
 
