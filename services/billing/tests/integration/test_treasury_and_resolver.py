@@ -88,3 +88,18 @@ async def test_a_payment_the_provider_never_opened_fails(harness):
     assert await harness.payment_state(payment_id) == ("failed", None)
     (failed,) = await harness.wait_events("billing.payment.failed", payment_id=payment_id)
     assert failed["reason"] == "not_started"
+
+
+async def test_an_abandoned_payment_paid_without_notification_still_becomes_a_credit(harness):
+    fam = await harness.family(qf=500)
+    params, answer = await harness.checkout(fam, [D1])
+    await harness.publish(
+        "planning.basket.expired",
+        {"basket_id": params["basket_id"], "checkout_id": params["checkout_id"], "dossier_id": str(fam.dossier_id)},
+    )
+    await harness.wait_events("billing.payment.failed", payment_id=answer["payment_id"])
+    await harness.decide(answer["payment_url"].rsplit("=", 1)[1], "pay")  # paid; the notification is lost
+    await resolve_overdue(_ctx(harness, datetime.now(UTC) + timedelta(minutes=1)))
+    (credit,) = await harness.wait_events("billing.credit.granted", payment_id=answer["payment_id"])
+    assert (credit["reason"], credit["amount_cents"]) == ("late_payment", 150)
+    assert await harness.payment_state(answer["payment_id"]) == ("succeeded", "credited")

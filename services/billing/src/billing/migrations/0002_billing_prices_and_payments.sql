@@ -81,6 +81,7 @@ CREATE TABLE payments (
 );
 CREATE INDEX payments_dossier ON payments (dossier_id, created_at DESC);
 CREATE INDEX payments_open ON payments (created_at) WHERE state IN ('created', 'pending');
+CREATE INDEX payments_expired ON payments (settled_at) WHERE state = 'expired';
 
 CREATE TABLE payment_lines (
     payment_id    uuid NOT NULL REFERENCES payments (id),

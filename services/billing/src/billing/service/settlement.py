@@ -21,6 +21,7 @@ from .. import events as integration
 from ..domain.events import CreditGranted, DomainEvent, PaymentExpired, PaymentFailed, PaymentSucceeded
 from ..domain.ledger import cancellation_credit, entries_for
 from ..domain.money import Money
+from ..domain.payment_rules import OPERATION_LIFETIME
 from ..domain.payments import CREDIT_PROVIDER, PaymentOutcome, PaymentState, Transition
 from ..providers import OperationResult
 from ..store import UnitOfWork
@@ -181,9 +182,13 @@ async def _apply_result(ctx: Billing, uow: UnitOfWork, stored: StoredPayment, re
 
 
 async def resolve_overdue(ctx: Billing) -> int:
-    """The periodic job: payments still open ``resolve_after`` after their creation."""
+    """The periodic job: payments still open ``resolve_after`` after their creation, and payments
+    abandoned with their basket whose operation could still be paid (their money is credited)."""
+    now = ctx.now()
     async with ctx.read() as conn:
-        overdue = await Payments(conn).open_since(ctx.now() - ctx.resolve_after)
+        overdue = await Payments(conn).to_resolve(
+            open_before=now - ctx.resolve_after, abandoned_since=now - OPERATION_LIFETIME - EXPIRY_GRACE
+        )
     for payment_id in overdue:
         await resolve(ctx, payment_id)
     return len(overdue)
@@ -192,7 +197,7 @@ async def resolve_overdue(ctx: Billing) -> int:
 async def resolve(ctx: Billing, payment_id: uuid.UUID) -> None:
     async with ctx.uow() as uow:
         stored = await uow.payments.get(payment_id)
-    if stored is None or stored.payment.state not in (PaymentState.CREATED, PaymentState.PENDING):
+    if stored is None or stored.payment.state is PaymentState.SUCCEEDED:
         return
     operation = stored.payment.operation_id
     result = await ctx.provider.result(operation) if operation else None
@@ -201,6 +206,8 @@ async def resolve(ctx: Billing, payment_id: uuid.UUID) -> None:
         if result is not None and await _apply_result(ctx, uow, stored, result):
             await uow.commit()
             return
+        if result is not None and result.state in ("paid", "refused"):
+            return  # the provider decided, yet nothing was settled (a mismatch, logged): never expire it
         payment = stored.payment
         now = ctx.now()
         if payment.state is PaymentState.CREATED:
@@ -209,8 +216,9 @@ async def resolve(ctx: Billing, payment_id: uuid.UUID) -> None:
             transition = payment.expire(now)
         else:
             return
-        await record(uow, stored, transition)
-        await uow.commit()
+        if transition.changed:
+            await record(uow, stored, transition)
+            await uow.commit()
 
 
 # --- planning's answers (events) --------------------------------------------------------------

@@ -154,12 +154,22 @@ class Payments:
             PaymentLine(r["child_id"], r["activity_id"], r["day"], r["label"], Money(r["amount_cents"])) for r in rows
         ]
 
-    async def open_since(self, before: datetime, limit: int = 100) -> list[uuid.UUID]:
-        """Payments still created/pending that began before ``before``: their notification is late."""
+    async def to_resolve(
+        self, *, open_before: datetime, abandoned_since: datetime, limit: int = 200
+    ) -> list[uuid.UUID]:
+        """Payments still created/pending that began before ``open_before`` (their notification is
+        late), and those expired since ``abandoned_since`` with an operation that may still be paid."""
         rows = await self.conn.fetch(
-            "SELECT id FROM payments WHERE state IN ('created', 'pending') AND created_at < $1 "
-            "ORDER BY created_at LIMIT $2",
-            before,
+            """
+            (SELECT id, created_at FROM payments
+              WHERE state IN ('created', 'pending') AND created_at < $1 ORDER BY created_at LIMIT $3)
+            UNION ALL
+            (SELECT id, created_at FROM payments
+              WHERE state = 'expired' AND operation_id IS NOT NULL AND settled_at >= $2 ORDER BY created_at LIMIT $3)
+            ORDER BY created_at
+            """,
+            open_before,
+            abandoned_since,
             limit,
         )
         return [r["id"] for r in rows]
