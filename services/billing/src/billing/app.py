@@ -103,6 +103,9 @@ async def resolve_loop(app: web.Application) -> None:
 async def resolver_ctx(app: web.Application):
     async with background(resolve_loop(app), name="billing-payment-resolver"):
         yield
+    provider = app[PROVIDER].get("provider")
+    if hasattr(provider, "close"):  # PayFiP's thread pool
+        await provider.close()
 
 
 SPEC = ServiceSpec(

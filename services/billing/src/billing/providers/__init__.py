@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Literal, Protocol
 
 import asyncpg
@@ -48,6 +49,9 @@ class OperationResult:
 
 class PaymentProvider(Protocol):
     name: str  # "simulated" | "payfip"
+    # How long past the operation's lifetime a « pending » answer may still turn into « paid »:
+    # the overdue job expires a payment only after it (PayFiP: eopayment's 2-hour wait on P5).
+    pending_grace: timedelta
 
     async def start(
         self,
@@ -71,9 +75,13 @@ class ProviderUnavailable(Exception):
 
 def provider_from_settings(settings: BillingSettings, pool: asyncpg.Pool) -> PaymentProvider:
     if settings.provider_name == "payfip":
-        from .payfip import PayfipProvider  # the PayFiP backend (eopayment) is imported only when used
+        # eopayment and zeep are imported only when PayFiP is used; its BILLING_PAYFIP_* settings
+        # are read by its own settings class.
+        from .payfip import PENDING_GRACE, PayfipProvider, PayfipSettings
 
-        return PayfipProvider.from_settings(settings)
+        provider = PayfipProvider(PayfipSettings())
+        provider.pending_grace = PENDING_GRACE
+        return provider
     from .simulated import SimulatedTreasury
 
     return SimulatedTreasury(pool)

@@ -30,7 +30,9 @@ from .deps import Billing, Event
 
 log = structlog.get_logger(__name__)
 
-# How long past the operation's lifetime a payment is still asked about before it expires.
+# How long past the operation's lifetime an operation the provider does not know (or never
+# opened) is waited for before its payment expires; a « pending » one waits the provider's own
+# ``pending_grace``. Expired payments are still asked about for as long again: paid late → credit.
 EXPIRY_GRACE = timedelta(minutes=5)
 
 
@@ -185,10 +187,9 @@ async def resolve_overdue(ctx: Billing) -> int:
     """The periodic job: payments still open ``resolve_after`` after their creation, and payments
     abandoned with their basket whose operation could still be paid (their money is credited)."""
     now = ctx.now()
+    watched = OPERATION_LIFETIME + ctx.provider.pending_grace + EXPIRY_GRACE
     async with ctx.read() as conn:
-        overdue = await Payments(conn).to_resolve(
-            open_before=now - ctx.resolve_after, abandoned_since=now - OPERATION_LIFETIME - EXPIRY_GRACE
-        )
+        overdue = await Payments(conn).to_resolve(open_before=now - ctx.resolve_after, abandoned_since=now - watched)
     for payment_id in overdue:
         await resolve(ctx, payment_id)
     return len(overdue)
@@ -212,7 +213,9 @@ async def resolve(ctx: Billing, payment_id: uuid.UUID) -> None:
         now = ctx.now()
         if payment.state is PaymentState.CREATED:
             transition = payment.fail(now, "not_started")  # the provider never opened an operation
-        elif payment.is_overdue(now, grace=EXPIRY_GRACE):
+        elif payment.is_overdue(
+            now, grace=EXPIRY_GRACE if result is None or result.state == "unknown" else ctx.provider.pending_grace
+        ):
             transition = payment.expire(now)
         else:
             return
