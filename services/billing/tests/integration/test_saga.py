@@ -250,3 +250,38 @@ async def test_a_bad_create_payment_changes_nothing(harness):
         with pytest.raises(RpcError):
             await harness.checkout(fam, [D1], **bad)
     assert await harness.count("payments") == before
+
+
+async def test_two_checkouts_at_once_cannot_spend_the_same_credit(harness):
+    fam = await harness.family(qf=500)
+    await harness.request(
+        "POST", f"/api/billing/admin/dossiers/{fam.dossier_id}/credits",
+        json={"amount_cents": 300, "label": "Avoir"}, headers=harness.staff_headers(), expect=201,
+    )  # fmt: skip
+    quote = await harness.call("quote", {"dossier_id": str(fam.dossier_id), "lines": harness.lines(fam, [D1, D2])})
+    assert (quote["credit_available_cents"], quote["to_pay_cents"]) == (300, 0)
+    answers = await asyncio.gather(*(harness.checkout(fam, [D1, D2]) for _ in range(2)))
+    assert sorted(a["credit_used_cents"] for _, a in answers) == [0, 300]
+    assert sorted(a["status"] for _, a in answers) == ["covered", "pending"]
+    assert (await harness.account(fam))["credit_cents"] == 0
+
+
+async def test_the_same_checkout_asked_twice_at_once_is_one_payment(harness):
+    fam = await harness.family(qf=500)
+    first = {"basket_id": str(uuid.uuid4()), "checkout_id": str(uuid.uuid4())}
+    answers = await asyncio.gather(*(harness.checkout(fam, [D1, D2], **first) for _ in range(3)))
+    assert len({a["payment_id"] for _, a in answers}) == 1 and len({a["payment_url"] for _, a in answers}) == 1
+    payment_id = uuid.UUID(answers[0][1]["payment_id"])
+    assert await harness.count("simulated_operations", "payment_id = $1", payment_id) == 1
+    with pytest.raises(RpcError) as refused:  # the same checkout id for another basket
+        await harness.checkout(fam, [D1, D2], checkout_id=first["checkout_id"])
+    assert refused.value.error_type == "checkout_id_reused"
+
+
+async def test_an_amount_below_the_card_minimum_is_refused(harness):
+    fam = await harness.family()
+    cheap = await harness.new_activity(grid=[{"qf_max": None, "unit_price_cents": 50}], code="gouter")
+    with pytest.raises(RpcError) as refused:
+        await harness.checkout(fam, [D1], lines=harness.lines(fam, [D1], activity_id=cheap))
+    assert refused.value.error_type == "payment_amount_out_of_limits" and "1,00" in refused.value.detail
+    assert await harness.count("payments", "dossier_id = $1", fam.dossier_id) == 0
