@@ -4,13 +4,14 @@ refunds and CSV exports."""
 from __future__ import annotations
 
 from aiohttp import web
+from servicekit.idempotency import IDEMPOTENCY_PARAM, idempotent
 from servicekit.openapi import Route
 from servicekit.pagination import parse_limit
 from servicekit.requests import path_uuid, read_json, read_query
 from servicekit.service import CURSORS
 
 from . import schemas
-from .domain.money import Money, format_cents
+from .domain.money import Money
 from .service import credits, prices, queries
 from .web import STAFF_ROLE, billing, json_model, staff
 
@@ -101,27 +102,22 @@ async def grant_credit(request: web.Request) -> web.Response:
     who = staff(request)
     dossier_id = path_uuid(request, "dossier_id")
     cmd = await read_json(request, schemas.MoneyIn)
-    credit_id = await credits.grant_credit(billing(request), who, dossier_id, Money(cmd.amount_cents), cmd.label)
-    body = schemas.CreditOut(
-        id=credit_id,
-        dossier_id=dossier_id,
-        amount_cents=cmd.amount_cents,
-        amount=format_cents(cmd.amount_cents),
-        label=cmd.label,
+    ctx = billing(request)
+    amount = Money(cmd.amount_cents)
+    return await idempotent(
+        request, lambda key: credits.grant_credit(ctx, who, dossier_id, amount, cmd.label, key), pool=ctx.pool
     )
-    return json_model(body, status=201)
 
 
 async def refund_credit(request: web.Request) -> web.Response:
     who = staff(request)
     dossier_id = path_uuid(request, "dossier_id")
     cmd = await read_json(request, schemas.MoneyIn)
-    entry = await credits.refund(billing(request), who, dossier_id, Money(cmd.amount_cents), cmd.label)
-    body = schemas.RefundOut(
-        id=entry.id, dossier_id=dossier_id, amount_cents=entry.amount.cents, amount=entry.amount.format_fr(),
-        label=entry.label,
-    )  # fmt: skip
-    return json_model(body, status=201)
+    ctx = billing(request)
+    amount = Money(cmd.amount_cents)
+    return await idempotent(
+        request, lambda key: credits.refund(ctx, who, dossier_id, amount, cmd.label, key), pool=ctx.pool
+    )
 
 
 def _csv_response(text: str, name: str) -> web.Response:
@@ -180,10 +176,10 @@ ROUTES = (
     _route("GET", "/dossiers/{dossier_id}/account", family_account, "A family's account",
            response=schemas.Account),
     _route("POST", "/dossiers/{dossier_id}/credits", grant_credit, "Grant a credit (« avoir ») to a family",
-           body=schemas.MoneyIn, response=schemas.CreditOut, status=201, errors=(404,)),
+           body=schemas.MoneyIn, response=schemas.CreditOut, status=201, errors=(404,), headers=(IDEMPOTENCY_PARAM,)),
     _route("POST", "/dossiers/{dossier_id}/refunds", refund_credit, "Record the refund of part of a family's "
            "credit (409 beyond it)", body=schemas.MoneyIn, response=schemas.RefundOut, status=201,
-           errors=(404, 409)),
+           errors=(404, 409), headers=(IDEMPOTENCY_PARAM,)),
     _route("GET", "/exports/payments.csv", export_payments, "Payments as CSV (; separated, euros with a comma)",
            query=schemas.ExportQuery, download=("text/csv",), errors=(422,)),
     _route("GET", "/exports/ledger.csv", export_ledger, "Ledger entries as CSV", query=schemas.ExportQuery,

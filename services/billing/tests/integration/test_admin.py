@@ -167,3 +167,18 @@ async def test_credits_refunds_payments_and_exports(harness):
     assert response.status == 200 and ";refund;Virement;2,00;" in text
     response, _ = await harness.get("/api/billing/admin/exports/ledger.csv?from=hier", headers=staff)
     assert response.status == 422
+
+
+async def test_a_credit_sent_twice_with_one_idempotency_key_is_granted_once(harness):
+    import asyncio
+
+    fam = await harness.family()
+    staff = {**harness.staff_headers(), "Idempotency-Key": f"credit-{uuid.uuid4()}"}
+    url = f"/api/billing/admin/dossiers/{fam.dossier_id}/credits"
+    body = {"amount_cents": 250, "label": "Geste"}
+    answers = await asyncio.gather(*(harness.request("POST", url, json=body, headers=staff) for _ in range(3)))
+    assert {r.status for r, _ in answers} == {201} and len({b["id"] for _, b in answers}) == 1
+    assert (await harness.account(fam))["credit_cents"] == 250
+    response, problem = await harness.request("POST", url, json={**body, "amount_cents": 300}, headers=staff)
+    assert response.status == 422 and problem["type"].endswith("idempotency_key_reused")
+    assert (await harness.account(fam))["credit_cents"] == 250
