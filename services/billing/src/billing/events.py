@@ -21,6 +21,7 @@ SOURCE = "billing"
 PAYMENT_SUCCEEDED = "billing.payment.succeeded"
 PAYMENT_FAILED = "billing.payment.failed"
 CREDIT_GRANTED = "billing.credit.granted"
+QF_CHANGED = "billing.qf.changed"
 
 
 class PaidLine(EventData):
@@ -85,5 +86,20 @@ class CreditGranted(IntegrationEvent):
     granted_at: datetime
 
 
+class QfChanged(IntegrationEvent):
+    """Staff validated or rejected a family's quotient familial (or entered it validated):
+    the family's prices change from ``valid_from`` on. messaging: notice to the family."""
+
+    type = QF_CHANGED
+    version = 1
+
+    qf_id: uuid.UUID
+    dossier_id: uuid.UUID
+    state: Literal["validated", "rejected"]
+    value: int = Field(ge=0, description="the CAF's monthly QF, in euros")
+    valid_from: date
+    valid_to: date = Field(description="inclusive")
+
+
 # The catalogue (servicekit.catalogue) reads this.
-EVENTS = (PaymentSucceeded, PaymentFailed, CreditGranted)
+EVENTS = (PaymentSucceeded, PaymentFailed, CreditGranted, QfChanged)

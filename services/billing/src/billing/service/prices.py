@@ -9,6 +9,7 @@ from servicekit.identity import Identity
 from ..domain.errors import NotFound
 from ..domain.qf import QfState, QuotientFamilial
 from ..domain.tariffs import TariffGrid
+from ..events import QfChanged
 from ..store import UnitOfWork
 from .deps import Billing
 
@@ -47,7 +48,7 @@ async def add_qf(
         await uow.qfs.add(dossier_id, qf, by=who.user_id)
         if state == QfState.VALIDATED:
             _, qf = history.with_qf(qf).validate(qf.id)
-            await uow.qfs.decide(qf, by=who.user_id, at=ctx.now())
+            await _decided(ctx, uow, who, dossier_id, qf)
         await uow.commit()
     return qf
 
@@ -62,9 +63,23 @@ async def decide_qf(
         before = next((qf for qf in history.qfs if qf.id == qf_id), None)
         _, qf = history.validate(qf_id) if validate else history.reject(qf_id)
         if qf is not before:
-            await uow.qfs.decide(qf, by=who.user_id, at=ctx.now())
+            await _decided(ctx, uow, who, dossier_id, qf)
         await uow.commit()
     return qf
+
+
+async def _decided(ctx: Billing, uow: UnitOfWork, who: Identity, dossier_id: uuid.UUID, qf: QuotientFamilial) -> None:
+    await uow.qfs.decide(qf, by=who.user_id, at=ctx.now())
+    await uow.publish(
+        QfChanged(
+            qf_id=qf.id,
+            dossier_id=dossier_id,
+            state=qf.state.value,
+            value=qf.value,
+            valid_from=qf.valid_from,
+            valid_to=qf.valid_to,
+        )
+    )
 
 
 async def qf_history(ctx: Billing, dossier_id: uuid.UUID) -> list[QuotientFamilial]:
