@@ -103,3 +103,52 @@ async def test_an_abandoned_payment_paid_without_notification_still_becomes_a_cr
     (credit,) = await harness.wait_events("billing.credit.granted", payment_id=answer["payment_id"])
     assert (credit["reason"], credit["amount_cents"]) == ("late_payment", 150)
     assert await harness.payment_state(answer["payment_id"]) == ("succeeded", "credited")
+
+
+class TreasuryDown:
+    """The Treasury unreachable: every call fails as a network error would."""
+
+    name = "simulated"
+    pending_grace = timedelta(minutes=5)
+
+    async def start(self, **_):
+        raise ConnectionError("unreachable")
+
+    async def result(self, idop):
+        raise ConnectionError("unreachable")
+
+
+async def test_a_provider_that_cannot_open_the_operation_fails_the_payment_and_gives_credits_back(harness):
+    from billing.providers import ProviderUnavailable
+    from billing.service import checkout, settlement
+
+    fam = await harness.family(qf=500)
+    await harness.request(
+        "POST", f"/api/billing/admin/dossiers/{fam.dossier_id}/credits",
+        json={"amount_cents": 100, "label": "Avoir"}, headers=harness.staff_headers(), expect=201,
+    )  # fmt: skip
+    ctx = Billing(pool=harness.db, provider=TreasuryDown())
+    checkout_id = uuid.uuid4()
+    params = checkout.CreatePaymentParams(
+        dossier_id=fam.dossier_id,
+        basket_id=uuid.uuid4(),
+        checkout_id=checkout_id,
+        expires_at=datetime.now(UTC) + timedelta(minutes=20),
+        lines=harness.lines(fam, [D1, date(2026, 12, 15)]),
+    )
+    try:
+        await checkout.create_payment(ctx, params)
+        raise AssertionError("the payment was created without its operation")
+    except ProviderUnavailable:
+        pass
+    payment_id = await harness.db.fetchval("SELECT id FROM payments WHERE checkout_id = $1", checkout_id)
+    assert await harness.payment_state(payment_id) == ("failed", None)
+    (failed,) = await harness.wait_events("billing.payment.failed", payment_id=payment_id)
+    assert failed["reason"] == "not_started"
+    assert (await harness.account(fam))["credit_cents"] == 100
+    await settlement.notification(ctx, "0123456789abcdef")  # cannot ask: nothing happens, nothing raises
+    # A payment opened while the Treasury was up is never expired while it cannot be asked about.
+    _, pending = await harness.checkout(fam, [date(2026, 12, 17)])
+    later = Billing(pool=harness.db, provider=TreasuryDown(), clock=lambda: datetime.now(UTC) + timedelta(hours=1))
+    assert await resolve_overdue(later) >= 1
+    assert await harness.payment_state(pending["payment_id"]) == ("pending", None)

@@ -16,7 +16,7 @@ from typing import Literal
 import structlog
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from ..domain.errors import Conflict, InvalidInput, NotFound
+from ..domain.errors import BillingError, Conflict, InvalidInput, NotFound
 from ..domain.ledger import apply_credits
 from ..domain.money import Money, format_cents
 from ..domain.payment_rules import PAYFIP_LIMITS
@@ -200,6 +200,8 @@ async def _start(ctx: Billing, stored: StoredPayment) -> StoredPayment:
             stored = await uow.payments.get(payment.id, lock=True)
             await settlement.record(uow, stored, stored.payment.fail(ctx.now(), "not_started"))
             await uow.commit()
+        if isinstance(exc, BillingError):
+            raise  # the provider's own refusal of this payment (an amount, an e-mail it will not take)
         raise ProviderUnavailable() from exc
 
 

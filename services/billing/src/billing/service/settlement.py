@@ -149,7 +149,11 @@ async def grant(
 
 async def notification(ctx: Billing, idop: str) -> None:
     """A provider says « something happened to idop »: ask it what, then settle (or not)."""
-    result = await ctx.provider.result(idop)
+    try:
+        result = await ctx.provider.result(idop)
+    except Exception as exc:  # unreachable now: the overdue job will ask again
+        log.warning("payment_provider_result_failed", provider=ctx.provider.name, error=type(exc).__name__)
+        return
     if result.state == "unknown":
         log.warning("payment_notification_unknown_operation", provider=ctx.provider.name)
         return
@@ -191,7 +195,10 @@ async def resolve_overdue(ctx: Billing) -> int:
     async with ctx.read() as conn:
         overdue = await Payments(conn).to_resolve(open_before=now - ctx.resolve_after, abandoned_since=now - watched)
     for payment_id in overdue:
-        await resolve(ctx, payment_id)
+        try:
+            await resolve(ctx, payment_id)
+        except Exception as exc:  # one payment the provider cannot answer for does not stop the others
+            log.warning("payment_resolve_failed", payment_id=str(payment_id), error=type(exc).__name__)
     return len(overdue)
 
 
