@@ -34,15 +34,15 @@ class ConfirmedReservation(Narrow):
 
 class ReservationsConfirmed(Narrow):
     basket_id: UUID
-    checkout_id: UUID
+    checkout_id: UUID | None = None
     dossier_id: UUID
-    payment_id: UUID
+    payment_id: UUID | None = None  # none: nothing was paid (billing has nothing to apply)
     reservations: list[ConfirmedReservation] = Field(max_length=2000)
 
 
 class ReservationsRefused(Narrow):
     basket_id: UUID
-    checkout_id: UUID
+    checkout_id: UUID | None = None
     dossier_id: UUID
     payment_id: UUID
     reason: str

@@ -235,6 +235,8 @@ async def resolve(ctx: Billing, payment_id: uuid.UUID) -> None:
 
 
 async def reservations_confirmed(ctx: Billing, uow: UnitOfWork, event: Event, data) -> None:
+    if data.payment_id is None:
+        return  # days confirmed without a payment: nothing was paid, nothing to apply
     stored = await uow.payments.get(data.payment_id, lock=True)
     if stored is None or stored.payment.family_id != data.dossier_id:
         log.warning("confirmation_for_unknown_payment")
