@@ -52,6 +52,11 @@ class PaymentSucceeded(IntegrationEvent):
     provider: str = Field(description="simulated | payfip | credit (covered by credits)")
     paid_at: datetime
     lines: list[PaidLine] = Field(description="what was paid, day by day")
+    credited: bool = Field(
+        False,
+        description="true when the basket was already released (expired, abandoned) before the money came: "
+        "the amount became a credit at once (billing.credit.granted follows), planning has nothing to confirm",
+    )
 
 
 class PaymentFailed(IntegrationEvent):

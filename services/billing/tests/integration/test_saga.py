@@ -88,6 +88,7 @@ async def test_success_confirmation_then_a_cancelled_day_becomes_a_credit(harnes
         300, 0, str(fam.dossier_id),
     )  # fmt: skip
     assert succeeded["reference"] == page["reference"] and len(succeeded["lines"]) == 2
+    assert succeeded["credited"] is False
     _, page = await harness.get(f"/api/billing/payments/{answer['payment_id']}", headers=fam.headers, expect=200)
     assert page["status"] == "succeeded"
 
@@ -166,7 +167,8 @@ async def test_a_payment_after_the_basket_expired_becomes_a_credit(harness):
     _, page = await harness.get(f"/api/billing/payments/{answer['payment_id']}", headers=fam.headers, expect=200)
     assert page["status"] == "credited"
     # planning, told of the success, refuses the basket: nothing more is credited
-    await harness.wait_events("billing.payment.succeeded", payment_id=answer["payment_id"])
+    (late,) = await harness.wait_events("billing.payment.succeeded", payment_id=answer["payment_id"])
+    assert late["credited"] is True
     await harness.publish(
         "planning.reservations.refused",
         {"basket_id": params["basket_id"], "checkout_id": params["checkout_id"], "dossier_id": str(fam.dossier_id),

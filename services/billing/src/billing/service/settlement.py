@@ -96,6 +96,7 @@ async def _succeeded(uow: UnitOfWork, stored: StoredPayment, event: PaymentSucce
         reference=payment.refdet,
         provider=payment.provider,
         paid_at=event.occurred_at,
+        credited=event.subject_released,
         lines=[
             integration.PaidLine(
                 date=x.day, child_id=x.child_id, activity_id=x.activity_id, label=x.label, amount_cents=x.amount.cents
