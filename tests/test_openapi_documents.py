@@ -13,8 +13,7 @@ from gateway.apidocs import merge
 from openapi_spec_validator import validate
 from servicekit.openapi import ROUTES
 
-# billing has no routes yet, hence no document
-SERVICES = ("accounts", "messaging", "planning")
+SERVICES = ("accounts", "billing", "messaging", "planning")
 
 
 def build_app(name: str):

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+from functools import partial
 from pathlib import Path
+from typing import Literal
 
+import structlog
 from aiohttp import web
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
-from servicekit.service import ServiceSpec, create_service_app
+from servicekit.openapi import add_routes, openapi_route
+from servicekit.service import SETTINGS, ServiceSpec, create_service_app
 from servicekit.service import main as service_main
 from servicekit.settings import ServiceSettings
+from servicekit.worker import background
+
+from . import admin_api, api, consumers, demo, internal_api, rpc
+from .service import settlement
+from .web import PROVIDER, billing_of_app, with_billing_errors
+
+log = structlog.get_logger(__name__)
 
 
 class BillingSettings(ServiceSettings):
@@ -16,17 +29,94 @@ class BillingSettings(ServiceSettings):
 
     http_port: int = 8083
     database_url: str = "postgresql://postgres@127.0.0.1:5432/billing"
+    # simulated (the default outside production) | payfip (required in production).
+    payment_provider: Literal["simulated", "payfip"] | None = None
+    # The portal's public origin (https://portail.ville.fr), prefixed to the return and
+    # notification URLs handed to the provider; empty: relative URLs (the simulated Treasury).
+    public_url: str = ""
+    # A payment still open this long after its creation is asked for at the provider
+    # (its notification never came); past the operation's lifetime it expires.
+    payment_resolve_after_minutes: int = Field(5, ge=1, le=24 * 60)
+    payment_resolve_poll_seconds: float = Field(60.0, gt=0, le=3600)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https:// (or be empty)")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _real_money_in_production(self):
+        if self.environment == "production":
+            if self.payment_provider != "payfip":
+                raise ValueError("BILLING_PAYMENT_PROVIDER must be payfip in production (no simulated Treasury)")
+            if not self.public_url.startswith("https://"):
+                raise ValueError("BILLING_PUBLIC_URL must be the portal's https origin in production")
+        return self
+
+    @property
+    def provider_name(self) -> str:
+        return self.payment_provider or "simulated"
 
 
-def setup_routes(app: web.Application) -> None:
-    """Billing's public API arrives with the payment issue; only the probes exist yet."""
+OPENAPI_ROUTE = openapi_route(
+    "/api/billing/openapi.json",
+    title="Portail Famille — billing",
+    description="The family account (balance, credits, history), payments and their providers' "
+    "notifications, and the staff's tariff grids, quotients familiaux, credits and exports. "
+    "Reached through the gateway, which authenticates the caller.",
+    summary="This OpenAPI 3.1 document",
+    tag="Meta",
+    access="Public.",
+    operation_id="get_billing_openapi",
+)
+ROUTES = (*api.ROUTES, *admin_api.ROUTES, *internal_api.ROUTES, OPENAPI_ROUTE)
+
+
+def setup(app: web.Application) -> None:
+    app[PROVIDER] = {}
+    add_routes(app, ROUTES, wrap=with_billing_errors)
+
+
+def event_handlers(app: web.Application):
+    return consumers.event_handlers(partial(billing_of_app, app))
+
+
+def rpc_handlers(app: web.Application):
+    return rpc.rpc_handlers(partial(billing_of_app, app))
+
+
+async def resolve_loop(app: web.Application) -> None:
+    """Payments whose notification never came: ask the provider, settle or expire them."""
+    settings: BillingSettings = app[SETTINGS]
+    while True:
+        try:
+            resolved = await settlement.resolve_overdue(billing_of_app(app))
+            if resolved:
+                log.info("overdue_payments_resolved", count=resolved)
+        except Exception as exc:  # a bad round is retried at the next one; logged by class only
+            log.error("overdue_payments_round_failed", error=type(exc).__name__)
+        await asyncio.sleep(settings.payment_resolve_poll_seconds)
+
+
+async def resolver_ctx(app: web.Application):
+    async with background(resolve_loop(app), name="billing-payment-resolver"):
+        yield
+    provider = app[PROVIDER].get("provider")
+    if hasattr(provider, "close"):  # PayFiP's thread pool
+        await provider.close()
 
 
 SPEC = ServiceSpec(
     name="billing",
     migrations=Path(__file__).parent / "migrations",
     settings_class=BillingSettings,
-    setup_routes=setup_routes,
+    setup_routes=setup,
+    event_handlers=event_handlers,
+    rpc_handlers=rpc_handlers,
+    extra_contexts=(resolver_ctx,),
+    demo_data=demo.load,
 )
 
 

@@ -208,8 +208,8 @@ def test_naive_datetimes_are_refused():
     [
         (1122, 0, 1122, [PaymentCreated]),
         (1122, 374, 748, [PaymentCreated, CreditsApplied]),
-        (1122, 1122, None, [CreditsApplied, PaymentApplied]),
-        (1122, 5000, None, [CreditsApplied, PaymentApplied]),
+        (1122, 1122, None, [CreditsApplied, PaymentSucceeded]),
+        (1122, 5000, None, [CreditsApplied, PaymentSucceeded]),
     ],
 )
 def test_checkout(due, credit, payment, expected_events):
@@ -225,9 +225,11 @@ def test_checkout(due, credit, payment, expected_events):
     )
     assert [type(e) for e in result.events] == expected_events
     if payment is None:
-        assert result.payment is None and not result.application.needs_payment
+        assert result.covered and result.payment.state is PaymentState.SUCCEEDED
+        assert result.payment.amount == Money(0) and result.payment.provider == "credit"
     else:
-        assert result.payment.amount == Money(payment) and result.payment.total == Money(due)
+        assert not result.covered and result.payment.amount == Money(payment)
+    assert result.payment.total == Money(due)
     # Whatever the path, once settled the family owes nothing and kept only the unused credit.
     start = [
         LedgerEntry(kind="credit", amount=Money(c), occurred_at=T0, label="a", credit_reason="staff")
@@ -235,9 +237,12 @@ def test_checkout(due, credit, payment, expected_events):
         if c
     ]
     events = list(result.events)
-    if result.payment is not None:
-        paid = result.payment.start("IDOP", T0).payment.succeed(T0)
-        events += [*paid.events, *paid.payment.mark_applied(T0).events]
+    paid = result.payment
+    if not result.covered:
+        succeeded = result.payment.start("IDOP", T0).payment.succeed(T0)
+        events += succeeded.events
+        paid = succeeded.payment
+    events += paid.mark_applied(T0).events
     ledger = Ledger([*start, *(x for e in events for x in entries_for(e))])
     assert ledger.available_credit == Money(credit) - result.application.credit_used
     assert ledger.balance == -ledger.available_credit
@@ -254,7 +259,26 @@ def test_a_free_basket_writes_nothing():
         provider="simulated",
         at=T0,
     )
-    assert result.payment is None and [x for e in result.events for x in entries_for(e)] == []
+    applied = result.payment.mark_applied(T0)
+    assert result.covered and [x for e in (*result.events, *applied.events) for x in entries_for(e)] == []
+
+
+def test_a_covered_basket_refused_by_planning_gives_the_credits_back():
+    result = checkout(
+        payment_id=PID,
+        family_id="f",
+        purpose="basket",
+        subject_id="b",
+        amount_due=Money(748),
+        available_credit=Money(1000),
+        provider="simulated",
+        at=T0,
+    )
+    refused = result.payment.convert_to_credit(T0)
+    assert kinds(refused) == [CreditsReleased] and refused.events[0].amount == Money(748)
+    start = LedgerEntry(kind="credit", amount=Money(1000), occurred_at=T0, label="a", credit_reason="staff")
+    ledger = Ledger([start, *(x for e in (*result.events, *refused.events) for x in entries_for(e))])
+    assert ledger.available_credit == Money(1000) and ledger.balance == Money(-1000)
 
 
 @pytest.mark.parametrize(

@@ -137,3 +137,8 @@ def test_price_day_outside_the_grid_year():
     with pytest.raises(InvalidInput) as refused:
         price_day(GRIDS[(CANTINE, "2026/2027")], QfHistory(), date(2027, 9, 6))
     assert refused.value.code == "tariff_wrong_school_year"
+
+
+def test_a_line_keeps_the_label_planning_gave_it():
+    line = BookingLine(date(2026, 12, 1), "arthur", "", CANTINE, "", given_label="Arthur - 2026/2027 - Cantine")
+    assert line.label == "Arthur - 2026/2027 - Cantine"

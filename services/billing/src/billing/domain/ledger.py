@@ -270,7 +270,7 @@ def entries_for(event: DomainEvent, *, payment_label: str = "Paiement en ligne")
         return entry(EntryKind.CREDIT_USE, event.amount, LABELS[EntryKind.CREDIT_USE], invoice_id=invoice)
     if isinstance(event, CreditsReleased):
         return entry(EntryKind.CREDIT_RELEASE, event.amount, LABELS[EntryKind.CREDIT_RELEASE], invoice_id=invoice)
-    if isinstance(event, PaymentSucceeded):
+    if isinstance(event, PaymentSucceeded) and event.amount.is_positive:
         # An invoice is paid the moment the money comes, unless it was no longer payable.
         allocated = None if event.subject_released else invoice
         return entry(EntryKind.PAYMENT, event.amount, payment_label, reference=event.refdet, invoice_id=allocated)

@@ -27,8 +27,8 @@ payment), ``payment_not_succeeded`` (applying or crediting an unpaid payment),
 ``Payment.create`` refuses an amount outside the provider's limits and a bad ``refdet``.
 
 ``checkout(...)`` is the domain half of « Payer »: credits first (:func:`apply_credits`), then
-either no payment at all (credits covered it: ``CreditsApplied`` + ``PaymentApplied`` with
-``payment_id=None``) or a created :class:`Payment` for the rest.
+either a covered payment (:meth:`Payment.covered`: credits paid it all, 0 by card, succeeded at
+once, no provider) or a created :class:`Payment` for the rest.
 """
 
 from __future__ import annotations
@@ -78,6 +78,9 @@ class PaymentOutcome(StrEnum):
 
 
 _OPEN = (PaymentState.CREATED, PaymentState.PENDING)
+
+# The provider name of a payment that credits covered entirely.
+CREDIT_PROVIDER = "credit"
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,39 @@ class Payment:
         if credit_used.is_positive:
             events.append(payment._credits_applied(at))
         return Transition(payment, tuple(events))
+
+    @classmethod
+    def covered(
+        cls,
+        *,
+        id: UUID,
+        family_id: Hashable,
+        purpose: PaymentPurpose | str,
+        subject_id: Hashable,
+        credit_used: Money,
+        at: datetime,
+    ) -> Transition:
+        """Credits pay it all: a payment of 0 by card, succeeded at once, no provider involved.
+
+        It keeps an id (the saga names it in ``billing.payment.succeeded`` and planning's
+        confirmation) and follows the same outcomes: ``mark_applied`` when the days are
+        confirmed, ``convert_to_credit`` (the credits come back) when they are refused."""
+        payment = cls(
+            id=id,
+            family_id=family_id,
+            purpose=purpose,
+            subject_id=subject_id,
+            amount=Money.zero(),
+            credit_used=credit_used,
+            refdet=new_refdet(id, require_aware(at).astimezone(PARIS).date()),
+            provider=CREDIT_PROVIDER,
+            created_at=at,
+        )
+        events: list[DomainEvent] = []
+        if credit_used.is_positive:
+            events.append(payment._credits_applied(at))
+        paid = payment.succeed(at)
+        return Transition(paid.payment, (*events, *paid.events))
 
     # -- provider side --------------------------------------------------------------------
     def start(self, operation_id: str, at: datetime) -> Transition:
@@ -278,6 +314,9 @@ class Payment:
         return [CreditsReleased(**self._about(at), amount=self.credit_used)]
 
     def _to_credit(self, at: datetime, *, release_credits: bool) -> list[DomainEvent]:
+        released = self._release(at) if release_credits else []
+        if not self.amount.is_positive:
+            return released  # a covered payment: only its credits come back
         granted = CreditGranted(
             family_id=self.family_id,
             occurred_at=at,
@@ -287,14 +326,18 @@ class Payment:
             payment_id=self.id,
             reference=self.refdet,
         )
-        return [granted, *(self._release(at) if release_credits else [])]
+        return [granted, *released]
 
 
 @dataclass(frozen=True)
 class CheckoutResult:
     application: CreditApplication
-    payment: Payment | None  # None: credits covered everything, nothing to pay by card
+    payment: Payment  # covered by credits: already succeeded, amount 0 (see Payment.covered)
     events: tuple[DomainEvent, ...]
+
+    @property
+    def covered(self) -> bool:
+        return not self.application.needs_payment
 
 
 def checkout(
@@ -309,42 +352,13 @@ def checkout(
     at: datetime,
     limits: AmountLimits = PAYFIP_LIMITS,
 ) -> CheckoutResult:
-    """Credits first, then a payment for the rest (or none); see the module docstring."""
+    """Credits first, then a payment for the rest (or a covered one); see the module docstring."""
     application = apply_credits(amount_due, available_credit, limits)
-    purpose = PaymentPurpose(purpose)
+    common = {"id": payment_id, "family_id": family_id, "purpose": purpose, "subject_id": subject_id, "at": at}
     if application.needs_payment:
-        created = Payment.create(
-            id=payment_id,
-            family_id=family_id,
-            purpose=purpose,
-            subject_id=subject_id,
-            amount=application.to_pay,
-            credit_used=application.credit_used,
-            provider=provider,
-            at=at,
-            limits=limits,
+        made = Payment.create(
+            **common, amount=application.to_pay, credit_used=application.credit_used, provider=provider, limits=limits
         )
-        return CheckoutResult(application, created.payment, created.events)
-    events: list[DomainEvent] = []
-    if application.credit_used.is_positive:
-        events.append(
-            CreditsApplied(
-                family_id=family_id,
-                occurred_at=require_aware(at),
-                amount=application.credit_used,
-                payment_id=None,
-                purpose=purpose,
-                subject_id=subject_id,
-            )
-        )
-    events.append(
-        PaymentApplied(
-            family_id=family_id,
-            occurred_at=require_aware(at),
-            payment_id=None,
-            purpose=purpose,
-            subject_id=subject_id,
-            total=amount_due,
-        )
-    )
-    return CheckoutResult(application, None, tuple(events))
+    else:
+        made = Payment.covered(**common, credit_used=application.credit_used)
+    return CheckoutResult(application, made.payment, made.events)

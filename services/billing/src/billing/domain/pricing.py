@@ -57,16 +57,20 @@ def price_day(grid: TariffGrid, qf_history: QfHistory, day: date) -> DayPrice:
 @dataclass(frozen=True)
 class BookingLine:
     """A day to price: planning's child and activity, named as planning names them
-    (``activity_name`` like ``"2026/2027 - Cantine (11h30 à 13h30)"``)."""
+    (``activity_name`` like ``"2026/2027 - Cantine (11h30 à 13h30)"``), or with the whole
+    element label planning already wrote (``given_label``, what the saga's lines carry)."""
 
     day: date
     child_id: Hashable
     child_first_name: str
     activity_id: Hashable
     activity_name: str
+    given_label: str | None = None
 
     @property
     def label(self) -> str:
+        if self.given_label:
+            return self.given_label
         return f"{self.child_first_name} - {self.activity_name}"
 
 
@@ -122,7 +126,7 @@ def quote(
         grid = grids.get((line.activity_id, school_year_of(line.day)))
         if grid is None:
             raise NotFound(
-                f"Aucun tarif n'est encore défini pour « {line.activity_name} ». Merci de contacter la mairie.",
+                f"Aucun tarif n'est encore défini pour « {line.activity_name or line.label} ». Merci de contacter la mairie.",
                 code="tariff_missing",
             )
         price = price_day(grid, qf_history, line.day)

@@ -1,0 +1,95 @@
+"""What billing keeps of other services' data, fed by their events: families (accounts),
+activities (planning) and attendance (planning, for the monthly invoices of the next issue).
+
+The models here are billing's own narrow reading of each event (extra fields ignored: a
+producer may add some); the consumer and the demo loader call the same upserts, so a real
+event arriving after the demo data changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..store import UnitOfWork
+from .deps import Billing, Event
+
+
+class Narrow(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Adult(Narrow):
+    email: str | None = Field(None, max_length=320)
+
+
+class DossierUpdated(Narrow):
+    """accounts.dossier.updated v1."""
+
+    dossier_id: UUID
+    number: str = Field(max_length=40)
+    family_name: str = Field(max_length=200)
+    invoices_by_email: bool = False
+    adults: list[Adult] = Field(default_factory=list)
+
+    @property
+    def contact_email(self) -> str | None:
+        """Receipts go to the file's first adult with an address."""
+        return next((a.email for a in self.adults if a.email), None)
+
+
+class ActivityChanged(Narrow):
+    """planning.activity.created / planning.activity.updated v1."""
+
+    activity_id: UUID
+    school_year: str = Field(pattern=r"^\d{4}/\d{4}$")
+    code: str = Field(max_length=60)
+    name: str = Field(max_length=200)
+    display_name: str = Field(max_length=300)
+
+
+class AttendanceRecorded(Narrow):
+    """planning.attendance.recorded v1."""
+
+    dossier_id: UUID
+    child_id: UUID
+    activity_id: UUID
+    date: date
+    status: Literal["present", "absent"]
+    booked: bool
+
+
+async def dossier_updated(ctx: Billing, uow: UnitOfWork, event: Event, data: DossierUpdated) -> None:
+    await uow.families.upsert(
+        dossier_id=data.dossier_id,
+        number=data.number,
+        family_name=data.family_name,
+        contact_email=data.contact_email,
+        invoices_by_email=data.invoices_by_email,
+    )
+
+
+async def activity_changed(ctx: Billing, uow: UnitOfWork, event: Event, data: ActivityChanged) -> None:
+    await uow.activities.upsert(
+        activity_id=data.activity_id,
+        school_year=data.school_year,
+        code=data.code,
+        name=data.name,
+        display_name=data.display_name,
+    )
+
+
+async def attendance_recorded(ctx: Billing, uow: UnitOfWork, event: Event, data: AttendanceRecorded) -> None:
+    # Kept for the monthly invoices (present and not booked → charged); nothing is billed yet.
+    await uow.attendance.record(
+        dossier_id=data.dossier_id,
+        child_id=data.child_id,
+        activity_id=data.activity_id,
+        day=data.date,
+        status=data.status,
+        booked=data.booked,
+        at=event.occurred_at,
+    )

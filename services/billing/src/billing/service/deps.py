@@ -1,0 +1,49 @@
+"""What every use case works with, built once by the composition root (app.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import asyncpg
+
+from ..providers import PaymentProvider
+from ..store import UnitOfWork
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Billing:
+    """What the use cases need besides a transaction."""
+
+    pool: asyncpg.Pool
+    provider: PaymentProvider
+    # Prefix of the URLs handed to the provider ("" → relative, what the simulated Treasury wants).
+    public_url: str = ""
+    # A payment still open this long after its creation is asked for at the provider.
+    resolve_after: timedelta = timedelta(minutes=5)
+    clock: Callable[[], datetime] = utc_now
+
+    def uow(self) -> UnitOfWork:
+        """A unit of work of its own (a use case called by an event joins the consumer's)."""
+        return UnitOfWork(self.pool)
+
+    def read(self):
+        """A connection for read-only views (``async with ctx.read() as conn``)."""
+        return self.pool.acquire()
+
+    def now(self) -> datetime:
+        return self.clock()
+
+
+@dataclass(frozen=True)
+class Event:
+    """What a use case needs to know of the event that asked for it."""
+
+    id: UUID
+    occurred_at: datetime

@@ -1,0 +1,34 @@
+"""PostgreSQL behind a unit of work: every write of a use case in one transaction.
+
+``UnitOfWork(pool)`` owns its transaction; ``UnitOfWork.joined(conn)`` runs inside the
+idempotent consumer's (servicekit.uow). Use cases reach tables through the repositories
+opened in ``attach``; ``uow.publish(event)`` writes the outbox row in the same transaction
+as the change. Read-only queries for pages and exports live in ``views``.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+import servicekit.uow
+
+from .families import Activities, Families
+from .ledger import Attendance, BookedDays, Credits, Ledger
+from .payments import Payments
+from .prices import Qfs, Tariffs
+
+__all__ = ["UnitOfWork"]
+
+
+class UnitOfWork(servicekit.uow.UnitOfWork):
+    source = "billing"
+
+    def attach(self, conn: asyncpg.Connection) -> None:
+        self.families = Families(conn)
+        self.activities = Activities(conn)
+        self.tariffs = Tariffs(conn)
+        self.qfs = Qfs(conn)
+        self.payments = Payments(conn)
+        self.ledger = Ledger(conn)
+        self.credits = Credits(conn)
+        self.booked_days = BookedDays(conn)
+        self.attendance = Attendance(conn)

@@ -1,0 +1,64 @@
+"""The OpenAPI document lists every /api route billing serves, with valid schemas; money
+fields are integers in every schema (a float is never an amount)."""
+
+from __future__ import annotations
+
+import re
+
+from billing.app import ROUTES, BillingSettings, create_app
+from jsonschema import Draft202012Validator
+from servicekit.openapi import openapi_document
+
+
+def test_every_api_route_is_documented():
+    app = create_app(BillingSettings(environment="test"))
+    document = openapi_document(ROUTES)
+    served = {
+        (route.method.lower(), route.resource.canonical)
+        for route in app.router.routes()
+        if route.resource is not None and route.resource.canonical.startswith("/api/") and route.method != "HEAD"
+    }
+    documented = {(method, path) for path, operations in document["paths"].items() for method in operations}
+    assert served and served == documented
+
+
+def test_the_contract_paths_are_there():
+    paths = openapi_document(ROUTES)["paths"]
+    for method, path in [
+        ("get", "/api/billing/account"),
+        ("get", "/api/billing/history"),
+        ("get", "/api/billing/payments/{id}"),
+        ("post", "/api/billing/payments/notifications/simulated"),
+        ("post", "/api/billing/payments/notifications/payfip"),
+        ("put", "/api/billing/admin/tariffs/{activity_id}"),
+        ("post", "/api/billing/admin/dossiers/{dossier_id}/qf"),
+    ]:
+        assert method in paths[path], (method, path)
+    assert "security" not in paths["/api/billing/payments/notifications/simulated"]["post"]
+    assert paths["/api/billing/admin/tariffs/{activity_id}"]["put"]["x-roles"] == ["billing_staff"]
+
+
+def _money_properties(schema, path=""):
+    """Every ``*_cents`` property anywhere in a schema, with where it was found."""
+    if isinstance(schema, dict):
+        for name, sub in schema.get("properties", {}).items():
+            if name.endswith("_cents"):
+                yield f"{path}.{name}", sub
+        for key, sub in schema.items():
+            yield from _money_properties(sub, f"{path}.{key}")
+    elif isinstance(schema, list):
+        for i, sub in enumerate(schema):
+            yield from _money_properties(sub, f"{path}[{i}]")
+
+
+def test_schemas_are_valid_and_money_is_integer_cents():
+    document = openapi_document(ROUTES)
+    components = document["components"]["schemas"]
+    for schema in components.values():
+        Draft202012Validator.check_schema(schema)
+    for ref in re.findall(r"#/components/schemas/([A-Za-z0-9_\-]+)", str(document)):
+        assert ref in components, ref
+    found = list(_money_properties(components))
+    assert len(found) > 10
+    for where, prop in found:
+        assert prop.get("type") == "integer", where
