@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from billing.providers.payfip import PAYFIP_PAYMENT_PAGE_URL, PAYFIP_SERVICE_URL, PayfipSettings
+from billing.providers.payfip import PAYFIP_PAYMENT_PAGE_URL, PAYFIP_SERVICE_URL, PayfipProvider, PayfipSettings
 from pydantic import ValidationError
 
 
@@ -25,10 +25,18 @@ def test_the_mode_defaults_to_test():
     assert PayfipSettings(numcli="012345").saisie == "T"
 
 
+def test_the_provider_needs_the_towns_client_number(monkeypatch):
+    monkeypatch.delenv("BILLING_PAYFIP_NUMCLI", raising=False)
+    settings = PayfipSettings()  # a town on the simulated Treasury configures nothing
+
+    assert settings.numcli == ""
+    with pytest.raises(ValueError, match="BILLING_PAYFIP_NUMCLI"):
+        PayfipProvider(settings)
+
+
 @pytest.mark.parametrize(
     "fields",
     [
-        {},  # the client number has no default: DGFiP gives each town its own
         {"numcli": "12345"},
         {"numcli": "1234567"},
         {"numcli": "12345a"},

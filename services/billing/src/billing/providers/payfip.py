@@ -39,6 +39,7 @@ Settings (:class:`PayfipSettings`, variables ``BILLING_PAYFIP_*``): see docs/bil
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import threading
 import uuid
@@ -65,6 +66,8 @@ from billing.domain.payment_rules import PAYFIP_LIMITS, check_refdet
 from billing.providers import OperationResult, PaymentProvider, StartedOperation
 
 log = structlog.get_logger(__name__)
+# zeep logs whole SOAP envelopes (the parent's e-mail among them) at DEBUG: never let them out.
+logging.getLogger("zeep.transports").setLevel(logging.INFO)
 PARIS = ZoneInfo("Europe/Paris")
 T = TypeVar("T")
 
@@ -91,7 +94,9 @@ class PayfipSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="BILLING_PAYFIP_", extra="ignore")
 
-    numcli: str = Field(pattern=r"^[0-9]{6}$", description="the town's PayFiP client number (DGFiP)")
+    # Empty by default so that a town on the simulated Treasury needs no value; the provider
+    # refuses to start without one.
+    numcli: str = Field("", pattern=r"^([0-9]{6})?$", description="the town's PayFiP client number (DGFiP)")
     url: str = Field(PAYFIP_SERVICE_URL, description="PayFiP's web service endpoint")
     payment_page_url: str = Field(PAYFIP_PAYMENT_PAGE_URL, description="the page a parent pays on")
     saisie: Literal["T", "X", "W"] = Field("T", description="T test, X activation, W production")
@@ -145,6 +150,8 @@ class PayfipProvider(PaymentProvider):
     name = "payfip"
 
     def __init__(self, settings: PayfipSettings, *, executor: Executor | None = None):
+        if not settings.numcli:
+            raise ValueError("BILLING_PAYFIP_NUMCLI (the town's PayFiP client number) is required for PayFiP")
         self.settings = settings
         self._owns_executor = executor is None
         self._executor = executor or ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="payfip")
