@@ -29,8 +29,9 @@ class BillingSettings(ServiceSettings):
 
     http_port: int = 8083
     database_url: str = "postgresql://postgres@127.0.0.1:5432/billing"
-    # simulated (the default outside production) | payfip (required in production).
-    payment_provider: Literal["simulated", "payfip"] | None = None
+    # simulated (development and tests) | payfip (required in production: the default
+    # is refused there, so a real deployment has to say so).
+    payment_provider: Literal["simulated", "payfip"] = "simulated"
     # The portal's public origin (https://portail.ville.fr), prefixed to the return and
     # notification URLs handed to the provider; empty: relative URLs (the simulated Treasury).
     public_url: str = ""
@@ -46,18 +47,27 @@ class BillingSettings(ServiceSettings):
             raise ValueError("must start with http:// or https:// (or be empty)")
         return value.rstrip("/")
 
+    # A production-mode stack that takes no real money (a demonstration or training
+    # instance, the local docker compose) must say so explicitly; billing then logs a
+    # warning at start-up and the gateway shows its « simulation » banner.
+    allow_simulated_in_production: bool = False
+
     @model_validator(mode="after")
     def _real_money_in_production(self):
-        if self.environment == "production":
-            if self.payment_provider != "payfip":
-                raise ValueError("BILLING_PAYMENT_PROVIDER must be payfip in production (no simulated Treasury)")
-            if not self.public_url.startswith("https://"):
-                raise ValueError("BILLING_PUBLIC_URL must be the portal's https origin in production")
+        if self.environment != "production":
+            return self
+        if self.payment_provider != "payfip" and not self.allow_simulated_in_production:
+            raise ValueError(
+                "BILLING_PAYMENT_PROVIDER must be payfip in production "
+                "(or set BILLING_ALLOW_SIMULATED_IN_PRODUCTION=true for an instance that takes no real money)"
+            )
+        if self.payment_provider == "payfip" and not self.public_url.startswith("https://"):
+            raise ValueError("BILLING_PUBLIC_URL must be the portal's https origin in production")
         return self
 
     @property
     def provider_name(self) -> str:
-        return self.payment_provider or "simulated"
+        return self.payment_provider
 
 
 OPENAPI_ROUTE = openapi_route(

@@ -1,4 +1,4 @@
-"""Billing's settings: the simulated Treasury never runs in production."""
+"""Billing's settings: the simulated Treasury never runs in production unless explicitly allowed."""
 
 from __future__ import annotations
 
@@ -32,3 +32,15 @@ def test_production_with_payfip():
         environment="production", identity_secret=SECRET, payment_provider="payfip", public_url="https://p.ville.fr/"
     )
     assert settings.public_url == "https://p.ville.fr"
+
+
+def test_a_production_instance_without_real_money_must_say_so():
+    settings = BillingSettings(
+        environment="production",
+        identity_secret=SECRET,
+        payment_provider="simulated",
+        allow_simulated_in_production=True,
+    )
+    assert settings.provider_name == "simulated"
+    with pytest.raises(ValidationError, match="BILLING_ALLOW_SIMULATED_IN_PRODUCTION"):
+        BillingSettings(environment="production", identity_secret=SECRET, payment_provider="simulated")
