@@ -34,6 +34,11 @@ DEMO_ACTIVITIES = (
 BOOKED_PER_MONTH = 3
 
 
+def demo_activity_id(school_year_label: str, code: str) -> uuid.UUID:
+    """The rule billing's demo uses too, so that its tariffs price these very activities."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"https://portail-famille.fr/demo/activity/{school_year_label}/{code}")
+
+
 async def load(pool: asyncpg.Pool, settings, today: date | None = None) -> None:
     """Idempotent: a second run adds nothing. ``today`` (tests) fixes the clock at 10:00 Paris."""
     if getattr(settings, "environment", None) == "production":
@@ -61,6 +66,7 @@ async def load(pool: asyncpg.Pool, settings, today: date | None = None) -> None:
                 ends_at=end,
                 capacity=capacity,
             ),
+            activity_id=demo_activity_id(label, code),
         )
         ids.append(activity.id)
     async with UnitOfWork(pool) as uow:

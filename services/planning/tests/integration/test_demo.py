@@ -30,6 +30,8 @@ async def test_demo_family_is_booked_and_a_second_run_changes_nothing(demo_db):
         "SELECT weekdays, holiday_weekdays, capacity FROM activities WHERE code = 'alsh_mercredi'"
     )
     assert (list(alsh["weekdays"]), list(alsh["holiday_weekdays"]), alsh["capacity"]) == ([3], [1, 2, 3, 4, 5], 48)
+    ids = {r["code"]: r["id"] for r in await demo_db.fetch("SELECT id, code FROM activities")}
+    assert ids == {code: demo.demo_activity_id("2026/2027", code) for code in ids}
     arthur = await demo_db.fetchrow("SELECT * FROM children WHERE child_id = $1", demo.ARTHUR)
     assert (arthur["dossier_id"], arthur["first_name"], arthur["level"]) == (demo.DOSSIER_404, "Arthur", "CE2")
     assert await demo_db.fetchval("SELECT count(*) FROM enrolments WHERE child_id = $1", demo.ARTHUR) == 3

@@ -90,12 +90,16 @@ def _activity(activity_id, year: SchoolYear, code: str, cmd: s.ActivityIn | s.Ac
     )
 
 
-async def create_activity(p: Planning, cmd: s.ActivityIn) -> s.ActivityOut:
-    """A school year named by its label is made with its default dates when it is new."""
+async def create_activity(p: Planning, cmd: s.ActivityIn, *, activity_id: uuid.UUID | None = None) -> s.ActivityOut:
+    """A school year named by its label is made with its default dates when it is new.
+
+    ``activity_id`` is for the demo loader only (billing's demo prices the same ids); the
+    HTTP schema has no such field.
+    """
     async with UnitOfWork(p.pool) as uow:
         year_id, _ = await uow.years.add(SchoolYear.from_label(cmd.school_year))
         _, year = await uow.years.find(cmd.school_year)
-        activity = _activity(uuid.uuid4(), year, cmd.code, cmd)
+        activity = _activity(activity_id or uuid.uuid4(), year, cmd.code, cmd)
         if not await uow.activities.add(year_id, activity):
             raise DuplicateActivity()
         await uow.publish(_activity_event(ActivityCreated, activity))
