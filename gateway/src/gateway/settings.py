@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from aiohttp import web
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -32,6 +34,12 @@ class GatewaySettings(CommonSettings):
     # password change or deactivation done through another gateway replica takes effect
     # here at most this late; 0 asks accounts on every request. Capped at 5 s on purpose.
     session_cache_seconds: float = Field(5.0, ge=0, le=5)
+    # Where « Payer » sends parents. ``simulated``: billing's stand-in of the Treasury, whose
+    # page this gateway serves at /simulated-treasury/ (the development default, so that the
+    # whole journey runs on one machine); ``payfip``: the real Treasury, and that page does
+    # not exist. Production defaults to ``payfip`` and refuses ``simulated``: a free
+    # « Payer » button must never reach real parents.
+    payment_provider: Literal["simulated", "payfip"] = "simulated"
 
     @field_validator("accounts_url", "planning_url", "billing_url", "messaging_url")
     @classmethod
@@ -51,10 +59,19 @@ class GatewaySettings(CommonSettings):
                 )
             if "town_name" not in self.model_fields_set:
                 raise ValueError("GATEWAY_TOWN_NAME must be set in production (the town's name in every page)")
+            if "payment_provider" not in self.model_fields_set:
+                self.payment_provider = "payfip"
+            elif self.payment_provider == "simulated":
+                raise ValueError("GATEWAY_PAYMENT_PROVIDER=simulated is refused in production (payments would be free)")
         return self
 
     def service_url(self, service: str) -> str:
         return getattr(self, f"{service}_url")
+
+    @property
+    def simulated_treasury(self) -> bool:
+        """Whether this gateway serves the « Trésor public (simulation) » page."""
+        return self.payment_provider == "simulated"
 
     @property
     def secure_cookies(self) -> bool:

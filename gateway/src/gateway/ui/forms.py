@@ -7,6 +7,10 @@ linking to the fields, and each error beside its field (see ``templates/macros/f
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +22,7 @@ from yarl import URL
 
 from ..caller import Caller, current_caller
 from ..clients.base import UpstreamProblem
+from ..settings import GatewaySettings
 
 DEFAULT_SUMMARY_TITLE = "Certaines informations saisies ne sont pas valides."
 
@@ -209,3 +214,30 @@ def login_required(handler):
     wrapped.__doc__ = handler.__doc__
     wrapped.requires_login = True
     return wrapped
+
+
+def sign(settings: GatewaySettings, purpose: bytes, data: dict[str, str]) -> str:
+    """``data`` readable, but unforgeable without the secret (a cookie, a query parameter).
+
+    ``purpose`` keeps a value signed for one use from being accepted for another.
+    """
+    payload = base64.urlsafe_b64encode(json.dumps(data, ensure_ascii=False).encode()).decode().rstrip("=")
+    return f"{payload}.{_mac(settings, purpose, payload)}"
+
+
+def unsign(settings: GatewaySettings, purpose: bytes, value: str | None) -> dict[str, str] | None:
+    """What ``sign`` signed for ``purpose``, or ``None`` for anything else."""
+    if not value or "." not in value:
+        return None
+    payload, mac = value.rsplit(".", 1)
+    if not hmac.compare_digest(mac.encode(), _mac(settings, purpose, payload).encode()):
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _mac(settings: GatewaySettings, purpose: bytes, payload: str) -> str:
+    return hmac.new(settings.session_secret.encode(), purpose + b"\0" + payload.encode(), hashlib.sha256).hexdigest()
