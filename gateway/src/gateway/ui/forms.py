@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import re
+import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,6 +74,8 @@ FIELD_FALLBACKS = {
     "phone_work": "Saisissez un numéro de téléphone valide, par exemple 01 23 45 67 89.",
 }
 GENERIC_MESSAGE = "Cette valeur n'est pas valide."
+
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 _FRENCH = re.compile(
     r"[àâçéèêëîïôûùüÿœ]|\b(le|la|les|un|une|des|du|de|est|sont|doit|votre|vos|ce|cette|pas|ou|et)\b",
@@ -164,6 +167,17 @@ async def read_raw(request: web.Request, name: str) -> str:
     """A field kept exactly as typed (passwords: spaces are part of them)."""
     raw = (await request.post()).get(name, "")
     return raw if isinstance(raw, str) else ""
+
+
+def idempotency_key(value: str | None) -> str:
+    """The form's key if it looks like one we made, else a fresh one.
+
+    A form that creates something carries a key made when the page was rendered: sent
+    twice (a double click, a resent form), it creates one thing, not two.
+    """
+    if value and _IDEMPOTENCY_KEY.match(value):
+        return value
+    return secrets.token_urlsafe(18)
 
 
 def redirect(location: str) -> web.Response:
