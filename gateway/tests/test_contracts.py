@@ -16,6 +16,12 @@ from .fake_messaging import PNG, fake_messaging
 from .standins import IDENTITY_SECRET
 
 FAKES = {"accounts": fake_accounts, "messaging": fake_messaging}
+# TODO(integrator): planning and billing have fakes too (fake_planning, fake_billing: the
+# shapes of docs/saga.md) but no OpenAPI document to hold them to yet. Once
+# ``planning.app`` / ``billing.app`` serve theirs, wrap each fake app with
+# ``contracts.checked(app, "<service>")`` in its factory and add it here:
+#     FAKES |= {"planning": fake_planning, "billing": fake_billing}
+# (billing's /internal/simulated-treasury/... routes are checked like accounts' /internal ones.)
 
 
 @pytest.mark.parametrize("service", FAKES)
