@@ -69,13 +69,13 @@ async def test_another_familys_payment_is_the_french_404_page(parent):
     assert page.status == 404 and "Page introuvable" in page.text
 
 
-async def test_a_payment_not_yet_verified_refreshes_itself(parent, town):
+async def test_a_payment_not_yet_verified_offers_to_look_again(parent, town):
     await at_treasury(parent, town)
     payment_id = town.basket(parent.dossier).answer["payment_id"]
     page = await parent.get(f"/facturation/paiements/{payment_id}")
     assert "<h1>Paiement en cours de vérification</h1>" in page.html
-    assert '<meta http-equiv="refresh" content="5">' in page.html
-    assert "Actualiser la page" in page.text
+    assert f'href="/facturation/paiements/{payment_id}">Vérifier à nouveau' in page.html
+    assert "http-equiv" not in page.html  # no page that reloads by itself (WCAG 2.2.1)
 
 
 # --- the simulated Treasury -------------------------------------------------------------

@@ -76,7 +76,7 @@ async def test_the_month_is_a_table_of_activities_and_days_with_states_in_words(
     page = await parent.get(month_path(parent))
     assert page.status == 200
     assert "<h1>Arthur : Décembre 2026</h1>" in page.html
-    assert "<caption" in page.html and "Réservations de Arthur, Décembre 2026" in page.text
+    assert "<caption" in page.html and "Réservations : Arthur, Décembre 2026" in page.text
     # One row per activity, its name a row header; one column per day, headed « Ma 01 ».
     assert f'<th scope="row" class="activity-col">{CANTINE}</th>' in page.html
     assert page.html.count('<th scope="row"') == 3

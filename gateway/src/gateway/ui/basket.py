@@ -15,7 +15,6 @@ removals only: the confirmation page). Days taken by other families meanwhile (4
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +26,7 @@ from servicekit.problems import Problem
 from ..clients import planning
 from ..clients.base import UpstreamProblem
 from ..pages import render
-from .formats import long_day, money, paris_time, parse_date, short_date
+from .formats import MONTH, long_day, money, paris_time, parse_date, short_date
 from .forms import Form, idempotency_key, login_required, read_form, redirect, safe_next
 
 log = structlog.get_logger(__name__)
@@ -39,7 +38,6 @@ PAYMENT_UNAVAILABLE = (
 )
 DAYS_FULL = "Ces jours sont complets et ont été retirés : {days}."
 MESSAGES = {"supprime": "Vos modifications ont été effacées."}
-_MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
 
 @dataclass
@@ -73,7 +71,7 @@ def _back(values) -> Back:
         child = str(uuid.UUID(child))
     except ValueError:
         return Back()
-    return Back(child, month) if _MONTH.match(month) else Back()
+    return Back(child, month) if MONTH.match(month) else Back()
 
 
 def _lines(doc: dict[str, Any]) -> list[BasketLine]:

@@ -4,8 +4,8 @@ Worded as chapter 4 of the guide (« Consulter l'historique de mon compte »: «
 de vos factures et impayés »). Only what billing serves today is offered: « Payer mes
 factures » comes with the invoices. The page a payment returns to says what happened
 (« Paiement accepté », « Paiement refusé ») and what comes next; the provider's
-notification may lag behind the browser, so « Paiement en cours de vérification »
-refreshes itself (a ``<meta http-equiv="refresh">``, no script) until billing knows.
+notification may lag behind the browser, so « Paiement en cours de vérification » offers
+« Vérifier à nouveau » (a link: a page that reloads by itself fails WCAG 2.2.1).
 """
 
 from __future__ import annotations
@@ -21,11 +21,9 @@ from aiohttp import web
 from ..clients import billing
 from ..pages import render
 from .formats import long_date, money, paris_datetime, short_date
-from .forms import login_required
+from .forms import UUID_PATTERN, login_required
 
-UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 PAGE_SIZE = 20
-REFRESH_SECONDS = 5
 # billing's cursors: opaque, URL-safe; anything else starts again at the newest entries.
 _CURSOR = re.compile(r"^[A-Za-z0-9_\-=.]{1,200}$")
 
@@ -111,7 +109,7 @@ async def payment(request: web.Request) -> web.Response:
             for line in doc.get("lines") or []
             if isinstance(line, dict)
         ],
-        "refresh_seconds": REFRESH_SECONDS if status == "pending" else None,
+        "payment_id": str(uuid.UUID(request.match_info["payment_id"])),
     }
     return render(request, "billing/payment.html", context)
 

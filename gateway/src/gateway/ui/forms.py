@@ -75,6 +75,9 @@ FIELD_FALLBACKS = {
 }
 GENERIC_MESSAGE = "Cette valeur n'est pas valide."
 
+# The shape of an id in a route ("{thread_id:" + UUID_PATTERN + "}"): anything else is a 404.
+UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 _FRENCH = re.compile(

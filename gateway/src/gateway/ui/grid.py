@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .formats import WEEKDAY_ABBREVIATIONS, long_day, month_label, paris_time, parse_date
+from .formats import MONTH, WEEKDAY_ABBREVIATIONS, long_day, month_label, paris_time, parse_date
 
 # state → (symbol shown, words said); the legend under the grid lists the same pairs.
 STATES = {
@@ -209,7 +209,7 @@ def _missing(when: date) -> Cell:
 
 def _month_or_none(value: Any) -> str | None:
     text = str(value or "")
-    return text if re.match(r"^\d{4}-(0[1-9]|1[0-2])$", text) else None
+    return text if MONTH.match(text) else None
 
 
 def legend() -> list[tuple[str, str, str]]:

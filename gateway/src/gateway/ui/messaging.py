@@ -32,12 +32,11 @@ from servicekit.problems import Problem
 from ..clients import messaging
 from ..clients.base import UpstreamProblem
 from ..pages import render
-from .forms import Form, idempotency_key, login_required, looks_french, read_form, redirect
+from .forms import UUID_PATTERN, Form, idempotency_key, login_required, looks_french, read_form, redirect
 
 log = structlog.get_logger(__name__)
 
 PARIS = ZoneInfo("Europe/Paris")
-UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 THREAD_PATH = "/messagerie/{thread_id:" + UUID_PATTERN + "}"
 PAGE_SIZE = 20
 

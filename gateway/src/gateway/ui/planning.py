@@ -27,10 +27,9 @@ from ..clients.base import UpstreamProblem
 from ..pages import render
 from ..settings import SETTINGS
 from .formats import current_month, money, parse_date
-from .forms import Form, login_required, redirect, sign, unsign
+from .forms import UUID_PATTERN, Form, login_required, redirect, sign, unsign
 from .grid import MonthGrid, legend, month_grid, show_ticks, ticked_days, wanted_dates
 
-UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 MONTH_PATTERN = "[0-9]{4}-(?:0[1-9]|1[0-2])"
 MONTH_PATH = "/planning/{child_id:" + UUID_PATTERN + "}/{month:" + MONTH_PATTERN + "}"
 
