@@ -24,8 +24,8 @@ from typing import Any
 from aiohttp import web
 
 from . import fake_planning
-from .fake_accounts import UNAUTHENTICATED, identity_of, refusal
-from .fake_planning import euros, problem
+from .fake_accounts import refusal
+from .fake_planning import dossier_of, euros, problem
 from .standins import SEEN, SERVICE_NAME, echo, health, misbehaving_routes, remember
 
 
@@ -118,15 +118,6 @@ def link(planning_app: web.Application, billing_app: web.Application) -> None:
 
 def state(request: web.Request) -> State:
     return request.app[STATE]
-
-
-def dossier_of(request: web.Request) -> str:
-    identity = identity_of(request)
-    if identity is None:
-        raise refusal(*UNAUTHENTICATED)
-    if identity.dossier_id is None:
-        raise refusal(404, "not_found", "Aucun dossier n'est rattaché à votre compte.")
-    return str(identity.dossier_id)
 
 
 @web.middleware

@@ -386,36 +386,30 @@ async def booking_site():
     """The gateway and the fakes it calls, as real HTTP servers of this process."""
     from aiohttp.test_utils import TestServer
     from gateway.app import create_app
-    from gateway.settings import SERVICES, GatewaySettings
+    from gateway.settings import GatewaySettings
 
     fakes = gateway_fakes()
-    apps = {
-        "accounts": fakes["fake_accounts"].fake_accounts(),
-        "planning": fakes["fake_planning"].fake_planning(),
-        "billing": fakes["fake_billing"].fake_billing(),
-        "messaging": fakes["standins"].stand_in_service("messaging"),
-    }
-    fakes["fake_billing"].link(apps["planning"], apps["billing"])
-    servers = {name: TestServer(apps[name]) for name in SERVICES}
-    for server in servers.values():
-        await server.start_server()
-    settings = {f"{name}_url": str(server.make_url("")).rstrip("/") for name, server in servers.items()}
-    gateway = TestServer(
-        create_app(GatewaySettings(**settings, identity_secret=fakes["standins"].IDENTITY_SECRET, environment="test"))
+    apps = fakes["standins"].stand_ins(
+        accounts=fakes["fake_accounts"].fake_accounts(),
+        planning=fakes["fake_planning"].fake_planning(),
+        billing=fakes["fake_billing"].fake_billing(),
     )
-    await gateway.start_server()
-    try:
-        yield {
-            "url": str(gateway.make_url("")).rstrip("/"),
-            "accounts": apps["accounts"][fakes["fake_accounts"].STATE],
-            "town": apps["planning"][fakes["fake_planning"].STATE],
-            "ledger": apps["billing"][fakes["fake_billing"].STATE],
-            "password": fakes["fake_accounts"].PASSWORD,
-        }
-    finally:
-        await gateway.close()
-        for server in servers.values():
-            await server.close()
+    fakes["fake_billing"].link(apps["planning"], apps["billing"])
+    async with fakes["standins"].serving(apps) as servers:
+        urls = {f"{name}_url": str(server.make_url("")).rstrip("/") for name, server in servers.items()}
+        settings = GatewaySettings(**urls, identity_secret=fakes["standins"].IDENTITY_SECRET, environment="test")
+        gateway = TestServer(create_app(settings))
+        await gateway.start_server()
+        try:
+            yield {
+                "url": str(gateway.make_url("")).rstrip("/"),
+                "accounts": apps["accounts"][fakes["fake_accounts"].STATE],
+                "town": apps["planning"][fakes["fake_planning"].STATE],
+                "ledger": apps["billing"][fakes["fake_billing"].STATE],
+                "password": fakes["fake_accounts"].PASSWORD,
+            }
+        finally:
+            await gateway.close()
 
 
 async def booking_parent(chromium, site, viewport: str, children: int = 1):

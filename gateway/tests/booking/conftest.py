@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp.test_utils import TestServer
-from gateway.settings import SERVICES
 
 from ..browser import Browser
 from ..fake_accounts import fake_accounts
@@ -19,21 +18,16 @@ from ..fake_billing import fake_billing, link
 from ..fake_planning import STATE as PLANNING_STATE
 from ..fake_planning import State as PlanningState
 from ..fake_planning import fake_planning
-from ..standins import stand_in_service
+from ..standins import serving, stand_ins
 
 
 @pytest.fixture
 async def services() -> AsyncIterator[dict[str, TestServer]]:
     """As conftest's, with planning and billing speaking docs/saga.md instead of echoing."""
-    factories = {"accounts": fake_accounts, "planning": fake_planning, "billing": fake_billing}
-    apps = {name: factories.get(name, lambda n=name: stand_in_service(n))() for name in SERVICES}
+    apps = stand_ins(accounts=fake_accounts(), planning=fake_planning(), billing=fake_billing())
     link(apps["planning"], apps["billing"])
-    servers = {name: TestServer(app) for name, app in apps.items()}
-    for server in servers.values():
-        await server.start_server()
-    yield servers
-    for server in servers.values():
-        await server.close()
+    async with serving(apps) as servers:
+        yield servers
 
 
 @pytest.fixture
