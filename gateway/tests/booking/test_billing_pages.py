@@ -8,6 +8,7 @@ import uuid
 
 from servicekit.identity import IDENTITY_HEADER
 
+from ..browser import csrf_in
 from .support import month_path
 from .test_basket_pages import pay, plain, three_days
 
@@ -170,3 +171,24 @@ async def test_a_new_attempt_after_a_refusal_pays(parent, town, ledger):
     page = await decide(parent, page.location, "payer")
     assert "Paiement accepté" in (await parent.get(page.location)).text
     assert len(town.reservations) == 3
+
+
+async def test_an_account_without_dossier_is_told_to_link_it(browser, accounts, town, ledger):
+    accounts.add_user("lederf")
+    await browser.login()
+    for path in ("/planning", "/planning/panier", "/facturation", "/facturation/historique"):
+        page = await browser.get(path)
+        assert page.status == 200, path
+        assert "Votre compte n'est rattaché à aucun dossier famille" in page.text
+        assert 'href="/dossier/rattacher">Rattacher mon dossier' in page.html
+    assert town.received == [] and ledger.received == []
+
+
+async def test_the_treasury_needs_no_portal_session(parent, town, ledger):
+    """As at the real Treasury: the operation is named by its idop, not by who is signed in."""
+    location, idop = await at_treasury(parent, town)
+    await parent.post("/deconnexion", {"csrf_token": csrf_in((await parent.get("/")).html, "/deconnexion")})
+    assert parent.cookie("pf_session") is None
+    page = await decide(parent, location, "payer")
+    assert page.status == 303 and page.location.startswith("/facturation/paiements/")
+    assert ledger.operations[idop]["state"] == "paid"

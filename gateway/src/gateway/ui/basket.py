@@ -27,7 +27,7 @@ from ..clients import planning
 from ..clients.base import UpstreamProblem
 from ..pages import render
 from .formats import MONTH, long_day, money, paris_time, parse_date, short_date
-from .forms import Form, idempotency_key, login_required, read_form, redirect, safe_next
+from .forms import Form, idempotency_key, login_required, read_form, redirect, safe_next, without_dossier
 
 log = structlog.get_logger(__name__)
 
@@ -115,6 +115,8 @@ async def _page(
 
 @login_required
 async def basket(request: web.Request) -> web.Response:
+    if (page := without_dossier(request, "Validation des modifications")) is not None:
+        return page
     return await _page(request, _back(request.query), message=MESSAGES.get(request.query.get("message", "")))
 
 

@@ -21,7 +21,7 @@ from aiohttp import web
 from ..clients import billing
 from ..pages import render
 from .formats import long_date, money, paris_datetime, short_date
-from .forms import UUID_PATTERN, login_required
+from .forms import UUID_PATTERN, login_required, without_dossier
 
 PAGE_SIZE = 20
 # billing's cursors: opaque, URL-safe; anything else starts again at the newest entries.
@@ -66,11 +66,15 @@ def _account(doc: dict[str, Any]) -> dict[str, str]:
 @login_required
 async def index(request: web.Request) -> web.Response:
     """The zone's entries: only those whose page works."""
+    if (page := without_dossier(request, "Facturation")) is not None:
+        return page
     return render(request, "billing/index.html")
 
 
 @login_required
 async def history(request: web.Request) -> web.Response:
+    if (page := without_dossier(request, "Consulter l'historique de mon compte")) is not None:
+        return page
     cursor = request.query.get("curseur")
     cursor = cursor if cursor and _CURSOR.match(cursor) else None
     account, page = await asyncio.gather(

@@ -23,6 +23,7 @@ from yarl import URL
 
 from ..caller import Caller, current_caller
 from ..clients.base import UpstreamProblem
+from ..pages import render
 from ..settings import GatewaySettings
 
 DEFAULT_SUMMARY_TITLE = "Certaines informations saisies ne sont pas valides."
@@ -214,6 +215,14 @@ def require_caller(request: web.Request) -> Caller:
     if caller is None:
         raise web.HTTPSeeOther(login_url(request))
     return caller
+
+
+def without_dossier(request: web.Request, heading: str) -> web.Response | None:
+    """For pages about the family's file (bookings, bills): an account not linked to a
+    dossier yet is told how to link it, instead of getting the services' 404."""
+    if require_caller(request).session.dossier_id is not None:
+        return None
+    return render(request, "no_dossier.html", {"heading": heading})
 
 
 def login_required(handler):

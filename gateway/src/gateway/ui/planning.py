@@ -27,7 +27,7 @@ from ..clients.base import UpstreamProblem
 from ..pages import render
 from ..settings import SETTINGS
 from .formats import current_month, money, parse_date
-from .forms import UUID_PATTERN, Form, login_required, redirect, sign, unsign
+from .forms import UUID_PATTERN, Form, login_required, redirect, sign, unsign, without_dossier
 from .grid import MonthGrid, legend, month_grid, show_ticks, ticked_days, wanted_dates
 
 MONTH_PATTERN = "[0-9]{4}-(?:0[1-9]|1[0-2])"
@@ -65,6 +65,8 @@ async def _grid(request: web.Request, errors: dict[tuple[str, str], str] | None 
 
 @login_required
 async def children(request: web.Request) -> web.Response:
+    if (page := without_dossier(request, "Planning")) is not None:
+        return page
     found = await planning.list_children(request)
     month = current_month()
     choices = []
