@@ -14,7 +14,11 @@ The pages: home (signed out and in), « Connexion » (and a failed login), « Mo
 oublié », the 4 registration steps through the real wizard (step 1 with its errors too),
 the welcome page, the activation link's page, « Mon dossier », « Modifier », « Mon
 compte », « Messagerie » (inbox, new message with and without errors, a thread with a
-reply of the town not read yet) and the French 404 page.
+reply of the town not read yet), the French 404 page, and « Planning » / « Facturation »
+(child chooser, month, « Modifier » with and without a refused day, the cost after
+« Valider », « Validation des modifications », « Tout supprimer », the simulated Treasury,
+« Paiement accepté » / « refusé » / « en cours de vérification », the zone and the history;
+these on a gateway running against the gateway's fakes, see the section at the end).
 
 Like the other browser tests they skip, saying why, when Chromium, a package or an
 endpoint they need is missing; with ``E2E_REQUIRED=1`` they fail instead.
