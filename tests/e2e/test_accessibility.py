@@ -469,6 +469,7 @@ async def test_booking_and_paying_pages(chromium, booking_site, axe, viewport):
         await page.go_back()
         await page.click("button:has-text('Payer')")
         await page.wait_for_selector("h1:has-text('Trésor public (simulation)')")
+        await page.screenshot(path=artifact(f"tresor-public-simulation-{viewport}.png"), full_page=True)
         problems += await audit(page, axe, f"trésor public, simulation ({viewport})")
         await page.click("button:has-text('Payer')")
         await page.wait_for_selector("h1:has-text('Paiement accepté')")
@@ -500,6 +501,7 @@ async def test_booking_pages_with_errors_and_other_outcomes(chromium, booking_si
             await page.wait_for_selector(".error-summary")
         finally:
             town.deadline_passed_before = deadline
+        await page.screenshot(path=artifact(f"planning-jour-refuse-{viewport}.png"), full_page=True)
         problems += await audit(page, axe, f"planning, jour refusé ({viewport})")
         await page.goto(month + "/modifier")
         await page.check("input[value='2026-12-14']")
