@@ -88,6 +88,8 @@ class State:
     baskets: dict[str, Basket] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     billing_down: bool = False
+    # The provider's payment page; the simulated Treasury's (a path of the gateway) by default.
+    provider_url: str = "/simulated-treasury/"
     received: list[dict[str, Any]] = field(default_factory=list)
     billing: Any = None  # fake_billing.State, linked by ``link``
 

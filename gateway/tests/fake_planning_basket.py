@@ -190,7 +190,7 @@ async def checkout(request: web.Request) -> web.Response:
         answer = {
             "basket_id": basket.id,
             "status": "payment_pending",
-            "payment_url": f"/simulated-treasury/?idop={payment.idop}",
+            "payment_url": f"{st.provider_url}?idop={payment.idop}",
             "payment_id": payment.id,
         }
         basket.answer = answer

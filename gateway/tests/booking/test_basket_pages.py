@@ -101,6 +101,22 @@ async def test_payer_goes_to_the_treasury_once_even_when_clicked_twice(parent, t
     assert keys == [key, key]
 
 
+async def test_the_real_treasury_is_reached_by_a_link(parent, town):
+    """A 303 to another site after a form would break the page's CSP form-action 'self'."""
+    town.provider_url = "https://www.payfip.gouv.fr/tpa/paiementws.web"
+    await three_days(parent, town)
+    page = await pay(parent)
+    assert page.status == 200 and "<h1>Paiement en ligne</h1>" in page.html
+    assert re.search(
+        r'href="https://www\.payfip\.gouv\.fr/tpa/paiementws\.web\?idop=\w+">Payer sur le site du Trésor public',
+        page.html,
+    )
+    town.provider_url = "javascript:alert(1)"
+    town.basket(parent.dossier).status, town.basket(parent.dossier).answer = "open", None
+    page = await pay(parent)
+    assert page.status == 502 and "javascript" not in page.html
+
+
 async def test_a_basket_being_paid_shows_until_when_the_places_are_held(parent, town):
     await three_days(parent, town)
     await pay(parent)

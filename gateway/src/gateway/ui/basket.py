@@ -186,6 +186,11 @@ async def pay(request: web.Request) -> web.Response:
     if target is None:
         log.warning("upstream_answer_malformed", service="planning", call="checkout")
         raise Problem(502)
+    if target.startswith("https://"):
+        # The provider's own site: a link, not a redirect. Browsers apply the page's
+        # Content-Security-Policy « form-action 'self' » to where a form's answer
+        # redirects, so a 303 to another site would be blocked; following a link is not.
+        return render(request, "planning/leaving.html", {"payment_url": target, "back": back})
     return redirect(target)
 
 
