@@ -171,6 +171,8 @@ async def get_payment(request: web.Request) -> web.Response:
             "amount": euros(payment.amount_cents),
             "credit_used_cents": payment.credit_used_cents,
             "credit_used": euros(payment.credit_used_cents),
+            "total_cents": payment.amount_cents + payment.credit_used_cents,
+            "total": euros(payment.amount_cents + payment.credit_used_cents),
             "reference": payment.reference,
             "created_at": payment.created_at.isoformat(),
             "lines": payment.lines,

@@ -208,14 +208,14 @@ def day_doc(st: State, child: Child, activity: Activity, day: date, month: str) 
     elif day.isoformat() in st.closures:
         reason, label = "public_holiday", st.closures[day.isoformat()]
     elif day.weekday() not in activity.weekdays:
-        reason = "not_running"
+        reason = "weekday"
     places = None if reason else activity.capacity - st.booked_count(activity.id, day.isoformat())
     booked = key in st.reservations
     if reason:
         the_state = "closed"
-    elif change == "add":
-        the_state = "pending"
-    elif booked and change != "remove":
+    elif change is not None:
+        the_state = "pending"  # planning's precedence: a pending change before the booking
+    elif booked:
         the_state = "booked"
     elif day < st.deadline_passed_before:
         the_state = "locked"
@@ -231,6 +231,8 @@ def day_doc(st: State, child: Child, activity: Activity, day: date, month: str) 
         "places_left": places,
         "reason": reason,
         "label": label,
+        "pending_change": change,
+        "booked": booked,
     }
 
 

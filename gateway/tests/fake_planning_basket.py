@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from aiohttp import web
@@ -32,6 +32,11 @@ RULE_MESSAGES = {
     "not_enrolled": "L'enfant n'est pas inscrit à cette activité.",
     "not_in_month": "Ce jour n'est pas dans le mois affiché.",
 }
+
+
+def is_wanted(day: dict[str, Any]) -> bool:
+    """Booked once the basket is paid (planning's reading of a day)."""
+    return day["pending_change"] == "add" if day["pending_change"] else day["booked"]
 
 
 def line_doc(st: State, key: tuple[str, str, str], change: str) -> dict[str, Any]:
@@ -70,7 +75,7 @@ async def put_month(request: web.Request) -> web.Response:
             errors.append({"date": None, "activity_id": activity_id, "code": "not_enrolled"})
             continue
         activity = st.activities[activity_id]
-        current = {d for d in days if day_doc(st, child, activity, days[d], month)["state"] in ("booked", "pending")}
+        current = {d for d in days if is_wanted(day_doc(st, child, activity, days[d], month))}
         for day in sorted(dates ^ current):
             if day not in days:
                 errors.append({"date": day, "activity_id": activity_id, "code": "not_in_month"})
@@ -99,7 +104,8 @@ async def put_month(request: web.Request) -> web.Response:
     ]
     cost = sum(line["amount_cents"] for line in mine)
     changes = [
-        {k: line[k] for k in ("date", "activity_id", "change", "label", "amount_cents", "amount")} for line in mine
+        {k: line[k] for k in ("date", "activity_id", "child_id", "change", "label", "amount_cents", "amount")}
+        for line in mine
     ]
     return web.json_response({"changes": changes, "period_cost_cents": cost, "period_cost": euros(cost)})
 
@@ -134,6 +140,7 @@ def basket_doc(st: State, basket: Basket) -> dict[str, Any]:
         "credit_applied": euros(applied),
         "to_pay_cents": max(total, 0) - applied,
         "to_pay": euros(max(total, 0) - applied),
+        "priced": True,
     }
 
 
@@ -163,6 +170,20 @@ async def checkout(request: web.Request) -> web.Response:
         return web.json_response(basket.answer)  # a second click within the hold: the same payment
     if not basket.changes:
         return problem(409, "basket_empty", "Aucune modification n'est en attente de paiement.")
+    late = sorted(k for k in basket.changes if date.fromisoformat(k[2]) < st.deadline_passed_before)
+    if late:
+        days = [
+            {
+                "date": k[2],
+                "activity_id": k[1],
+                "code": "deadline_passed",
+                "message": f"Le délai pour modifier le {date.fromisoformat(k[2]).strftime('%d/%m/%Y')} est dépassé.",
+            }
+            for k in late
+        ]
+        for k in late:
+            basket.changes.pop(k)
+        return problem(422, "rules_violated", "Certains jours ne peuvent plus être modifiés.", days=days)
     full = [
         k
         for k, change in basket.changes.items()
@@ -170,7 +191,13 @@ async def checkout(request: web.Request) -> web.Response:
     ]
     if full:
         days = [
-            {"date": k[2], "activity_id": k[1], "child_id": k[0], "element": line_doc(st, k, "add")["element"]}
+            {
+                "date": k[2],
+                "activity_id": k[1],
+                "child_id": k[0],
+                "code": "day_full",
+                "message": f"Le {date.fromisoformat(k[2]).strftime('%d/%m/%Y')} est complet.",
+            }
             for k in full
         ]
         for k in full:

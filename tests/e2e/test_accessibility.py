@@ -428,7 +428,7 @@ async def booking_parent(chromium, site, viewport: str, children: int = 1):
     town.reservations.add((child.id, town.activity("Cantine").id, "2026-12-03"))
     ledger.credits[dossier] = 100
     ledger.add_entry(dossier, "payment", "Paiement en ligne PayFiP", 1122, "PF00001234")
-    ledger.add_entry(dossier, "credit", "Avoir : annulation du 3 décembre", -374)
+    ledger.add_entry(dossier, "credit", "Avoir : annulation du 3 décembre", 374)
     context, page = await new_page(chromium, viewport)
     await page.goto(site["url"] + "/connexion")
     await page.fill("#f-username", f"lederf{tag}")

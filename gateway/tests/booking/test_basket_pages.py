@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from gateway.ui.formats import paris_time
 
+from .. import fake_planning_basket
 from ..browser import csrf_in
 from .support import MONTH, hidden, month_path, tick
 
@@ -138,6 +139,31 @@ async def test_days_taken_meanwhile_are_named_and_dropped(parent, town, ledger):
     )
     assert "A payer : 7,48 €" in plain(page.text)  # the basket again, without that day
     assert ledger.payments == {}
+
+
+async def test_days_past_their_deadline_at_payer_are_named(parent, town, ledger):
+    await three_days(parent, town)
+    town.deadline_passed_before = date(2026, 12, 11)
+    page = await pay(parent)
+    assert page.status == 422
+    assert "Le délai pour modifier le 07/12/2026 est dépassé." in page.text
+    assert "Le délai pour modifier le 10/12/2026 est dépassé." in page.text
+    assert "A payer : 3,74 €" in plain(page.text) and ledger.payments == {}
+
+
+async def test_amounts_not_priced_just_now_are_said_to_be_so(parent, town, services):
+    await three_days(parent, town)
+    basket_doc = fake_planning_basket.basket_doc
+
+    def unpriced(st, basket):
+        return {**basket_doc(st, basket), "priced": False}
+
+    fake_planning_basket.basket_doc = unpriced
+    try:
+        page = await parent.get(basket_path(parent))
+    finally:
+        fake_planning_basket.basket_doc = basket_doc
+    assert "les montants affichés sont ceux du dernier calcul" in page.text
 
 
 async def test_billing_away_at_payer_changes_nothing(parent, town, ledger):

@@ -163,6 +163,21 @@ async def test_valider_sends_the_wanted_days_then_shows_the_cost(parent, town):
     assert page.html.count('title="En attente de paiement"') == 3
 
 
+async def test_an_unticked_booked_day_waits_as_a_cancellation_and_stays_unticked(parent, town):
+    town.reservations.add((parent.child.id, cantine(town), "2026-12-08"))
+    page = await tick(parent, {cantine(town): []})  # 8 December unticked
+    assert page.status == 303
+    assert town.basket(parent.dossier).changes == {(parent.child.id, cantine(town), "2026-12-08"): "remove"}
+    month = await parent.get(month_path(parent))
+    assert 'title="Annulation en attente de validation"' in month.html
+    # Shown unticked, and « Valider » again keeps the cancellation instead of booking it back.
+    edit = await parent.get(month_path(parent) + "/modifier")
+    assert re.search(r'value="2026-12-08"\s+aria-describedby', edit.html)
+    await tick(parent, {cantine(town): []})
+    assert puts(town)[-1]["json"]["activities"][0]["booked_dates"] == []
+    assert town.basket(parent.dossier).changes == {(parent.child.id, cantine(town), "2026-12-08"): "remove"}
+
+
 async def test_a_forged_cost_is_not_shown(parent):
     page = await parent.get(month_path(parent) + "?valide=eyJjb3N0IjoiMCJ9.abc")
     assert page.status == 200 and "Coût de la période" not in page.text
@@ -190,7 +205,9 @@ async def test_billing_away_changes_nothing_and_says_so(parent, town):
     town.billing_down = True
     page = await tick(parent, {cantine(town): ["2026-12-07"]})
     assert page.status == 503
-    assert "Le calcul du coût est momentanément indisponible. Vos réservations n'ont pas été modifiées." in page.text
+    assert (
+        "Le calcul du coût est momentanément indisponible. Vos modifications n'ont pas été enregistrées." in page.text
+    )
     assert re.search(r'value="2026-12-07"\s+checked', page.html)
     assert town.basket(parent.dossier).changes == {}
 

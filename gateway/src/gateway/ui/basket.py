@@ -103,6 +103,7 @@ async def _page(
         "total": money(doc, "total"),
         "credit": money(doc, "credit_applied") if doc.get("credit_applied_cents") else "",
         "to_pay": money(doc, "to_pay"),
+        "priced": doc.get("priced") is not False,
         "hold_until": paris_time(doc.get("expires_at")) if frozen and doc.get("expires_at") else "",
         "back": back,
         "form": form or Form(),
@@ -139,16 +140,37 @@ async def delete(request: web.Request) -> web.Response:
     return redirect(f"{BASKET_PATH}?{query}")
 
 
-def _full_days(problem: UpstreamProblem) -> str:
+async def _full_days(request: web.Request, problem: UpstreamProblem) -> str:
+    """« jeudi 10 décembre (Arthur - 2026/2027 - Cantine (11h30 à 13h30)) », … for the days
+    planning dropped (it names them by child and activity ids: the children's list names them)."""
+    try:
+        children = await planning.list_children(request)
+    except (UpstreamProblem, Problem):
+        children = []  # the days are still worth naming by their date
+    elements = {
+        (str(child.get("id")), str(activity.get("id"))): f"{child.get('first_name')} - {activity.get('name')}"
+        for child in children
+        for activity in child.get("activities") or []
+        if isinstance(activity, dict)
+    }
     names = []
     for day in problem.problem.get("days") or []:
-        if not isinstance(day, dict):
+        when = parse_date(day.get("date")) if isinstance(day, dict) else None
+        if when is None:
             continue
-        when = parse_date(day.get("date"))
-        what = str(day.get("element") or day.get("label") or "").strip()
-        text = long_day(when) if when else ""
-        names.append(f"{text} ({what})" if what and text else text or what)
-    return ", ".join(n for n in names if n)
+        what = elements.get((str(day.get("child_id")), str(day.get("activity_id"))))
+        names.append(f"{long_day(when)} ({what})" if what else long_day(when))
+    return ", ".join(names)
+
+
+def _day_sentences(problem: UpstreamProblem) -> list[str]:
+    """planning's sentence for each refused day (« … 01/12/2026 … »), else its title."""
+    sentences = [
+        str(day.get("message")).strip()
+        for day in problem.problem.get("days") or []
+        if isinstance(day, dict) and str(day.get("message") or "").strip()
+    ]
+    return sentences or [problem.title]
 
 
 def _payment_target(url: Any) -> str | None:
@@ -167,14 +189,19 @@ async def pay(request: web.Request) -> web.Response:
     try:
         answer = await planning.checkout(request, idempotency_key(values["idempotency_key"]))
     except UpstreamProblem as problem:
-        if problem.status != 409:
+        if problem.status not in (409, 422):
             raise
         form = Form(summary_title=problem.title)
         if problem.type_name == "days_full":
-            days = _full_days(problem)
+            days = await _full_days(request, problem)
             form.summary_title = DAYS_FULL.format(days=days) if days else problem.title
-        form.general.append(form.summary_title)
-        return await _page(request, back, form, status=409)
+            form.general.append(form.summary_title)
+        elif problem.status == 422:
+            # Days past their deadline meanwhile: planning dropped them and says which.
+            form.general.extend(_day_sentences(problem))
+        else:
+            form.general.append(problem.title)
+        return await _page(request, back, form, status=problem.status)
     except Problem as problem:
         if problem.status != 503:
             raise

@@ -17,23 +17,28 @@ from typing import Any
 from .formats import MONTH, WEEKDAY_ABBREVIATIONS, long_day, month_label, paris_time, parse_date
 
 # state → (symbol shown, words said); the legend under the grid lists the same pairs.
+# « cancelling » is planning's ``pending`` with ``pending_change: remove``: a booked day the
+# parent unticked, freed at « Payer ».
 STATES = {
     "booked": ("✓", "Réservé"),
     "pending": ("€", "En attente de paiement"),
+    "cancelling": ("↩", "Annulation en attente de validation"),
     "bookable": ("○", "Réservable"),
     "locked": ("⊘", "Délai dépassé"),
     "closed": ("–", "Fermé"),
     "full": ("✕", "Complet"),
 }
-WANTED_STATES = frozenset({"booked", "pending"})
 # A few places left is worth saying on the grid itself; planning sends the count always.
 FEW_PLACES = 5
+# planning's reasons for a closed day, when it gives no label of its own.
 REASONS = {
     "public_holiday": "Jour férié",
     "school_holiday": "Vacances scolaires",
     "closure": "Fermeture",
     "month_closed": "Mois non ouvert aux réservations",
-    "not_running": "Pas d'activité ce jour",
+    "weekday": "Pas d'activité ce jour",
+    "outside_school_year": "Hors année scolaire",
+    "not_eligible": "Activité non accessible à cet enfant",
 }
 
 _YEAR_PREFIX = re.compile(r"^\d{4}/\d{4}\s*-\s*")
@@ -137,6 +142,22 @@ def _symbol(day: dict[str, Any], state: str) -> str:
     return STATES[state][0]
 
 
+def _state(day: dict[str, Any]) -> str | None:
+    state = day.get("state")
+    if state == "pending" and day.get("pending_change") == "remove":
+        return "cancelling"
+    return state if state in STATES else None
+
+
+def _wanted(day: dict[str, Any]) -> bool:
+    """Whether the day is booked once the basket is paid: what « Valider » sends back as is."""
+    change = day.get("pending_change")
+    if change in ("add", "remove"):
+        return change == "add"
+    # ``booked`` is the confirmed fact, even on a day that became closed since.
+    return bool(day.get("booked", day.get("state") in ("booked", "pending")))
+
+
 def month_grid(doc: dict[str, Any], month: str, errors: dict[tuple[str, str], str] | None = None) -> MonthGrid:
     """planning's month (docs/saga.md) as rows and columns; ``errors`` by (activity, date)."""
     errors = errors or {}
@@ -148,8 +169,8 @@ def month_grid(doc: dict[str, Any], month: str, errors: dict[tuple[str, str], st
         row = ActivityRow(id=str(activity.get("id") or ""), name=name, short_name=short_activity(name))
         for day in activity.get("days") or []:
             when = parse_date(day.get("date")) if isinstance(day, dict) else None
-            state = day.get("state") if when else None
-            if when is None or state not in STATES:
+            state = _state(day) if when else None
+            if when is None or state is None:
                 continue
             dates.add(when)
             editable = bool(day.get("editable")) and state not in ("closed", "locked")
@@ -163,7 +184,7 @@ def month_grid(doc: dict[str, Any], month: str, errors: dict[tuple[str, str], st
                     day_words=long_day(when),
                     label=f"Réserver {row.short_name} le {long_day(when)}",
                     field_id=f"j-{index}-{when.isoformat()}",
-                    wanted=state in WANTED_STATES,
+                    wanted=_wanted(day),
                     error=errors.get((row.id, when.isoformat())),
                 )
             )

@@ -36,7 +36,7 @@ MONTH_PATH = "/planning/{child_id:" + UUID_PATTERN + "}/{month:" + MONTH_PATTERN
 COST_PURPOSE = b"pf-period-cost"
 VALIDATED = "Les modifications ont été validées."
 QUOTE_UNAVAILABLE = (
-    "Le calcul du coût est momentanément indisponible. Vos réservations n'ont pas été modifiées. "
+    "Le calcul du coût est momentanément indisponible. Vos modifications n'ont pas été enregistrées. "
     "Veuillez réessayer dans quelques minutes."
 )
 REFUSED_SUMMARY = "Certains jours ne peuvent pas être modifiés. Vos réservations n'ont pas été modifiées."
