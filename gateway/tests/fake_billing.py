@@ -160,7 +160,7 @@ async def history(request: web.Request) -> web.Response:
 
 async def get_payment(request: web.Request) -> web.Response:
     st, dossier = state(request), dossier_of(request)
-    payment = st.payments.get(request.match_info["payment_id"])
+    payment = st.payments.get(request.match_info["id"])
     if payment is None or payment.dossier_id != dossier:
         return problem(404, "not_found", "Ce paiement n'existe pas.")
     return web.json_response(
@@ -187,10 +187,10 @@ async def notification(request: web.Request) -> web.Response:
     st.notifications.append(idop)
     operation = st.operations.get(idop)
     if operation is None or operation["state"] == "pending":
-        return web.json_response({"status": "ignored"})
+        return web.Response(text="OK")  # billing answers the provider 200 "OK", whatever it made of it
     payment = st.payment_of(idop)
     if payment.status != "pending":
-        return web.json_response({"status": "already_handled"})
+        return web.Response(text="OK")  # billing answers the provider 200 "OK", whatever it made of it
     if operation["state"] == "paid":
         payment.status = "succeeded"
         st.use_credit(payment.dossier_id, payment.credit_used_cents)
@@ -201,7 +201,7 @@ async def notification(request: web.Request) -> web.Response:
     else:
         payment.status = "failed"
         st.planning.release(payment.basket_id)
-    return web.json_response({"status": "handled"})
+    return web.Response(text="OK")
 
 
 def own_operation(request: web.Request) -> dict[str, Any]:
@@ -235,7 +235,7 @@ def fake_billing() -> web.Application:
     misbehaving_routes(app, "billing")
     r.add_get("/api/billing/account", account)
     r.add_get("/api/billing/history", history)
-    r.add_get("/api/billing/payments/{payment_id}", get_payment)
+    r.add_get("/api/billing/payments/{id}", get_payment)
     r.add_post("/api/billing/payments/notifications/simulated", notification)
     r.add_get("/internal/simulated-treasury/operations/{idop}", get_operation)
     r.add_post("/internal/simulated-treasury/operations/{idop}/decision", decide)

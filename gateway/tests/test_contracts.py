@@ -22,6 +22,12 @@ FAKES = {"accounts": fake_accounts, "messaging": fake_messaging}
 # ``contracts.checked(app, "<service>")`` in its factory and add it here:
 #     FAKES |= {"planning": fake_planning, "billing": fake_billing}
 # (billing's /internal/simulated-treasury/... routes are checked like accounts' /internal ones.)
+# Tried once against main's planning and billing (their sources on PYTHONPATH, the fakes
+# wrapped): every request and answer matched but for gaps of the real documents, to fix
+# there first: planning's path parameter `month` is documented as a uuid (it is YYYY-MM);
+# the problem schema does not name planning's `days` (409 days_full, 422 rules_violated);
+# billing's internal operation routes document no body for 200 and no 404, and its
+# notifications no body for 200 (it answers "OK").
 
 
 @pytest.mark.parametrize("service", FAKES)
