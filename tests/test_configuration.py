@@ -46,6 +46,9 @@ def test_every_setting_is_documented_with_its_default(module, name):
     docs = documented()
     for var, default in variables(cls).items():
         assert var in docs, f"{var} ({name}) is missing from .env.example"
-        value = float(docs[var]) if isinstance(default, (int, float)) else docs[var]
-        expected = default if isinstance(default, (int, float)) else str(default)
+        if isinstance(default, bool):  # before int: a bool is an int to isinstance
+            value, expected = docs[var].lower(), str(default).lower()
+        else:
+            value = float(docs[var]) if isinstance(default, (int, float)) else docs[var]
+            expected = default if isinstance(default, (int, float)) else str(default)
         assert value == expected, f"{var}: .env.example says {docs[var]!r}, the code {default!r}"

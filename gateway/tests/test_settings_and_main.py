@@ -62,6 +62,12 @@ def test_the_simulated_treasury_is_for_development_and_tests_only(monkeypatch):
     assert settings.payment_provider == "payfip" and not settings.simulated_treasury
     with pytest.raises(ValidationError, match="GATEWAY_PAYMENT_PROVIDER=simulated is refused in production"):
         GatewaySettings(**production, payment_provider="simulated")
+    # An instance that takes no real money (the docker compose runs in production mode).
+    demo = GatewaySettings(**production, allow_simulated_in_production=True)
+    assert demo.simulated_treasury
+    assert not GatewaySettings(
+        **production, allow_simulated_in_production=True, payment_provider="payfip"
+    ).simulated_treasury
     with pytest.raises(ValidationError):
         GatewaySettings(environment="development", payment_provider="tipi")
 

@@ -38,8 +38,11 @@ class GatewaySettings(CommonSettings):
     # page this gateway serves at /simulated-treasury/ (the development default, so that the
     # whole journey runs on one machine); ``payfip``: the real Treasury, and that page does
     # not exist. Production defaults to ``payfip`` and refuses ``simulated``: a free
-    # « Payer » button must never reach real parents.
+    # « Payer » button must never reach real parents...
     payment_provider: Literal["simulated", "payfip"] = "simulated"
+    # ... unless the instance takes no real money (a demonstration, a training, the local
+    # docker compose, which runs in production mode): as billing's setting of that name.
+    allow_simulated_in_production: bool = False
 
     @field_validator("accounts_url", "planning_url", "billing_url", "messaging_url")
     @classmethod
@@ -60,9 +63,12 @@ class GatewaySettings(CommonSettings):
             if "town_name" not in self.model_fields_set:
                 raise ValueError("GATEWAY_TOWN_NAME must be set in production (the town's name in every page)")
             if "payment_provider" not in self.model_fields_set:
-                self.payment_provider = "payfip"
-            elif self.payment_provider == "simulated":
-                raise ValueError("GATEWAY_PAYMENT_PROVIDER=simulated is refused in production (payments would be free)")
+                self.payment_provider = "simulated" if self.allow_simulated_in_production else "payfip"
+            elif self.payment_provider == "simulated" and not self.allow_simulated_in_production:
+                raise ValueError(
+                    "GATEWAY_PAYMENT_PROVIDER=simulated is refused in production (payments would be free); "
+                    "GATEWAY_ALLOW_SIMULATED_IN_PRODUCTION=true for an instance that takes no real money"
+                )
         return self
 
     def service_url(self, service: str) -> str:
