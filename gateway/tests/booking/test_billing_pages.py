@@ -192,3 +192,15 @@ async def test_the_treasury_needs_no_portal_session(parent, town, ledger):
     page = await decide(parent, location, "payer")
     assert page.status == 303 and page.location.startswith("/facturation/paiements/")
     assert ledger.operations[idop]["state"] == "paid"
+
+
+async def test_the_treasury_returns_to_this_site_only(parent, town, ledger):
+    location, idop = await at_treasury(parent, town)
+    payment_path = ledger.operations[idop]["return_url"]
+    host = parent.client.server.host, parent.client.server.port
+    ledger.operations[idop]["return_url"] = f"http://{host[0]}:{host[1]}{payment_path}"  # BILLING_PUBLIC_URL set
+    page = await decide(parent, location, "payer")
+    assert page.status == 303 and page.location == payment_path
+    ledger.operations[idop]["return_url"] = "https://ailleurs.example.org/facturation"
+    page = await decide(parent, location, "payer")
+    assert page.location == "/facturation/historique"

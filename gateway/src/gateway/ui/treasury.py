@@ -16,6 +16,7 @@ import re
 import structlog
 from aiohttp import web
 from servicekit.problems import Problem
+from yarl import URL
 
 from ..clients import billing
 from ..clients.base import UpstreamProblem
@@ -76,7 +77,17 @@ async def decide(request: web.Request) -> web.Response:
         # The real Treasury retries later, and billing also asks for operations whose
         # notification never came; the return page says « en cours de vérification ».
         log.warning("simulated_notification_failed", status=problem.status)
-    return redirect(safe_next(str(operation.get("return_url") or ""), default="/facturation/historique"))
+    return redirect(_return_path(request, str(operation.get("return_url") or "")))
+
+
+def _return_path(request: web.Request, url: str) -> str:
+    """Where the portal takes the parent back: a path of this site. Billing makes the
+    return URL absolute when it knows the portal's public origin (BILLING_PUBLIC_URL); one
+    naming this very site is kept as its path, any other site is refused."""
+    parsed = URL(url) if url.startswith(("http://", "https://")) else None
+    if parsed is not None and parsed.host and parsed.authority.lower() == request.host.lower():
+        url = parsed.raw_path_qs
+    return safe_next(url, default="/facturation/historique")
 
 
 def setup(app: web.Application) -> None:
