@@ -9,12 +9,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from gateway.app import create_app
-from gateway.settings import SERVICES, GatewaySettings
+from gateway.settings import GatewaySettings
 
 from .browser import Browser
 from .contracts import VIOLATIONS
 from .fake_accounts import STATE, State, fake_accounts
-from .standins import IDENTITY_SECRET, stand_in_service
+from .standins import IDENTITY_SECRET, serving, stand_ins
 
 
 @pytest.fixture(autouse=True)
@@ -29,12 +29,8 @@ def fakes_keep_the_real_contracts():
 @pytest.fixture
 async def services() -> AsyncIterator[dict[str, TestServer]]:
     """Every service as a real HTTP server; accounts speaks the contract (``fake_accounts``)."""
-    servers = {name: TestServer(fake_accounts() if name == "accounts" else stand_in_service(name)) for name in SERVICES}
-    for server in servers.values():
-        await server.start_server()
-    yield servers
-    for server in servers.values():
-        await server.close()
+    async with serving(stand_ins(accounts=fake_accounts())) as servers:
+        yield servers
 
 
 GatewayFactory = Callable[..., Awaitable[TestClient]]

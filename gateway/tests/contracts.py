@@ -44,6 +44,7 @@ from .standins import PLUMBING_HANDLERS
 
 JSON = "application/json"
 MULTIPART = "multipart/form-data"
+FORM = "application/x-www-form-urlencoded"
 PROBLEM = "application/problem+json"
 INTERNAL_ROOT = "/api/__internal__"
 
@@ -236,6 +237,9 @@ async def request_problems(op: Operation, request: web.Request) -> tuple[list[st
             if_accepted.append("the JSON body does not parse")
             return always, if_accepted
         schema = content[JSON]["schema"]
+    elif media == FORM:  # a provider's notification: the raw form, as the service reads it
+        instance = (await request.read()).decode(errors="replace")
+        schema = content[FORM]["schema"]
     else:  # multipart: the body model's fields as text, and the declared file part
         body_schema, file_part = content[MULTIPART]["schema"]["allOf"]
         fields, file = await multipart_fields(request)

@@ -11,8 +11,12 @@ import asyncio
 import gzip
 import hashlib
 import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from aiohttp import web
+from aiohttp.test_utils import TestServer
+from gateway.settings import SERVICES
 from servicekit.identity import IDENTITY_HEADER, InvalidIdentity, verify_identity
 
 IDENTITY_SECRET = "test-identity-secret-" + "x" * 20
@@ -126,6 +130,24 @@ def stand_in_service(name: str) -> web.Application:
     misbehaving_routes(app, name)
     app.router.add_route("*", "/{tail:.*}", echo)
     return app
+
+
+def stand_ins(**fakes: web.Application) -> dict[str, web.Application]:
+    """An app per service: the fakes given by name, the echoing stand-in for the others."""
+    return {name: fakes.get(name) or stand_in_service(name) for name in SERVICES}
+
+
+@asynccontextmanager
+async def serving(apps: dict[str, web.Application]) -> AsyncIterator[dict[str, TestServer]]:
+    """Each app on a real HTTP server of its own, for a test's duration."""
+    servers = {name: TestServer(app) for name, app in apps.items()}
+    for server in servers.values():
+        await server.start_server()
+    try:
+        yield servers
+    finally:
+        for server in servers.values():
+            await server.close()
 
 
 def unused_port() -> int:

@@ -16,6 +16,18 @@ from .fake_messaging import PNG, fake_messaging
 from .standins import IDENTITY_SECRET
 
 FAKES = {"accounts": fake_accounts, "messaging": fake_messaging}
+# TODO(integrator): planning and billing have fakes too (fake_planning, fake_billing: the
+# shapes of docs/saga.md) but no OpenAPI document to hold them to yet. Once
+# ``planning.app`` / ``billing.app`` serve theirs, wrap each fake app with
+# ``contracts.checked(app, "<service>")`` in its factory and add it here:
+#     FAKES |= {"planning": fake_planning, "billing": fake_billing}
+# (billing's /internal/simulated-treasury/... routes are checked like accounts' /internal ones.)
+# Tried once against main's planning and billing (their sources on PYTHONPATH, the fakes
+# wrapped): every request and answer matched but for gaps of the real documents, to fix
+# there first: planning's path parameter `month` is documented as a uuid (it is YYYY-MM);
+# the problem schema does not name planning's `days` (409 days_full, 422 rules_violated);
+# billing's internal operation routes document no body for 200 and no 404, and its
+# notifications no body for 200 (it answers "OK").
 
 
 @pytest.mark.parametrize("service", FAKES)

@@ -17,25 +17,19 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 from gateway.clients import messaging as messaging_client
-from gateway.settings import SERVICES
 from gateway.ui.messaging import french_datetime, french_size
 
 from .browser import Browser, csrf_in
 from .fake_accounts import fake_accounts
 from .fake_messaging import PNG, STATE, State, fake_messaging
-from .standins import stand_in_service, unused_port
+from .standins import serving, stand_ins, unused_port
 
 
 @pytest.fixture
 async def services() -> AsyncIterator[dict[str, TestServer]]:
     """As conftest's, with messaging speaking its contract instead of echoing."""
-    factories = {"accounts": fake_accounts, "messaging": fake_messaging}
-    servers = {name: TestServer(factories.get(name, lambda n=name: stand_in_service(n))()) for name in SERVICES}
-    for server in servers.values():
-        await server.start_server()
-    yield servers
-    for server in servers.values():
-        await server.close()
+    async with serving(stand_ins(accounts=fake_accounts(), messaging=fake_messaging())) as servers:
+        yield servers
 
 
 @pytest.fixture

@@ -52,6 +52,26 @@ def test_production_with_real_secrets_and_its_town_is_accepted():
     GatewaySettings(environment="production", identity_secret="i" * 40, session_secret=STRONG, town_name="Chantilly")
 
 
+def test_the_simulated_treasury_is_for_development_and_tests_only(monkeypatch):
+    monkeypatch.delenv("GATEWAY_PAYMENT_PROVIDER", raising=False)
+    assert GatewaySettings(environment="development").simulated_treasury
+    assert GatewaySettings(environment="test").simulated_treasury
+    production = {"environment": "production", "identity_secret": "i" * 40, "session_secret": STRONG}
+    production["town_name"] = "Chantilly"
+    settings = GatewaySettings(**production)
+    assert settings.payment_provider == "payfip" and not settings.simulated_treasury
+    with pytest.raises(ValidationError, match="GATEWAY_PAYMENT_PROVIDER=simulated is refused in production"):
+        GatewaySettings(**production, payment_provider="simulated")
+    # An instance that takes no real money (the docker compose runs in production mode).
+    demo = GatewaySettings(**production, allow_simulated_in_production=True)
+    assert demo.simulated_treasury
+    assert not GatewaySettings(
+        **production, allow_simulated_in_production=True, payment_provider="payfip"
+    ).simulated_treasury
+    with pytest.raises(ValidationError):
+        GatewaySettings(environment="development", payment_provider="tipi")
+
+
 def test_production_must_name_its_town(monkeypatch):
     monkeypatch.delenv("GATEWAY_TOWN_NAME", raising=False)
     with pytest.raises(ValidationError, match="GATEWAY_TOWN_NAME"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from aiohttp import web
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -32,6 +34,15 @@ class GatewaySettings(CommonSettings):
     # password change or deactivation done through another gateway replica takes effect
     # here at most this late; 0 asks accounts on every request. Capped at 5 s on purpose.
     session_cache_seconds: float = Field(5.0, ge=0, le=5)
+    # Where « Payer » sends parents. ``simulated``: billing's stand-in of the Treasury, whose
+    # page this gateway serves at /simulated-treasury/ (the development default, so that the
+    # whole journey runs on one machine); ``payfip``: the real Treasury, and that page does
+    # not exist. Production defaults to ``payfip`` and refuses ``simulated``: a free
+    # « Payer » button must never reach real parents...
+    payment_provider: Literal["simulated", "payfip"] = "simulated"
+    # ... unless the instance takes no real money (a demonstration, a training, the local
+    # docker compose, which runs in production mode): as billing's setting of that name.
+    allow_simulated_in_production: bool = False
 
     @field_validator("accounts_url", "planning_url", "billing_url", "messaging_url")
     @classmethod
@@ -51,10 +62,22 @@ class GatewaySettings(CommonSettings):
                 )
             if "town_name" not in self.model_fields_set:
                 raise ValueError("GATEWAY_TOWN_NAME must be set in production (the town's name in every page)")
+            if "payment_provider" not in self.model_fields_set:
+                self.payment_provider = "simulated" if self.allow_simulated_in_production else "payfip"
+            elif self.payment_provider == "simulated" and not self.allow_simulated_in_production:
+                raise ValueError(
+                    "GATEWAY_PAYMENT_PROVIDER=simulated is refused in production (payments would be free); "
+                    "GATEWAY_ALLOW_SIMULATED_IN_PRODUCTION=true for an instance that takes no real money"
+                )
         return self
 
     def service_url(self, service: str) -> str:
         return getattr(self, f"{service}_url")
+
+    @property
+    def simulated_treasury(self) -> bool:
+        """Whether this gateway serves the « Trésor public (simulation) » page."""
+        return self.payment_provider == "simulated"
 
     @property
     def secure_cookies(self) -> bool:

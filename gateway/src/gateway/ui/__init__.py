@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import account, auth, dossier, messaging, registration
+from ..settings import SETTINGS
+from . import account, auth, basket, billing, dossier, messaging, planning, registration, treasury
 
 
 def setup(app: web.Application) -> None:
-    for area in (auth, registration, dossier, account, messaging):
+    for area in (auth, registration, dossier, account, messaging, planning, basket, billing):
         area.setup(app)
+    if app[SETTINGS].simulated_treasury:
+        # A stand-in of the Treasury: only where payments are simulated (never in production).
+        treasury.setup(app)

@@ -7,7 +7,12 @@ linking to the fields, and each error beside its field (see ``templates/macros/f
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import re
+import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +23,8 @@ from yarl import URL
 
 from ..caller import Caller, current_caller
 from ..clients.base import UpstreamProblem
+from ..pages import render
+from ..settings import GatewaySettings
 
 DEFAULT_SUMMARY_TITLE = "Certaines informations saisies ne sont pas valides."
 
@@ -68,6 +75,11 @@ FIELD_FALLBACKS = {
     "phone_work": "Saisissez un numéro de téléphone valide, par exemple 01 23 45 67 89.",
 }
 GENERIC_MESSAGE = "Cette valeur n'est pas valide."
+
+# The shape of an id in a route ("{thread_id:" + UUID_PATTERN + "}"): anything else is a 404.
+UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 _FRENCH = re.compile(
     r"[àâçéèêëîïôûùüÿœ]|\b(le|la|les|un|une|des|du|de|est|sont|doit|votre|vos|ce|cette|pas|ou|et)\b",
@@ -161,6 +173,17 @@ async def read_raw(request: web.Request, name: str) -> str:
     return raw if isinstance(raw, str) else ""
 
 
+def idempotency_key(value: str | None) -> str:
+    """The form's key if it looks like one we made, else a fresh one.
+
+    A form that creates something carries a key made when the page was rendered: sent
+    twice (a double click, a resent form), it creates one thing, not two.
+    """
+    if value and _IDEMPOTENCY_KEY.match(value):
+        return value
+    return secrets.token_urlsafe(18)
+
+
 def redirect(location: str) -> web.Response:
     """303 See Other: after a POST, the browser GETs the next page (POST-redirect-GET)."""
     return web.Response(status=303, headers={"Location": location})
@@ -194,6 +217,14 @@ def require_caller(request: web.Request) -> Caller:
     return caller
 
 
+def without_dossier(request: web.Request, heading: str) -> web.Response | None:
+    """For pages about the family's file (bookings, bills): an account not linked to a
+    dossier yet is told how to link it, instead of getting the services' 404."""
+    if require_caller(request).session.dossier_id is not None:
+        return None
+    return render(request, "no_dossier.html", {"heading": heading})
+
+
 def login_required(handler):
     """Pages for signed-in parents only; the others go to the login page and come back.
 
@@ -209,3 +240,30 @@ def login_required(handler):
     wrapped.__doc__ = handler.__doc__
     wrapped.requires_login = True
     return wrapped
+
+
+def sign(settings: GatewaySettings, purpose: bytes, data: dict[str, str]) -> str:
+    """``data`` readable, but unforgeable without the secret (a cookie, a query parameter).
+
+    ``purpose`` keeps a value signed for one use from being accepted for another.
+    """
+    payload = base64.urlsafe_b64encode(json.dumps(data, ensure_ascii=False).encode()).decode().rstrip("=")
+    return f"{payload}.{_mac(settings, purpose, payload)}"
+
+
+def unsign(settings: GatewaySettings, purpose: bytes, value: str | None) -> dict[str, str] | None:
+    """What ``sign`` signed for ``purpose``, or ``None`` for anything else."""
+    if not value or "." not in value:
+        return None
+    payload, mac = value.rsplit(".", 1)
+    if not hmac.compare_digest(mac.encode(), _mac(settings, purpose, payload).encode()):
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _mac(settings: GatewaySettings, purpose: bytes, payload: str) -> str:
+    return hmac.new(settings.session_secret.encode(), purpose + b"\0" + payload.encode(), hashlib.sha256).hexdigest()

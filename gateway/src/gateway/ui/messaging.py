@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,12 +32,11 @@ from servicekit.problems import Problem
 from ..clients import messaging
 from ..clients.base import UpstreamProblem
 from ..pages import render
-from .forms import Form, login_required, looks_french, read_form, redirect
+from .forms import UUID_PATTERN, Form, idempotency_key, login_required, looks_french, read_form, redirect
 
 log = structlog.get_logger(__name__)
 
 PARIS = ZoneInfo("Europe/Paris")
-UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 THREAD_PATH = "/messagerie/{thread_id:" + UUID_PATTERN + "}"
 PAGE_SIZE = 20
 
@@ -61,7 +59,6 @@ DOWNLOAD_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "
 NEW_FIELDS = ("theme_id", "subject", "body", "attachment", "email_copy")
 REPLY_FIELDS = ("body", "attachment", "email_copy")
 
-_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 # messaging's cursors: opaque, URL-safe; anything else starts again at the first page.
 _CURSOR = re.compile(r"^[A-Za-z0-9_\-=]{1,200}$")
 
@@ -230,13 +227,6 @@ def _list_href(box_key: str, message: str | None = None) -> str:
     return "/messagerie" + ("?" + "&".join(params) if params else "")
 
 
-def _idempotency_key(value: str | None) -> str:
-    """The form's key if it looks like one we made, else a fresh one."""
-    if value and _IDEMPOTENCY_KEY.match(value):
-        return value
-    return secrets.token_urlsafe(18)
-
-
 def _chosen_file(posted) -> messaging.Attachment | None:
     """The file of the form, if one was chosen (an empty file input sends a nameless part)."""
     value = posted.get("attachment")
@@ -251,7 +241,7 @@ def _apply_send_problem(form: Form, problem: UpstreamProblem, fields: tuple[str,
         form.summary_title = problem.title
         form.general.append(ALREADY_SENT)
         # Another try is another request: it gets its own key.
-        form.values["idempotency_key"] = _idempotency_key(None)
+        form.values["idempotency_key"] = idempotency_key(None)
         return
     if problem.status in (413, 415) and not problem.errors:
         message = (
@@ -330,7 +320,7 @@ def _new_page(
 @login_required
 async def new_form(request: web.Request) -> web.Response:
     themes, unread = await asyncio.gather(messaging.list_themes(request), messaging.unread_replies_for_badge(request))
-    values: dict[str, Any] = {"idempotency_key": _idempotency_key(None), "email_copy": False}
+    values: dict[str, Any] = {"idempotency_key": idempotency_key(None), "email_copy": False}
     # « Communiquer avec … » from a page about one theme may preselect it.
     wanted = request.query.get("theme", "")
     if any(str(t["id"]) == wanted for t in themes):
@@ -343,7 +333,7 @@ async def send(request: web.Request) -> web.Response:
     themes = await messaging.list_themes(request)
     values: dict[str, Any] = await read_form(request, ("theme_id", "subject", "body", "email_copy", "idempotency_key"))
     values["email_copy"] = values["email_copy"] == "oui"
-    values["idempotency_key"] = _idempotency_key(values["idempotency_key"])
+    values["idempotency_key"] = idempotency_key(values["idempotency_key"])
     attachment = _chosen_file(await request.post())
     form = Form(values=values)
     if not values["theme_id"]:
@@ -415,7 +405,7 @@ async def _thread_page(
 
 @login_required
 async def view(request: web.Request) -> web.Response:
-    form = Form(values={"idempotency_key": _idempotency_key(None), "email_copy": False})
+    form = Form(values={"idempotency_key": idempotency_key(None), "email_copy": False})
     return await _thread_page(request, form, message=MESSAGES.get(request.query.get("message", "")))
 
 
@@ -424,7 +414,7 @@ async def reply(request: web.Request) -> web.Response:
     thread_id = _thread_id(request)
     values: dict[str, Any] = await read_form(request, ("body", "email_copy", "idempotency_key"))
     values["email_copy"] = values["email_copy"] == "oui"
-    values["idempotency_key"] = _idempotency_key(values["idempotency_key"])
+    values["idempotency_key"] = idempotency_key(values["idempotency_key"])
     attachment = _chosen_file(await request.post())
     form = Form(values=values)
     status = 422

@@ -8,10 +8,6 @@ step; a step whose predecessors are not done redirects back to the first missing
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,12 +17,13 @@ from ..clients import accounts
 from ..clients.base import UpstreamProblem
 from ..pages import render
 from ..settings import SETTINGS, GatewaySettings
-from .forms import PASSWORD_RULES, Form, read_form, read_raw, redirect
+from .forms import PASSWORD_RULES, Form, read_form, read_raw, redirect, sign, unsign
 
 DRAFT_COOKIE = "pf_reg"
 DRAFT_COOKIE_PATH = "/inscription"
 DRAFT_COOKIE_MAX_AGE = 24 * 3600
 WELCOME_COOKIE = "pf_bienvenue"
+WELCOME_PURPOSE = b"pf-welcome"
 WELCOME_PATH = "/inscription/bienvenue"
 WELCOME_MAX_AGE = 15 * 60
 
@@ -352,7 +349,7 @@ async def submit(request: web.Request) -> web.Response:
     name = {"first_name": draft.get("first_name") or "", "last_name": draft.get("last_name") or ""}
     response.set_cookie(
         WELCOME_COOKIE,
-        _sign(settings, name),
+        sign(settings, WELCOME_PURPOSE, name),
         max_age=WELCOME_MAX_AGE,
         path=WELCOME_PATH,
         httponly=True,
@@ -380,30 +377,8 @@ async def cancel(request: web.Request) -> web.Response:
 # --- « Bienvenue sur le portail » -------------------------------------------------------
 
 
-def _sign(settings: GatewaySettings, data: dict[str, str]) -> str:
-    payload = base64.urlsafe_b64encode(json.dumps(data, ensure_ascii=False).encode()).decode().rstrip("=")
-    mac = hmac.new(settings.session_secret.encode(), b"pf-welcome\0" + payload.encode(), hashlib.sha256).hexdigest()
-    return f"{payload}.{mac}"
-
-
-def _unsign(settings: GatewaySettings, value: str | None) -> dict[str, str] | None:
-    if not value or "." not in value:
-        return None
-    payload, mac = value.rsplit(".", 1)
-    expected = hmac.new(
-        settings.session_secret.encode(), b"pf-welcome\0" + payload.encode(), hashlib.sha256
-    ).hexdigest()
-    if not hmac.compare_digest(mac.encode(), expected.encode()):
-        return None
-    try:
-        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
-
-
 async def welcome(request: web.Request) -> web.Response:
-    name = _unsign(request.app[SETTINGS], request.cookies.get(WELCOME_COOKIE)) or {}
+    name = unsign(request.app[SETTINGS], WELCOME_PURPOSE, request.cookies.get(WELCOME_COOKIE)) or {}
     full_name = " ".join(str(name.get(k) or "").strip() for k in ("first_name", "last_name")).strip()
     return render(request, "registration/welcome.html", {"full_name": full_name})
 
