@@ -40,6 +40,9 @@ async def known_activity(harness, name: str = "Cantine (11h30 à 13h30)") -> uui
             "code": "cantine-" + activity_id.hex[:6],
             "name": name,
             "display_name": f"2026/2027 - {name}",
+            "weekdays": [1, 2, 4, 5],
+            "holiday_weekdays": [],
+            "capacity": 120,
         },
     )
     await eventually(lambda: _exists(harness, "activities", "activity_id", activity_id))
@@ -58,7 +61,11 @@ def payment_succeeded(parent, *, amount_cents=1122, credit_used_cents=0, referen
         "checkout_id": str(uuid.uuid4()) if basket else None,
         "amount_cents": amount_cents,
         "credit_used_cents": credit_used_cents,
+        "total_cents": amount_cents + credit_used_cents,
         "reference": reference,
+        "provider": "simulated",
+        "paid_at": "2026-12-06T17:42:00+00:00",
+        "lines": [],
     }
 
 
@@ -90,7 +97,13 @@ async def test_booking_confirmation_lists_the_days_and_the_amount_paid(harness, 
         "dossier_id": str(parent.dossier_id),
         "payment_id": paid["payment_id"],
         "reservations": [
-            {"reservation_id": str(uuid.uuid4()), "child_id": str(arthur), "activity_id": str(cantine), "date": day}
+            {
+                "reservation_id": str(uuid.uuid4()),
+                "child_id": str(arthur),
+                "activity_id": str(cantine),
+                "date": day,
+                "label": "Arthur - 2026/2027 - Cantine (11h30 à 13h30)",
+            }
             for day in ("2026-12-10", "2026-12-07")
         ],
     }
@@ -121,6 +134,7 @@ async def test_booking_confirmation_before_the_payment_points_to_the_receipt(har
                 "child_id": str(uuid.uuid4()),
                 "activity_id": str(uuid.uuid4()),
                 "date": "2026-12-08",
+                "label": "Léa - 2026/2027 - Cantine (11h30 à 13h30)",
             }
         ],
     }
@@ -181,6 +195,8 @@ async def test_credit_notice(harness, parent):
         "dossier_id": str(parent.dossier_id),
         "amount_cents": 374,
         "reason": "cancellation",
+        "label": "Annulation du 08/12/2026",
+        "granted_at": "2026-12-06T17:42:00+00:00",
     }
     envelope = await harness.publish("billing.credit.granted", credit)
     [mail] = await harness.wait_for_mail(parent.email)
@@ -192,7 +208,14 @@ async def test_credit_notice(harness, parent):
 
 async def test_a_family_without_a_known_contact_is_recorded_not_lost(harness):
     dossier_id = uuid.uuid4()
-    credit = {"credit_id": str(uuid.uuid4()), "dossier_id": str(dossier_id), "amount_cents": 100, "reason": "staff"}
+    credit = {
+        "credit_id": str(uuid.uuid4()),
+        "dossier_id": str(dossier_id),
+        "amount_cents": 100,
+        "reason": "staff",
+        "label": "Geste commercial",
+        "granted_at": "2026-12-06T17:42:00+00:00",
+    }
     envelope = await harness.publish("billing.credit.granted", credit)
 
     async def recorded():
