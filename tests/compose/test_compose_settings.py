@@ -33,14 +33,20 @@ def compose_processes():
             yield name, base, service
 
 
-@pytest.mark.parametrize("name,base,service", list(compose_processes()), ids=lambda v: v if isinstance(v, str) else "")
-def test_process_accepts_its_compose_environment(name, base, service, monkeypatch):
+def use_compose_environment(service, monkeypatch) -> dict[str, str]:
+    """Replace the suite's own settings variables with those compose gives ``service``."""
     for key in list(os.environ):
         if key.split("_")[0] in {"ACCOUNTS", "PLANNING", "BILLING", "MESSAGING", "GATEWAY"} or key in IMAGE_ENV:
             monkeypatch.delenv(key)
     env = {**IMAGE_ENV, **{k: interpolate_defaults(v or "") for k, v in environment_of(service).items()}}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
+    return env
+
+
+@pytest.mark.parametrize("name,base,service", list(compose_processes()), ids=lambda v: v if isinstance(v, str) else "")
+def test_process_accepts_its_compose_environment(name, base, service, monkeypatch):
+    env = use_compose_environment(service, monkeypatch)
     module, cls_name = SETTINGS[base]
     cls = getattr(importlib.import_module(module), cls_name)
     try:
@@ -48,3 +54,19 @@ def test_process_accepts_its_compose_environment(name, base, service, monkeypatc
     except ValidationError as exc:
         pytest.fail(f"{name} would refuse to start: {exc}")
     assert settings.environment == env["ENVIRONMENT"]
+
+
+def settings_of(name: str, monkeypatch):
+    """The settings the compose service ``name`` would start with."""
+    with monkeypatch.context() as m:
+        use_compose_environment(services(load_compose())[name], m)
+        module, cls_name = SETTINGS[name]
+        return getattr(importlib.import_module(module), cls_name)()
+
+
+def test_gateway_and_billing_agree_on_the_payment_provider(monkeypatch):
+    # A billing on the simulated Treasury behind a gateway that does not serve its page
+    # sends every « Payer » to a 404; the reverse sends parents to PayFiP for free payments.
+    billing = settings_of("billing", monkeypatch)
+    gateway = settings_of("gateway", monkeypatch)
+    assert billing.provider_name == gateway.payment_provider
