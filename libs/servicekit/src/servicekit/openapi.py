@@ -8,13 +8,21 @@ model schemas go into ``components.schemas`` unchanged.
 What the document says, from the route fields:
 
 * only paths under ``/api/`` are documented (what the gateway forwards; ``/internal/...``
-  and the probes are left out); path parameters are UUIDs;
+  and the probes are left out); path parameters are UUIDs unless the route's
+  ``path_params`` says otherwise (a month ``YYYY-MM``, an enum of providers...);
+* the success answer is the ``response`` model as JSON, a ``download`` (file media types),
+  a ``text`` answer (e.g. ``text/plain``: a string), or, with none of them, no body;
 * a route that is not ``public`` needs the caller's identity: it lists the document's
   security schemes (by default the client's bearer token or session cookie at the gateway,
   which the gateway turns into the signed identity the service verifies) and a 401;
   one with ``roles`` also a 403 (``admin`` passes every role check: see servicekit.identity);
   one with a JSON ``body`` also 400, 415 and 422;
-* every error is ``application/problem+json`` with the shared ``Problem`` schema.
+* every error is ``application/problem+json`` with the shared ``Problem`` schema (plus the
+  members the service adds to all its problems: ``problem_properties`` of the document);
+  a route whose problems carry more members names them with a ``problem`` model: its
+  ``problem_statuses`` (all its error statuses by default) then answer a schema of the
+  model's name, the shared ``Problem`` with the model's fields added (the shared members
+  keep their meaning: a model may not redefine them).
 
 Plumbing only: who may call a route is the service's to check in its handlers; ``access``
 and ``roles`` here are documentation.
@@ -38,6 +46,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 JSON = "application/json"
 MULTIPART = "multipart/form-data"
 REF_TEMPLATE = "#/components/schemas/{model}"
+UUID_SCHEMA: Mapping[str, Any] = {"type": "string", "format": "uuid"}  # a path parameter's schema unless declared
 
 ROUTES = web.AppKey("openapi_routes", tuple)  # the table add_routes registered, in order
 _DOCUMENTS = web.AppKey("openapi_documents", dict)  # path of a document route -> the document, built once
@@ -73,13 +82,17 @@ class Route:
     tag: str
     body: type[BaseModel] | None = None  # a JSON body
     raw_body: str | None = None  # or the media type of a body read as is (e.g. "text/csv")
+    path_params: tuple[Param, ...] = ()  # the path parameters that are not UUIDs (``required`` unused)
     multipart: FileField | None = None  # the JSON body may also come as a form with this file
     query: type[BaseModel] | tuple[Param, ...] = ()
     headers: tuple[Param, ...] = ()  # e.g. idempotency_key_header()
     response: type[BaseModel] | None = None  # a JSON answer
     download: tuple[str, ...] = ()  # or the media types of a file answer
+    text: str = ""  # or the media type of a short text answer (e.g. "text/plain"); none of them: no body
     status: int = 200
     errors: tuple[int, ...] = ()  # problem statuses, besides those the module docstring says are added
+    problem: type[BaseModel] | None = None  # the extension members of this route's problems (see above)
+    problem_statuses: tuple[int, ...] = ()  # the statuses whose problems carry them; empty: every one
     public: bool = False  # no caller identity needed
     access: str = ""  # who may call it, in words: starts the operation's description
     roles: tuple[str, ...] = ()  # the roles it checks (shown, and listed as x-roles)
@@ -190,6 +203,10 @@ def build_document(
         if r.response is not None:
             wanted.append((r.response, "serialization"))
     wanted += [(model, "serialization") for model in extra_models]
+    problem_models = list(dict.fromkeys(r.problem for r in documented if r.problem is not None))
+    if shared := {model for model, _ in wanted} & set(problem_models):
+        raise ValueError(f"{sorted(m.__name__ for m in shared)}: a problem model cannot also be a body or an answer")
+    wanted += [(model, "serialization") for model in problem_models]
     refs, schema = models_json_schema(list(dict.fromkeys(wanted)), ref_template=REF_TEMPLATE)
     components: dict[str, Any] = dict(schema.get("$defs", {}))
     if "Problem" in components:
@@ -197,6 +214,9 @@ def build_document(
     problem = dict(PROBLEM_SCHEMA)
     problem["properties"] = {**PROBLEM_SCHEMA["properties"], **(problem_properties or {})}
     components["Problem"] = problem
+    for model in problem_models:  # each model's own component becomes its problem variant
+        name = _ref_name(refs[(model, "serialization")])
+        components[name] = _problem_variant(problem, components[name], name)
 
     paths: dict[str, dict[str, Any]] = {}
     operation_ids: dict[str, str] = {}
@@ -220,6 +240,22 @@ def build_document(
             "securitySchemes": {name: dict(scheme) for name, scheme in security_schemes.items()},
         },
     }
+
+
+def _ref_name(schema: Mapping[str, Any]) -> str:
+    return schema["$ref"].rsplit("/", 1)[1]
+
+
+def _problem_variant(problem: Mapping[str, Any], extension: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """The shared problem schema with the members of a route's ``problem`` model added."""
+    added = extension.get("properties", {})
+    if clash := set(added) & set(problem["properties"]):
+        raise ValueError(f"problem model {name} redefines the shared problem members {sorted(clash)}")
+    variant = {**problem, "properties": {**problem["properties"], **added}}
+    variant["required"] = [*problem["required"], *extension.get("required", [])]
+    if extension.get("description"):
+        variant["description"] = f"{problem['description']} {extension['description']}"
+    return variant
 
 
 def _operation(r: Route, refs: dict, components: dict[str, Any], schemes: list[str]) -> dict[str, Any]:
@@ -254,6 +290,8 @@ def _operation(r: Route, refs: dict, components: dict[str, Any], schemes: list[s
     ok: dict[str, Any] = {"description": STATUS_TEXT.get(r.status, "OK")}
     if r.download:
         ok = {"description": "The file, as an attachment", "content": {t: {} for t in r.download}}
+    elif r.text:
+        ok["content"] = {r.text: {"schema": {"type": "string"}}}
     elif r.response is not None:
         ok["content"] = {JSON: {"schema": refs[(r.response, "serialization")]}}
     op["responses"][str(r.status)] = ok
@@ -265,10 +303,17 @@ def _operation(r: Route, refs: dict, components: dict[str, Any], schemes: list[s
         errors.add(403)
     if r.body is not None:
         errors |= {400, 415, 422}
+    if undocumented := set(r.problem_statuses) - errors:
+        raise ValueError(f"{r.method} {r.path}: problem_statuses {sorted(undocumented)} are not among its errors")
+    if r.problem_statuses and r.problem is None:
+        raise ValueError(f"{r.method} {r.path}: problem_statuses without a problem model")
+    variant = _ref_name(refs[(r.problem, "serialization")]) if r.problem is not None else "Problem"
     for status in sorted(errors):
+        extended = not r.problem_statuses or status in r.problem_statuses
+        name = variant if extended else "Problem"
         response: dict[str, Any] = {
             "description": STATUS_TEXT.get(status, "Error"),
-            "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": REF_TEMPLATE.format(model="Problem")}}},
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": REF_TEMPLATE.format(model=name)}}},
         }
         if status == 429:
             response["headers"] = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}
@@ -280,19 +325,21 @@ def _multipart(body_schema: dict[str, Any], file: FileField) -> dict[str, Any]:
     part: dict[str, Any] = {"type": "string", "contentMediaType": "application/octet-stream"}
     if file.description:
         part["description"] = file.description
-    form: dict[str, Any] = {
-        "schema": {"allOf": [body_schema, {"type": "object", "properties": {file.name: part}}]}
-    }
+    form: dict[str, Any] = {"schema": {"allOf": [body_schema, {"type": "object", "properties": {file.name: part}}]}}
     if file.media_types:
         form["encoding"] = {file.name: {"contentType": ", ".join(file.media_types)}}
     return form
 
 
 def _parameters(r: Route, components: dict[str, Any]) -> list[dict[str, Any]]:
-    params: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
-        for name in re.findall(r"{(\w+)}", r.path)
-    ]
+    names = re.findall(r"{(\w+)}", r.path)
+    declared = {p.name: p for p in r.path_params}
+    if unknown := set(declared) - set(names):
+        raise ValueError(f"{r.method} {r.path}: path_params {sorted(unknown)} are not in the path")
+    params: list[dict[str, Any]] = []
+    for name in names:
+        given = declared.get(name, Param(name, schema=UUID_SCHEMA))
+        params.append({**_param(given, "path"), "required": True})
     if isinstance(r.query, type):
         schema = r.query.model_json_schema(ref_template=REF_TEMPLATE, mode="validation")
         for name, definition in schema.get("$defs", {}).items():

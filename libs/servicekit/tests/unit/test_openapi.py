@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import enum
 import functools
 import json
@@ -73,6 +74,17 @@ class Unused(BaseModel):
     value: int
 
 
+class DayProblem(BaseModel):
+    date: datetime.date
+    code: Literal["day_full", "deadline_passed"]
+
+
+class DaysProblem(BaseModel):
+    """The refused days."""
+
+    days: list[DayProblem] = Field(default_factory=list, description="one entry per refused day")
+
+
 class Teapot(Exception):
     pass
 
@@ -107,6 +119,17 @@ async def import_items(request: web.Request) -> web.Response:
 
 async def internal_only(request: web.Request) -> web.Response:
     return web.json_response({})
+
+
+async def book_month(request: web.Request) -> web.Response:
+    return web.json_response({})
+
+
+async def notify(request: web.Request) -> web.Response:
+    return web.Response(text="OK")
+
+
+MONTH = Param("month", "YYYY-MM", {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"})
 
 
 ITEMS = "/api/toy/items"
@@ -158,6 +181,29 @@ TOY = (
         query=(Param("dry_run", "check only", {"type": "boolean"}),),
     ),
     Route("POST", "/internal/toy", internal_only, "Internal", "Internal", body=ItemIn),
+    Route(
+        "PUT",
+        ITEMS + "/{id}/months/{month}",
+        book_month,
+        "Book a month",
+        "Items",
+        body=ItemIn,
+        path_params=(MONTH,),
+        errors=(404, 409),
+        problem=DaysProblem,
+        problem_statuses=(409, 422),
+    ),
+    Route(
+        "POST",
+        "/api/toy/notifications/{provider}",
+        notify,
+        "A provider's notification",
+        "Search",
+        raw_body="application/x-www-form-urlencoded",
+        text="text/plain",
+        path_params=(Param("provider", schema={"type": "string", "enum": ["simulated", "payfip"]}),),
+        public=True,
+    ),
     openapi_route(
         "/api/toy/openapi.json",
         title="Toy",
@@ -192,7 +238,7 @@ def test_every_reference_resolves_inside_components(doc):
     for ref in refs:
         assert ref.startswith("#/components/schemas/"), ref
         assert ref.rsplit("/", 1)[1] in doc["components"]["schemas"], ref
-    assert {"ItemIn", "ItemOut", "ItemPage", "Label", "Colour", "Sort", "Unused", "Problem"} <= set(
+    assert {"ItemIn", "ItemOut", "ItemPage", "Label", "Colour", "Sort", "Unused", "Problem", "DaysProblem"} <= set(
         doc["components"]["schemas"]
     )
 
@@ -206,6 +252,8 @@ def test_only_api_paths_are_documented_with_their_methods_and_tags(doc):
         ("get", ITEMS + "/{id}/file"),
         ("delete", ITEMS + "/{id}"),
         ("post", "/api/toy/import"),
+        ("put", ITEMS + "/{id}/months/{month}"),
+        ("post", "/api/toy/notifications/{provider}"),
         ("get", "/api/toy/openapi.json"),
     }
     assert doc["tags"] == [{"name": "Items"}, {"name": "Search"}, {"name": "Admin"}, {"name": "Meta"}]
@@ -298,6 +346,82 @@ def test_the_shared_problem_schema_takes_the_service_extensions(doc):
     problem = doc["components"]["schemas"]["Problem"]
     assert {"type", "title", "status", "detail", "errors", "request_id", "retry_after"} <= set(problem["properties"])
     assert "retry_after" not in build_document(TOY, title="t")["components"]["schemas"]["Problem"]["properties"]
+
+
+def test_a_path_parameter_is_a_uuid_unless_the_route_declares_its_schema(doc):
+    params = doc["paths"][ITEMS + "/{id}/months/{month}"]["put"]["parameters"]
+    assert params == [
+        {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}},
+        {"name": "month", "in": "path", "required": True, "description": "YYYY-MM", "schema": dict(MONTH.schema)},
+    ]
+    (provider,) = doc["paths"]["/api/toy/notifications/{provider}"]["post"]["parameters"]
+    assert provider["schema"] == {"type": "string", "enum": ["simulated", "payfip"]} and provider["required"]
+
+    async def odd(request):
+        return web.json_response({})
+
+    misnamed = Route("GET", "/api/toy/months/{month}", odd, "Odd", "Odd", path_params=(Param("monht"),))
+    with pytest.raises(ValueError, match="monht"):
+        build_document((misnamed,), title="t")
+
+
+def test_a_routes_problems_may_carry_more_members_on_the_statuses_it_names(doc):
+    op = doc["paths"][ITEMS + "/{id}/months/{month}"]["put"]
+    problems = {status: answer for status, answer in op["responses"].items() if status != "200"}
+    schema_of = {status: answer["content"]["application/problem+json"]["schema"] for status, answer in problems.items()}
+    assert schema_of == {
+        "400": {"$ref": "#/components/schemas/Problem"},
+        "401": {"$ref": "#/components/schemas/Problem"},
+        "404": {"$ref": "#/components/schemas/Problem"},
+        "409": {"$ref": "#/components/schemas/DaysProblem"},
+        "415": {"$ref": "#/components/schemas/Problem"},
+        "422": {"$ref": "#/components/schemas/DaysProblem"},
+    }
+    components = doc["components"]["schemas"]
+    variant, shared = components["DaysProblem"], components["Problem"]
+    # the shared members and the service-wide extensions, the model's members added
+    assert set(variant["properties"]) == {*shared["properties"], "days"}
+    assert variant["required"] == shared["required"] and variant["description"].endswith("The refused days.")
+    assert "days" not in shared["properties"]
+    resolver = {"components": doc["components"], "$ref": "#/components/schemas/DaysProblem"}
+    day = {"date": "2026-12-25", "code": "day_full"}
+    base = {"type": "https://example.org/problems/days_full", "title": "Complet", "status": 409}
+    assert Draft202012Validator(resolver).is_valid({**base, "days": [day], "retry_after": 3})
+    assert Draft202012Validator(resolver).is_valid(base)  # days is optional: not every 409 lists days
+    assert not Draft202012Validator(resolver).is_valid({**base, "days": [{**day, "code": "mystery"}]})
+
+
+def test_a_problem_model_may_neither_redefine_a_shared_member_nor_name_an_undocumented_status():
+    async def odd(request):
+        return web.json_response({})
+
+    class TitleProblem(BaseModel):
+        title: int
+
+    def build(**route):
+        return build_document((Route("PUT", "/api/toy/odd", odd, "Odd", "Odd", **route),), title="t")
+
+    with pytest.raises(ValueError, match="title"):
+        build(problem=TitleProblem, errors=(409,))
+    with pytest.raises(ValueError, match="503"):
+        build(problem=DaysProblem, errors=(409,), problem_statuses=(409, 503))
+    with pytest.raises(ValueError, match="without a problem model"):
+        build(errors=(409,), problem_statuses=(409,))
+    with pytest.raises(ValueError, match="DaysProblem"):
+        build(problem=DaysProblem, response=DaysProblem)
+    assert set(build(problem=DaysProblem, errors=(409,))["components"]["schemas"]) == {
+        "Problem",
+        "DaysProblem",
+        "DayProblem",
+    }
+
+
+def test_a_text_answer_or_none(doc):
+    op = doc["paths"]["/api/toy/notifications/{provider}"]["post"]
+    assert op["responses"]["200"] == {"description": "OK", "content": {"text/plain": {"schema": {"type": "string"}}}}
+    assert op["requestBody"]["content"] == {"application/x-www-form-urlencoded": {"schema": {"type": "string"}}}
+    import_op = doc["paths"]["/api/toy/import"]["post"]
+    assert import_op["responses"]["200"] == {"description": "OK"}  # no response, download or text: no body
 
 
 def test_security_schemes_can_be_the_services_own():
