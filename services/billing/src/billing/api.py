@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiohttp import web
-from servicekit.openapi import Route
+from servicekit.openapi import Param, Route
 from servicekit.pagination import parse_limit
 from servicekit.problems import Problem
 from servicekit.requests import path_uuid, read_query
@@ -14,6 +14,11 @@ from .service import queries, settlement
 from .web import billing, family, json_model
 
 PARENT = "A parent with a family file; only that family's account is read (another family's payment: 404)."
+PROVIDER_PARAM = Param(
+    "provider",
+    "`simulated` (the simulated Treasury) or `payfip` (PayFiP): the one the portal uses",
+    {"type": "string", "enum": ["simulated", "payfip"]},
+)
 
 
 async def billing_account(request: web.Request) -> web.Response:
@@ -37,7 +42,7 @@ async def payment_notification(request: web.Request) -> web.Response:
     """Server to server: the provider names an operation; billing asks the provider what became
     of it. Always 200 once read (a forged or unknown idop changes nothing), 400 if malformed."""
     ctx = billing(request)
-    if request.path.rsplit("/", 1)[1] != ctx.provider.name:
+    if request.match_info["provider"] != ctx.provider.name:
         raise Problem(404, "unknown_provider", "Ce moyen de paiement n'est pas utilisé ici.")
     try:
         posted = await request.post()
@@ -84,20 +89,21 @@ ROUTES = (
         errors=(403, 404),
         access=PARENT,
     ),
-    *(
-        Route(
-            "POST",
-            f"/api/billing/payments/notifications/{provider}",
-            payment_notification,
-            f"{label}'s server-to-server notification (form field idop), verified by asking {label}",
-            "Billing",
-            raw_body="application/x-www-form-urlencoded",
-            errors=(400, 404),
-            public=True,
-            access="The payment provider (no identity); only the idop it names is read, never trusted. "
-            "404 unless it is the provider in use.",
-            operation_id=f"notify_payment_{provider}",
-        )
-        for provider, label in (("simulated", "The simulated Treasury"), ("payfip", "PayFiP"))
+    Route(
+        "POST",
+        "/api/billing/payments/notifications/{provider}",
+        payment_notification,
+        "The payment provider's server-to-server notification (form field idop), verified by asking it",
+        "Billing",
+        raw_body="application/x-www-form-urlencoded",
+        path_params=(PROVIDER_PARAM,),
+        text="text/plain",
+        errors=(400, 404),
+        public=True,
+        access="The payment provider (no identity); only the idop it names is read, never trusted. "
+        "404 unless it is the provider in use.",
+        description="Answers 200 `OK` once read, whatever became of the operation (a forged or unknown "
+        "idop changes nothing); 400 if the form is malformed.",
+        operation_id="notify_payment",
     ),
 )

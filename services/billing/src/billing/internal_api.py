@@ -5,7 +5,7 @@ the simulated provider is in use; with PayFiP they answer 404."""
 from __future__ import annotations
 
 from aiohttp import web
-from servicekit.openapi import Route
+from servicekit.openapi import Param, Route
 from servicekit.problems import Problem
 from servicekit.requests import read_json
 
@@ -14,6 +14,7 @@ from .providers.simulated import SimulatedTreasury
 from .web import billing, json_model
 
 OPERATIONS = "/internal/simulated-treasury/operations/{idop}"
+IDOP = Param("idop", "the operation's id, as the payment page's URL gives it (an unknown one: 404)")
 
 
 def _treasury(request: web.Request) -> SimulatedTreasury:
@@ -40,7 +41,17 @@ async def decide_operation(request: web.Request) -> web.Response:
 
 
 ROUTES = (
-    Route("GET", OPERATIONS, get_operation, "A simulated Treasury operation", "Internal", public=True),
+    Route(
+        "GET",
+        OPERATIONS,
+        get_operation,
+        "A simulated Treasury operation",
+        "Internal",
+        path_params=(IDOP,),
+        response=schemas.OperationOut,
+        errors=(404,),
+        public=True,
+    ),
     Route(
         "POST",
         OPERATIONS + "/decision",
@@ -48,6 +59,9 @@ ROUTES = (
         "Pay or refuse a simulated operation (the first decision stays)",
         "Internal",
         body=schemas.DecisionIn,
+        path_params=(IDOP,),
+        response=schemas.OperationOut,
+        errors=(404,),
         public=True,
     ),
 )

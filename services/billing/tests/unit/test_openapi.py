@@ -28,13 +28,14 @@ def test_the_contract_paths_are_there():
         ("get", "/api/billing/account"),
         ("get", "/api/billing/history"),
         ("get", "/api/billing/payments/{id}"),
-        ("post", "/api/billing/payments/notifications/simulated"),
-        ("post", "/api/billing/payments/notifications/payfip"),
+        ("post", "/api/billing/payments/notifications/{provider}"),
         ("put", "/api/billing/admin/tariffs/{activity_id}"),
         ("post", "/api/billing/admin/dossiers/{dossier_id}/qf"),
     ]:
         assert method in paths[path], (method, path)
-    assert "security" not in paths["/api/billing/payments/notifications/simulated"]["post"]
+    notification = paths["/api/billing/payments/notifications/{provider}"]["post"]
+    assert "security" not in notification
+    assert notification["parameters"][0]["schema"]["enum"] == ["simulated", "payfip"]
     assert paths["/api/billing/admin/tariffs/{activity_id}"]["put"]["x-roles"] == ["billing_staff"]
 
 

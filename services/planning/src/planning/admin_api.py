@@ -14,7 +14,7 @@ from servicekit.web import model_response
 from .domain import Month
 from .schemas import admin as s
 from .service import catalog, children, lists
-from .web import STAFF_ROLE, csv_response, path_month, planning, staff
+from .web import MONTH_PARAM, STAFF_ROLE, csv_response, path_month, planning, staff
 
 ADMIN = "/api/planning/admin"
 ACCESS = "planning_staff or admin (403 otherwise)."
@@ -162,7 +162,7 @@ ROUTES = (
     _route("PUT", "/activities/{id}", update_activity, "Change an activity (name, days, times, capacity, limits)",
            body=s.ActivityUpdate, response=s.ActivityOut, errors=(404,)),
     _route("PUT", "/months/{month}", set_month, "Open or close a month (YYYY-MM) for booking",
-           body=s.MonthIn, response=s.MonthOut),
+           body=s.MonthIn, response=s.MonthOut, path_params=(MONTH_PARAM,)),
     _route("GET", "/months", list_months, "The months open for booking", response=s.MonthList),
     _route("POST", "/closures", create_closure, "Close one activity (or all) from one date to another",
            body=s.ClosureIn, response=s.ClosureOut, status=201, errors=(404,)),

@@ -16,7 +16,7 @@ from .domain import PARIS, school_year_label
 from .schemas import parent as s
 from .service import basket, children, months
 from .service.catalog import activities as list_year_activities
-from .web import family, path_month, planning
+from .web import MONTH_PARAM, family, path_month, planning
 
 PARENT = "A parent with a family file; a child of another family answers 404."
 
@@ -127,9 +127,10 @@ ROUTES = tuple(
             "The month grid of one child: per activity, per day, its state and places left",
             "Planning",
             response=s.MonthOut,
+            path_params=(MONTH_PARAM,),
             errors=(403, 404, 422),
             access=PARENT,
-            description="`month` is YYYY-MM. States: booked, pending, bookable, locked (deadline passed), closed, full.",
+            description="States: booked, pending, bookable, locked (deadline passed), closed, full.",
         ),
         Route(
             "PUT",
@@ -139,7 +140,10 @@ ROUTES = tuple(
             "Planning",
             body=s.MonthChange,
             response=s.MonthChanged,
+            path_params=(MONTH_PARAM,),
             errors=(403, 404, 409, 503),
+            problem=s.DaysProblem,
+            problem_statuses=(422,),
             access=PARENT,
             description="Every rule is checked by the server (all or nothing: 422 `rules_violated` lists each refused "
             "day in `days`); 409 `basket_frozen` while a payment is under way; 503 `billing_unavailable` when "
@@ -174,6 +178,8 @@ ROUTES = tuple(
             response=s.CheckoutOut,
             headers=(IDEMPOTENCY_PARAM,),
             errors=(400, 403, 409, 422, 503),
+            problem=s.DaysProblem,
+            problem_statuses=(409, 422),
             access=PARENT,
             description="409 `days_full` (those days leave the basket, listed in `days`), `basket_empty`, "
             "`basket_expired`; 422 `rules_violated` (days past their deadline, dropped); 503 `billing_unavailable` "

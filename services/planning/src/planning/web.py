@@ -12,6 +12,7 @@ from datetime import datetime
 import structlog
 from aiohttp import web
 from servicekit.identity import Identity, require_dossier, require_role
+from servicekit.openapi import Param
 from servicekit.service import DB, RPC, SETTINGS
 
 from .domain import Month, PlanningError
@@ -53,6 +54,10 @@ def staff(request: web.Request) -> Identity:
 
 def path_month(request: web.Request, name: str = "month") -> Month:
     return Month.parse(request.match_info[name])
+
+
+# How the route tables document the month of a path (not a UUID); any other text answers 422.
+MONTH_PARAM = Param("month", "YYYY-MM, e.g. 2026-12", {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"})
 
 
 def csv_response(text: str, filename: str) -> web.Response:

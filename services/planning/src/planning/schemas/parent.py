@@ -133,3 +133,29 @@ class CheckoutOut(BaseModel):
     payment_url: str | None = None
     payment_id: UUID | None = None
     expires_at: datetime | None = None
+
+
+# The codes of domain.errors.DayProblem (grid.change_problem, deadline_problem, Basket.request_month).
+DayCode = Literal[
+    "deadline_passed",
+    "cancellation_deadline_passed",
+    "activity_not_running",
+    "month_closed",
+    "not_eligible",
+    "day_full",
+    "date_outside_month",
+]
+
+
+class DayProblemOut(BaseModel):
+    date: date
+    activity_id: UUID | None
+    child_id: UUID | None = Field(None, description="with `days_full`: the child whose day was dropped")
+    code: DayCode
+    message: str = Field(description="French, fit to show a parent: « Il n'y a plus de place le 07/12/2026. »")
+
+
+class DaysProblem(BaseModel):
+    """`rules_violated` (422) lists each refused day in `days`; `days_full` (409) the days dropped."""
+
+    days: list[DayProblemOut] = Field(default_factory=list, description="one entry per refused day")
