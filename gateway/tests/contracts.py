@@ -4,11 +4,12 @@ Each service's OpenAPI document is built from its own route table (``<service>.a
 then ``servicekit.openapi.openapi_document``: no database, no server), so a fake that serves
 a route, accepts a request or gives an answer the real service would not is caught here.
 
-The documents list only ``/api/...`` paths. The gateway also calls accounts' ``/internal/...``
-routes; those are checked against the same route table: ``build_document`` is run over them
-re-rooted under ``/api`` so that their body and answer models and their error statuses are
-described by the very code that describes the public ones (their path parameters are opaque
-tokens, not the UUIDs the public documents declare, so those are left out).
+The documents list only ``/api/...`` paths. The gateway also calls accounts' and billing's
+``/internal/...`` routes; those are checked against the same route table: ``build_document``
+is run over them re-rooted under ``/api`` so that their body and answer models and their
+error statuses are described by the very code that describes the public ones (a path
+parameter a route does not declare in its ``path_params`` is an opaque token there, not the
+UUID the documents default to, so it is left out).
 
 ``contract_check`` is a middleware for a fake app: every request it receives and every answer
 it gives on a contract route is validated, and what does not match is kept in ``VIOLATIONS``;
@@ -19,7 +20,8 @@ conftest's autouse fixture fails the test that caused any. The rules, strict on 
   answer of the real service, to report rather than tolerate;
 * an answer's media type must be the documented one and its body must match the schema,
   with no member the schema does not name (the gateway must not rely on a field the real
-  service never sends); problems are ``application/problem+json`` with the shared schema;
+  service never sends); problems are ``application/problem+json`` with the shared schema
+  (or the route's variant of it, e.g. planning's ``days``); a text answer is a string;
 * a request may not carry a member, a query parameter or a body the operation does not
   declare (the real service would silently ignore it); when the fake accepts a request
   (2xx), the request must match the schema entirely, as the real service would refuse it.
@@ -87,11 +89,14 @@ def operations(service: str) -> dict[tuple[str, str], Operation]:
     internal = [
         replace(r, path=INTERNAL_ROOT + r.path) for r in route_table(service) if r.path.startswith("/internal/")
     ]
+    declared = {(r.method, r.path): {p.name for p in r.path_params} for r in internal}
     if internal:
         inner = build_document(internal, title=f"{service} internal")
         for path, ops in inner["paths"].items():
             for method, spec in ops.items():
-                spec = {**spec, "parameters": [p for p in spec["parameters"] if p["in"] != "path"]}
+                kept = declared[(method.upper(), path)]
+                params = [p for p in spec["parameters"] if p["in"] != "path" or p["name"] in kept]
+                spec = {**spec, "parameters": params}
                 real_path = path.removeprefix(INTERNAL_ROOT)
                 found[(method.upper(), real_path)] = Operation(
                     service, method.upper(), real_path, spec, inner["components"]
@@ -270,12 +275,19 @@ def answer_problems(op: Operation, response: web.StreamResponse) -> list[str]:
     if response.status == 429 and "Retry-After" not in response.headers:
         found.append("a 429 without Retry-After")
     schema = content[media].get("schema")
-    if schema is not None:
+    if schema is None:
+        return found
+    if media == JSON or media.endswith("+json"):
         try:
             instance = json.loads(body or b"")
         except ValueError:
             return [*found, "the body is not JSON"]
-        found += [f"body {message}" for _, message in errors_of(op, schema, instance)]
+    else:  # a text answer (e.g. text/plain), read as the client would
+        try:
+            instance = (body or b"").decode(response.charset or "utf-8")
+        except (LookupError, UnicodeDecodeError):
+            return [*found, f"the body is not {response.charset or 'utf-8'} text"]
+    found += [f"body {message}" for _, message in errors_of(op, schema, instance)]
     return found
 
 

@@ -4,13 +4,12 @@ the simulated Treasury's internal endpoints.
 A real aiohttp server keeping accounts, payments and the Treasury's operations in memory:
 ``GET /api/billing/account``, ``/history`` (paginated, newest first), ``/payments/{id}``
 (404 for another family's), the notification ``POST /api/billing/payments/notifications/
-simulated`` (form field ``idop``; believed only once the operation is decided, applied
-once) and ``/internal/simulated-treasury/operations/{idop}`` (+ ``/decision``, the first
-decision kept). ``create_payment`` is what planning's request/reply call does; a verified
+{provider}`` (the simulated Treasury's: form field ``idop``; believed only once the
+operation is decided, applied once; ``payfip`` is not in use: 404) and
+``/internal/simulated-treasury/operations/{idop}`` (+ ``/decision``, the first decision
+kept). ``create_payment`` is what planning's request/reply call does; a verified
 notification confirms or releases planning's basket as billing's events would (``link``).
-
-TODO(integrator): once billing serves its OpenAPI document, wrap the app with
-``contracts.checked(app, "billing")`` (and add it to ``test_contracts.FAKES``).
+Held to billing's OpenAPI document like the other fakes (``contracts.checked``).
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from typing import Any
 from aiohttp import web
 
 from . import fake_planning
+from .contracts import checked
 from .fake_accounts import refusal
 from .fake_planning import dossier_of, euros, problem
 from .standins import SEEN, SERVICE_NAME, echo, health, misbehaving_routes, remember
@@ -183,6 +183,8 @@ async def get_payment(request: web.Request) -> web.Response:
 async def notification(request: web.Request) -> web.Response:
     """Believed only after asking the operation's state (here: reading it); applied once."""
     st = state(request)
+    if request.match_info["provider"] != "simulated":
+        return problem(404, "unknown_provider", "Ce moyen de paiement n'est pas utilisé ici.")
     idop = str((await request.post()).get("idop") or "")
     st.notifications.append(idop)
     operation = st.operations.get(idop)
@@ -226,7 +228,7 @@ async def decide(request: web.Request) -> web.Response:
 
 
 def fake_billing() -> web.Application:
-    app = web.Application(middlewares=[remember, record])
+    app = checked(web.Application(middlewares=[remember, record]), "billing")
     app[SERVICE_NAME] = "billing"
     app[SEEN] = []
     app[STATE] = State()
@@ -236,7 +238,7 @@ def fake_billing() -> web.Application:
     r.add_get("/api/billing/account", account)
     r.add_get("/api/billing/history", history)
     r.add_get("/api/billing/payments/{id}", get_payment)
-    r.add_post("/api/billing/payments/notifications/simulated", notification)
+    r.add_post("/api/billing/payments/notifications/{provider}", notification)
     r.add_get("/internal/simulated-treasury/operations/{idop}", get_operation)
     r.add_post("/internal/simulated-treasury/operations/{idop}/decision", decide)
     r.add_route("*", "/{tail:.*}", echo)

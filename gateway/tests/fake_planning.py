@@ -11,9 +11,7 @@ Billing's half of the saga is played by ``fake_billing`` in the same process: th
 states are linked (``link``) so that a payment decided at the simulated Treasury confirms
 the basket here, as ``billing.payment.succeeded`` would.
 
-TODO(integrator): once planning serves its OpenAPI document, wrap the app with
-``contracts.checked(app, "planning")`` (and add it to ``test_contracts.FAKES``) so that this
-fake is held to the real contract like the accounts and messaging fakes.
+Held to planning's OpenAPI document like the other fakes (``contracts.checked``).
 """
 
 from __future__ import annotations
@@ -29,7 +27,8 @@ from aiohttp import web
 from babel.dates import format_date
 from babel.numbers import format_currency
 
-from .fake_accounts import TYPE, UNAUTHENTICATED, identity_of, refusal
+from .contracts import checked
+from .fake_accounts import TYPE, refusal, require_identity
 from .standins import SEEN, SERVICE_NAME, echo, health, misbehaving_routes, remember
 
 YEAR = "2026/2027"
@@ -159,18 +158,17 @@ def state(request: web.Request) -> State:
 
 
 def dossier_of(request: web.Request) -> str:
-    identity = identity_of(request)
-    if identity is None:
-        raise refusal(*UNAUTHENTICATED)
+    """The caller's dossier, as servicekit's ``require_dossier`` reads it (403 without one)."""
+    identity = require_identity(request)
     if identity.dossier_id is None:
-        raise refusal(404, "not_found", "Aucun dossier n'est rattaché à votre compte.")
+        raise refusal(403, "no_dossier", "Votre compte n'est pas encore rattaché à un dossier famille.")
     return str(identity.dossier_id)
 
 
 def own_child(request: web.Request) -> Child:
     child = state(request).children.get(request.match_info["child_id"])
     if child is None or child.dossier_id != dossier_of(request):
-        raise refusal(404, "not_found", "Cet enfant n'existe pas.")
+        raise refusal(404, "unknown_child", "Cet enfant n'existe pas.")
     return child
 
 
@@ -282,7 +280,7 @@ def fake_planning() -> web.Application:
     # Here, not at the top: those handlers build on this module's state and helpers.
     from .fake_planning_basket import checkout, delete_basket, get_basket, put_month
 
-    app = web.Application(middlewares=[remember, record])
+    app = checked(web.Application(middlewares=[remember, record]), "planning")
     app[SERVICE_NAME] = "planning"
     app[SEEN] = []
     app[STATE] = State()

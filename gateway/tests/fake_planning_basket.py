@@ -25,13 +25,24 @@ from .fake_planning import (
 
 # --- « Valider » --------------------------------------------------------------------
 
+# Planning's per-day codes (its DayProblem), each with the fake's own sentence.
 RULE_MESSAGES = {
     "deadline_passed": "Le délai pour modifier ce jour est dépassé.",
-    "closed": "L'activité n'a pas lieu ce jour-là.",
-    "full": "Ce jour est complet.",
-    "not_enrolled": "L'enfant n'est pas inscrit à cette activité.",
-    "not_in_month": "Ce jour n'est pas dans le mois affiché.",
+    "cancellation_deadline_passed": "Le délai pour annuler ce jour est dépassé.",
+    "activity_not_running": "L'activité n'a pas lieu ce jour-là.",
+    "month_closed": "Les réservations ne sont pas ouvertes pour ce mois.",
+    "day_full": "Ce jour est complet.",
+    "date_outside_month": "Ce jour n'est pas dans le mois affiché.",
 }
+
+
+def refused_code(doc: dict[str, Any], adding: bool) -> str:
+    """Why planning refuses to change a day that is not editable (grid.change_problem)."""
+    if doc["state"] == "closed":
+        return "month_closed" if doc["reason"] == "month_closed" else "activity_not_running"
+    if doc["state"] == "full":
+        return "day_full"
+    return "deadline_passed" if adding else "cancellation_deadline_passed"
 
 
 def is_wanted(day: dict[str, Any]) -> bool:
@@ -71,19 +82,19 @@ async def put_month(request: web.Request) -> web.Response:
     days = {d.isoformat(): d for d in month_days(month)}
     errors, diff = [], {}
     for activity_id, dates in wanted.items():
-        if activity_id not in child.activity_ids:
-            errors.append({"date": None, "activity_id": activity_id, "code": "not_enrolled"})
-            continue
+        if activity_id not in st.activities:
+            return problem(404, "unknown_activity", "Cette activité n'existe pas.")
+        if activity_id not in child.activity_ids:  # refused whole, as planning does: no days
+            return problem(422, "not_enrolled", "L'enfant n'est pas inscrit à cette activité.")
         activity = st.activities[activity_id]
         current = {d for d in days if is_wanted(day_doc(st, child, activity, days[d], month))}
         for day in sorted(dates ^ current):
             if day not in days:
-                errors.append({"date": day, "activity_id": activity_id, "code": "not_in_month"})
+                errors.append({"date": day, "activity_id": activity_id, "code": "date_outside_month"})
                 continue
             doc = day_doc(st, child, activity, days[day], month)
             if not doc["editable"]:
-                code = {"closed": "closed", "full": "full"}.get(doc["state"], "deadline_passed")
-                errors.append({"date": day, "activity_id": activity_id, "code": code})
+                errors.append({"date": day, "activity_id": activity_id, "code": refused_code(doc, day in dates)})
                 continue
             diff[(child.id, activity_id, day)] = "add" if day in dates else "remove"
     if errors:
@@ -176,7 +187,7 @@ async def checkout(request: web.Request) -> web.Response:
             {
                 "date": k[2],
                 "activity_id": k[1],
-                "code": "deadline_passed",
+                "code": "deadline_passed" if basket.changes[k] == "add" else "cancellation_deadline_passed",
                 "message": f"Le délai pour modifier le {date.fromisoformat(k[2]).strftime('%d/%m/%Y')} est dépassé.",
             }
             for k in late
