@@ -68,7 +68,10 @@ def test_months(text, first, last, previous, following):
     assert Month.of(last) == month
 
 
-@pytest.mark.parametrize("text", ["2026-13", "2026-00", "2026-1", "26-12", "", "2026/12", "2026-12-01"])
+@pytest.mark.parametrize(
+    "text",
+    ["2026-13", "2026-00", "2026-1", "26-12", "", "2026/12", "2026-12-01", "2026-12\n", "２０２６-12", "٢٠٢٦-12"],
+)
 def test_bad_months(text):
     with pytest.raises(Invalid) as refused:
         Month.parse(text)

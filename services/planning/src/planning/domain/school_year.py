@@ -16,8 +16,9 @@ from datetime import date, timedelta
 
 from .errors import INVALID_MONTH, Invalid
 
-_LABEL = re.compile(r"^(\d{4})/(\d{4})$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# ASCII digits and nothing after (``$`` would allow a trailing newline, ``\d`` other scripts' digits).
+_LABEL = re.compile(r"([0-9]{4})/([0-9]{4})")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 BAD_LABEL = "L'année scolaire doit être écrite AAAA/AAAA, par exemple 2026/2027."
 
 
@@ -41,7 +42,7 @@ class SchoolYear:
     ends_on: date
 
     def __post_init__(self) -> None:
-        match = _LABEL.match(self.label)
+        match = _LABEL.fullmatch(self.label)
         if not match or int(match[2]) != int(match[1]) + 1:
             raise Invalid("invalid_school_year", BAD_LABEL)
         if self.starts_on >= self.ends_on:
@@ -51,7 +52,7 @@ class SchoolYear:
     def from_label(cls, label: str, starts_on: date | None = None, ends_on: date | None = None) -> SchoolYear:
         """``"2026/2027"`` → 1 September 2026 .. 31 July 2027 unless staff give other dates
         (e.g. until 31 August to cover a summer ALSH)."""
-        match = _LABEL.match(label)
+        match = _LABEL.fullmatch(label)
         if not match:
             raise Invalid("invalid_school_year", BAD_LABEL)
         first = int(match[1])
@@ -79,7 +80,7 @@ class Month:
     @classmethod
     def parse(cls, text: str) -> Month:
         """``"2026-12"`` → ``Month(2026, 12)``; anything else raises :class:`Invalid` ``invalid_month``."""
-        match = _MONTH.match(text or "")
+        match = _MONTH.fullmatch(text or "")
         if not match:
             raise Invalid("invalid_month", INVALID_MONTH)
         return cls(int(match[1]), int(match[2]))
