@@ -331,12 +331,16 @@ async def _login_load(args) -> dict:
 
     The figure is the logins done in the measured window (``share_in_window``: a login
     straddling an edge counts for its share; the last ones are awaited, not cut off), the
-    latencies those of the logins that ended in it. Login n comes from ``client_address(first_address + n)`` as X-Forwarded-For and uses
+    latencies those of the logins that ended in it. Login n comes from ``client_address(first_address + n)``
+    (signed as the gateway does, ``X-Portail-Client``: accounts believes no X-Forwarded-For) and uses
     ``users[n % len(users)]``, so no address and no username takes many logins in a row.
     """
     loop = asyncio.get_running_loop()
+    from servicekit.identity import CLIENT_HEADER, sign_client
+
     users = [u for u in args.users.split(",") if u]
     numbers = itertools.count(args.first_address)
+    secret = os.environ.get("IDENTITY_SECRET", "")
     latencies: list[float] = []
     statuses: Counter[str] = Counter()
     done_in_window = 0.0
@@ -358,7 +362,9 @@ async def _login_load(args) -> dict:
                 body = {"username": users[n % len(users)], "password": args.password}
                 try:
                     async with session.post(
-                        args.url, json=body, headers={"X-Forwarded-For": client_address(n)}
+                        args.url,
+                        json=body,
+                        headers={CLIENT_HEADER: sign_client(client_address(n), secret, ttl_seconds=600)},
                     ) as response:
                         doc = await response.read()
                         status = str(response.status)

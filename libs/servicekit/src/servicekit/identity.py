@@ -4,10 +4,18 @@ The gateway authenticates people (session cookie or bearer token) and, on each u
 call, signs a JWT (HS256, PyJWT) with the user id, roles and dossier id, valid for a
 minute. Services trust nothing else: identity headers sent by clients are dropped by the
 gateway, and a service answers 401 to a missing, forged or expired token.
+
+Where a request came from is signed the same way, because throttles count per client and
+an unsigned ``X-Forwarded-For`` could be written by whoever reaches a service directly.
+The gateway puts the client's address in the identity (``client_ip`` claim) and, for
+every request, signed in or not, in ``X-Portail-Client`` (``sign_client``); a service
+believes those two only, and otherwise takes the peer's address (see
+``servicekit.requests.client_address``).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -18,11 +26,14 @@ from aiohttp import web
 from .problems import Problem
 
 IDENTITY_HEADER = "X-Portail-Identity"
+CLIENT_HEADER = "X-Portail-Client"
 ISSUER = "portail-gateway"
 AUDIENCE = "portail-services"
 ALGORITHM = "HS256"
 
 IDENTITY_KEY = web.RequestKey("identity", object)  # Identity | None
+CLIENT_KEY = web.RequestKey("signed_client_address", object)  # str | None
+CLIENT_PURPOSE = "client-address"
 
 STAFF_ROLES = frozenset({"accounts_staff", "planning_staff", "billing_staff", "messaging_staff", "admin"})
 
@@ -32,6 +43,10 @@ class Identity:
     user_id: uuid.UUID
     roles: frozenset[str] = field(default_factory=frozenset)
     dossier_id: uuid.UUID | None = None
+    # The caller's address as the gateway saw it (throttles count per client).
+    client_ip: str | None = None
+    # The gateway's session behind this identity (accounts keeps it open on a password change).
+    session_id: uuid.UUID | None = None
 
     def has_role(self, *roles: str) -> bool:
         return "admin" in self.roles or any(r in self.roles for r in roles)
@@ -48,31 +63,79 @@ def sign_identity(identity: Identity, secret: str, *, ttl_seconds: int = 60, now
         "iat": int(now),
         "exp": int(now + ttl_seconds),
     }
+    if identity.client_ip is not None:
+        claims["client_ip"] = identity.client_ip
+    if identity.session_id is not None:
+        claims["session_id"] = str(identity.session_id)
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def sign_client(client_ip: str, secret: str, *, ttl_seconds: int = 60, now: float | None = None) -> str:
+    """The ``X-Portail-Client`` value: the caller's address, signed by the gateway."""
+    now = time.time() if now is None else now
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "purpose": CLIENT_PURPOSE,
+        "client_ip": _address(client_ip),
+        "iat": int(now),
+        "exp": int(now + ttl_seconds),
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def _address(raw: object) -> str:
+    """A canonical IP address, or ValueError (a claim is never taken as free text)."""
+    if not isinstance(raw, str):
+        raise ValueError("client_ip is not a string")
+    return str(ipaddress.ip_address(raw))
 
 
 class InvalidIdentity(Exception):
     pass
 
 
+def _claims(token: str, secret: str, *, leeway: int, required: list[str]) -> dict:
+    """The claims of a token the gateway signed, every ``required`` one present."""
+    return jwt.decode(
+        token,
+        secret,
+        algorithms=[ALGORITHM],
+        audience=AUDIENCE,
+        issuer=ISSUER,
+        leeway=leeway,
+        options={"require": ["exp", "iat", "iss", "aud", *required]},
+    )
+
+
+_REFUSED = (jwt.PyJWTError, ValueError, TypeError, AttributeError)
+
+
 def verify_identity(token: str, secret: str, *, leeway: int = 5) -> Identity:
     try:
-        claims = jwt.decode(
-            token,
-            secret,
-            algorithms=[ALGORITHM],
-            audience=AUDIENCE,
-            issuer=ISSUER,
-            leeway=leeway,
-            options={"require": ["exp", "iat", "sub", "iss", "aud"]},
-        )
+        claims = _claims(token, secret, leeway=leeway, required=["sub"])
         dossier = claims.get("dossier_id")
+        client_ip = claims.get("client_ip")
+        session_id = claims.get("session_id")
         return Identity(
             user_id=uuid.UUID(claims["sub"]),
             roles=frozenset(str(r) for r in claims.get("roles") or []),
             dossier_id=uuid.UUID(dossier) if dossier else None,
+            client_ip=_address(client_ip) if client_ip is not None else None,
+            session_id=uuid.UUID(session_id) if session_id else None,
         )
-    except (jwt.PyJWTError, ValueError, TypeError) as exc:
+    except _REFUSED as exc:
+        raise InvalidIdentity(type(exc).__name__) from None
+
+
+def verify_client(token: str, secret: str, *, leeway: int = 5) -> str:
+    """The address an ``X-Portail-Client`` value carries; InvalidIdentity if forged or stale."""
+    try:
+        claims = _claims(token, secret, leeway=leeway, required=["client_ip", "purpose"])
+        if claims["purpose"] != CLIENT_PURPOSE:
+            raise ValueError("not a client-address token")
+        return _address(claims["client_ip"])
+    except _REFUSED as exc:
         raise InvalidIdentity(type(exc).__name__) from None
 
 
@@ -87,8 +150,20 @@ def identity_middleware(secret: str):
             try:
                 identity = verify_identity(token, secret)
             except InvalidIdentity:
-                raise Problem(401, "unauthenticated", "Votre session n'est pas valide. Merci de vous reconnecter.") from None
+                raise Problem(
+                    401, "unauthenticated", "Votre session n'est pas valide. Merci de vous reconnecter."
+                ) from None
         request[IDENTITY_KEY] = identity
+        # A stale or forged client header is ignored rather than refused: the request then
+        # counts as coming from its peer (the gateway), which only makes throttles stricter.
+        client = request.headers.get(CLIENT_HEADER)
+        address = None
+        if client:
+            try:
+                address = verify_client(client, secret)
+            except InvalidIdentity:
+                address = None
+        request[CLIENT_KEY] = address
         return await handler(request)
 
     return middleware

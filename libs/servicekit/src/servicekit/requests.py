@@ -10,7 +10,6 @@ checkbox words turned into booleans first.
 from __future__ import annotations
 
 import functools
-import ipaddress
 import json
 import uuid
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from .errors import DomainError, NotFound, TooLarge
+from .identity import CLIENT_KEY, IDENTITY_KEY
 from .problems import Problem, validation_problem
 
 M = TypeVar("M", bound=BaseModel)
@@ -131,13 +131,18 @@ def path_uuid(request: web.Request, name: str = "id") -> uuid.UUID:
 
 
 def client_address(request: web.Request) -> str:
-    """The caller's address: the first X-Forwarded-For entry the gateway sets, else the peer."""
-    first = request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
-    if first:
-        try:
-            return str(ipaddress.ip_address(first))
-        except ValueError:
-            pass
+    """The caller's address as the gateway signed it, else the peer's.
+
+    Only signed values count (the identity's ``client_ip`` claim, then ``X-Portail-Client``,
+    both verified by ``identity_middleware``): an ``X-Forwarded-For`` is plain text anyone
+    reaching the service directly could write, and throttles count per address.
+    """
+    identity = request.get(IDENTITY_KEY)
+    if identity is not None and getattr(identity, "client_ip", None):
+        return identity.client_ip
+    signed = request.get(CLIENT_KEY)
+    if signed:
+        return signed
     return request.remote or "unknown"
 
 

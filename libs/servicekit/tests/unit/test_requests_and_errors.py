@@ -10,6 +10,14 @@ from aiohttp import web
 from pydantic import BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
 from servicekit.errors import Conflict, FieldError, Invalid, NotFound, Throttled, TooLarge
+from servicekit.identity import (
+    CLIENT_HEADER,
+    IDENTITY_HEADER,
+    Identity,
+    identity_middleware,
+    sign_client,
+    sign_identity,
+)
 from servicekit.requests import client_address, path_uuid, read_command, read_form, read_json
 from servicekit.testing import http_client
 from servicekit.web import create_base_app
@@ -77,13 +85,16 @@ async def refuse(request):
     raise NotFound("thread_not_found", "Ce message n'existe pas.")
 
 
+SECRET = "a-test-identity-secret-of-40-characters!"
+
+
 async def whoami(request):
     return web.json_response({"address": client_address(request)})
 
 
 @pytest.fixture
 async def client():
-    app = create_base_app("demo")
+    app = create_base_app("demo", middlewares=[identity_middleware(SECRET)])
     app.router.add_post("/bookings", book_json)
     app.router.add_post("/any", book_any)
     app.router.add_post("/attach", book_with_attachment)
@@ -214,8 +225,23 @@ async def test_domain_errors_become_problems(client):
     assert (await missing.json())["type"].endswith("/thread_not_found")
 
 
-async def test_client_address_prefers_the_gateways_forwarded_for(client):
+async def test_client_address_is_only_what_the_gateway_signed(client):
+    # A plain X-Forwarded-For is anyone's to write: it is not believed.
     resp = await client.get("/whoami", headers={"X-Forwarded-For": "203.0.113.9, 10.0.0.1"})
+    assert await resp.json() == {"address": "127.0.0.1"}
+    # The signed client header is.
+    resp = await client.get("/whoami", headers={CLIENT_HEADER: sign_client("203.0.113.9", SECRET)})
     assert await resp.json() == {"address": "203.0.113.9"}
-    resp = await client.get("/whoami", headers={"X-Forwarded-For": "not an address"})
-    assert (await resp.json())["address"] == "127.0.0.1"
+    # A forged or stale one counts as nothing (the peer's address), not as an error.
+    for forged in (
+        sign_client("203.0.113.9", "another-secret-" + "x" * 30),
+        sign_client("203.0.113.9", SECRET, now=1e6),
+        "junk",
+    ):
+        resp = await client.get("/whoami", headers={CLIENT_HEADER: forged})
+        assert await resp.json() == {"address": "127.0.0.1"}
+    # The identity's own claim comes first.
+    who = Identity(uuid.uuid4(), client_ip="2001:db8::7")
+    headers = {IDENTITY_HEADER: sign_identity(who, SECRET), CLIENT_HEADER: sign_client("203.0.113.9", SECRET)}
+    resp = await client.get("/whoami", headers=headers)
+    assert await resp.json() == {"address": "2001:db8::7"}

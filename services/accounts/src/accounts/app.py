@@ -16,6 +16,7 @@ from servicekit.settings import ServiceSettings
 from servicekit.worker import background
 
 from . import demo
+from .domain.throttle import Limits
 from .passwords import make_hasher
 from .routes import setup_routes
 from .service import Accounts
@@ -33,6 +34,25 @@ class AccountsSettings(ServiceSettings):
     password_hash_profile: Literal["production", "test"] = "production"
     # How often pending accounts past 24 h (and stale throttle rows, sessions, links) go.
     purge_interval_seconds: float = Field(300.0, gt=0, le=86400)
+    # Throttles (domain/throttle.py says what each number means; .env.example lists them).
+    throttle_window_seconds: int = Field(15 * 60, ge=60, le=86400)
+    login_free_failures: int = Field(5, ge=1, le=100)
+    login_first_delay_seconds: int = Field(15, ge=1, le=3600)
+    login_max_delay_seconds: int = Field(15 * 60, ge=1, le=86400)
+    login_client_failures: int = Field(50, ge=5, le=100_000)
+    login_username_alert: int = Field(20, ge=2, le=100_000)
+    dossier_tries: int = Field(5, ge=1, le=100)
+    dossier_client_tries: int = Field(10, ge=1, le=10_000)
+    dossier_number_alert: int = Field(20, ge=2, le=100_000)
+    reset_per_email: int = Field(3, ge=1, le=100)
+    reset_per_client: int = Field(20, ge=1, le=10_000)
+    registrations_per_client: int = Field(10, ge=1, le=10_000)
+
+    def throttle_limits(self) -> Limits:
+        return Limits(
+            window_seconds=self.throttle_window_seconds,
+            **{name: getattr(self, name) for name in Limits.__dataclass_fields__ if name != "window_seconds"},
+        )
 
     @model_validator(mode="after")
     def _no_cheap_hashes_in_production(self):
@@ -45,7 +65,11 @@ async def accounts_ctx(app: web.Application):
     """The use cases' dependencies, once the database pool exists."""
     settings = app[SETTINGS]
     app[ACCOUNTS] = Accounts(
-        pool=app[DB], hasher=make_hasher(settings.password_hash_profile), clock=app[CLOCK], cursors=app[CURSORS]
+        pool=app[DB],
+        hasher=make_hasher(settings.password_hash_profile),
+        clock=app[CLOCK],
+        cursors=app[CURSORS],
+        limits=settings.throttle_limits(),
     )
     yield
 

@@ -18,7 +18,7 @@ from accounts.demo import TERMS_TEXT, TERMS_VERSION
 from accounts.web import ACCOUNTS, CLOCK
 from aiohttp.test_utils import TestClient, TestServer
 from servicekit.db import create_pool
-from servicekit.identity import IDENTITY_HEADER, Identity, sign_identity
+from servicekit.identity import CLIENT_HEADER, IDENTITY_HEADER, Identity, sign_client, sign_identity
 from servicekit.service import create_service_app
 
 PASSWORD = "une phrase de passe bien longue"
@@ -97,8 +97,12 @@ class Harness:
         return self.identity(self.staff_id, roles or ("accounts_staff",))
 
     # requests
+    def client_headers(self, client: str) -> dict[str, str]:
+        """Where a request comes from, as the gateway signs it (services ignore X-Forwarded-For)."""
+        return {CLIENT_HEADER: sign_client(client, self.settings.identity_secret)}
+
     def request(self, method, path, *, json=None, headers=None, client="198.51.100.1", **kw):
-        hdrs = {"X-Forwarded-For": client, **(headers or {})}
+        hdrs = {**(self.client_headers(client) if client else {}), **(headers or {})}
         return self.client.request(method, path, json=json, headers=hdrs, **kw)
 
     async def call(self, method, path, *, json=None, headers=None, client="198.51.100.1", expect=None, **kw):

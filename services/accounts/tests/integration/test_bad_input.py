@@ -141,7 +141,7 @@ def access_of(route) -> str:
 async def send(h, method, path, headers, *, body=None, raw=None, content_type="application/json"):
     data = raw if raw is not None else json.dumps(body).encode()
     resp = await h.client.request(
-        method, path, data=data, headers={**headers, "Content-Type": content_type, "X-Forwarded-For": h.ip()}
+        method, path, data=data, headers={**headers, "Content-Type": content_type, **h.client_headers(h.ip())}
     )
     text = await resp.text()
     return resp.status, text

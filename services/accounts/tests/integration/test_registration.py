@@ -162,76 +162,6 @@ async def test_wrong_dossier_references_get_one_clear_error(h):
     assert {e["field"] for e in problem["errors"]} == {"dossier_number", "dossier_name"}
 
 
-async def test_sixth_wrong_try_is_throttled_per_client_and_per_dossier_number(h):
-    dossier = await h.new_dossier(family_name="BERNARD")
-    client = h.ip()
-    for i in range(5):
-        await h.call(
-            "POST",
-            "/api/accounts/registrations",
-            json=h.registration(dossier_number=f"X{i}{h.unique()[:6].upper()}", dossier_name="BERNARD"),
-            client=client,
-            expect=422,
-        )
-    # the same client, now with the right references: still throttled (no oracle while locked)
-    resp, problem = await h.call(
-        "POST",
-        "/api/accounts/registrations",
-        json=h.registration(dossier_number=dossier["number"], dossier_name="BERNARD"),
-        client=client,
-        expect=429,
-    )
-    assert 1 <= int(resp.headers["Retry-After"]) <= 15 * 60
-    assert problem["type"].endswith("/too_many_dossier_attempts")
-
-    # per dossier number: five wrong names from five clients, then a sixth client is refused,
-    # with the same answer as for a number that does not exist
-    target = await h.new_dossier(family_name="PETIT")
-    for _ in range(5):
-        await h.call(
-            "POST",
-            "/api/accounts/registrations",
-            json=h.registration(dossier_number=target["number"], dossier_name="GRAND"),
-            client=h.ip(),
-            expect=422,
-        )
-    resp, by_number = await h.call(
-        "POST",
-        "/api/accounts/registrations",
-        json=h.registration(dossier_number=target["number"], dossier_name="PETIT"),
-        client=h.ip(),
-        expect=429,
-    )
-    ghost = "G" + h.unique()[:8].upper()
-    for _ in range(5):
-        await h.call(
-            "POST",
-            "/api/accounts/registrations",
-            json=h.registration(dossier_number=ghost, dossier_name="PETIT"),
-            client=h.ip(),
-            expect=422,
-        )
-    _, by_ghost = await h.call(
-        "POST",
-        "/api/accounts/registrations",
-        json=h.registration(dossier_number=ghost, dossier_name="PETIT"),
-        client=h.ip(),
-        expect=429,
-    )
-    assert {k: v for k, v in by_number.items() if k not in ("request_id", "retry_after")} == {
-        k: v for k, v in by_ghost.items() if k not in ("request_id", "retry_after")
-    }
-    # fifteen minutes later the family can register
-    h.clock.advance(timedelta(minutes=15, seconds=1))
-    await h.call(
-        "POST",
-        "/api/accounts/registrations",
-        json=h.registration(dossier_number=target["number"], dossier_name="petit"),
-        client=h.ip(),
-        expect=201,
-    )
-
-
 async def test_a_dossier_held_by_an_active_account_answers_409(h):
     parent = await h.active_parent(login=False)
     dossier = parent.dossier
@@ -342,10 +272,8 @@ async def test_an_account_without_dossier_links_it_later(h):
 
 
 async def test_registrations_per_client_are_capped_so_activation_mails_cannot_flood(h):
-    from accounts.domain.throttle import REGISTRATIONS_PER_CLIENT
-
     client = h.ip()
-    for _ in range(REGISTRATIONS_PER_CLIENT):
+    for _ in range(h.accounts.limits.registrations_per_client):
         await h.call(
             "POST", "/api/accounts/registrations", json=h.registration(without_dossier=True), client=client, expect=201
         )

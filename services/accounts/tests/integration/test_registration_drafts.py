@@ -36,8 +36,11 @@ async def test_walk_through_creates_one_pending_account_and_deletes_the_draft(h)
     assert stored.startswith("$argon2id$") and step1["password"] not in str(summary)
 
     _, summary = await h.call(
-        "PUT", f"{DRAFTS}/{draft}/dossier", json={"dossier_number": dossier["number"], "dossier_name": "le derf"},
-        client=h.ip(), expect=200,
+        "PUT",
+        f"{DRAFTS}/{draft}/dossier",
+        json={"dossier_number": dossier["number"], "dossier_name": "le derf"},
+        client=h.ip(),
+        expect=200,
     )
     assert summary["dossier_number"] == dossier["number"] and summary["dossier_name"] == "LE DERF"
 
@@ -58,8 +61,11 @@ async def test_walk_through_creates_one_pending_account_and_deletes_the_draft(h)
     # the activated account logs in with the password typed at step 1
     await h.call("POST", "/api/accounts/activations", json={"token": event["data"]["activation_token"]}, expect=200)
     await h.call(
-        "POST", "/api/accounts/sessions", json={"username": step1["username"], "password": step1["password"]},
-        client=h.ip(), expect=200,
+        "POST",
+        "/api/accounts/sessions",
+        json={"username": step1["username"], "password": step1["password"]},
+        client=h.ip(),
+        expect=200,
     )
     # the draft is gone: submitting again changes nothing
     await h.call("POST", f"{DRAFTS}/{draft}/submit", expect=404)
@@ -73,8 +79,11 @@ async def test_steps_refuse_bad_input_with_field_errors_and_save_nothing(h):
     )
     assert {e["field"] for e in problem["errors"]} == {"password"}
     _, problem = await h.call(
-        "PUT", f"{DRAFTS}/{draft}/dossier", json={"dossier_number": "NOPE-1", "dossier_name": "PERSONNE"},
-        client=h.ip(), expect=422,
+        "PUT",
+        f"{DRAFTS}/{draft}/dossier",
+        json={"dossier_number": "NOPE-1", "dossier_name": "PERSONNE"},
+        client=h.ip(),
+        expect=422,
     )
     assert {e["field"] for e in problem["errors"]} == {"dossier_number", "dossier_name"}
     _, problem = await h.call(
@@ -104,14 +113,20 @@ async def test_unknown_or_forged_draft_ids_are_404(h):
 async def test_dossier_step_is_throttled_like_registration(h):
     draft = await new_draft(h)
     client = h.ip()
-    for _ in range(5):
+    for _ in range(h.accounts.limits.dossier_client_tries):
         await h.call(
-            "PUT", f"{DRAFTS}/{draft}/dossier", json={"dossier_number": h.unique("X")[:20], "dossier_name": "X"},
-            client=client, expect=422,
+            "PUT",
+            f"{DRAFTS}/{draft}/dossier",
+            json={"dossier_number": h.unique("X")[:20], "dossier_name": "X"},
+            client=client,
+            expect=422,
         )
     resp, _ = await h.call(
-        "PUT", f"{DRAFTS}/{draft}/dossier", json={"dossier_number": h.unique("X")[:20], "dossier_name": "X"},
-        client=client, expect=429,
+        "PUT",
+        f"{DRAFTS}/{draft}/dossier",
+        json={"dossier_number": h.unique("X")[:20], "dossier_name": "X"},
+        client=client,
+        expect=429,
     )
     assert int(resp.headers["Retry-After"]) > 0
 

@@ -12,7 +12,7 @@ from ..domain import throttle
 from ..domain.errors import DossierAlreadyLinked, DossierMismatch, TooManyDossierTries
 from ..domain.names import name_key
 from ..store import UnitOfWork
-from ..store.attempts import DOSSIER_CLIENT, DOSSIER_NUMBER
+from ..store.attempts import DOSSIER_CLIENT, DOSSIER_NUMBER, DOSSIER_PAIR
 from .deps import Accounts
 
 log = structlog.get_logger(__name__)
@@ -28,17 +28,25 @@ async def match_dossier(
     name_field: str,
 ) -> asyncpg.Record:
     """The dossier these references designate, within the throttle, not yet held by an
-    active account. Wrong references are counted per client and per number, and the
+    active account. Wrong references are counted per client and per (client, number) —
+    the number's count from everywhere only makes guessing clients wait sooner — and the
     answer is the same whether the number exists or not."""
     now = acc.now()
-    since = throttle.window_start(now)
+    limits = acc.limits
+    since = limits.window_start(now)
+    pair = throttle.pair_key(number, client)
     async with acc.uow() as uow:
-        waits = [
-            throttle.window_retry_after(
-                await uow.attempts.nth_most_recent(kind, key, since, throttle.DOSSIER_TRIES), now
-            )
-            for kind, key in ((DOSSIER_CLIENT, client), (DOSSIER_NUMBER, number))
-        ]
+        # Check and count in one transaction under the client's lock: parallel guesses
+        # from one client wait for each other instead of all reading the same count.
+        await uow.attempts.lock(f"dossier:{client}")
+        by_client = await uow.attempts.nth_most_recent(DOSSIER_CLIENT, client, since, limits.dossier_client_tries)
+        waits = [throttle.window_retry_after(by_client, now, limits)]
+        pair_failures, _ = await uow.attempts.count_and_last(DOSSIER_PAIR, pair, since)
+        if pair_failures:
+            everywhere, _ = await uow.attempts.count_and_last(DOSSIER_NUMBER, number, since)
+            allowed = throttle.dossier_pair_limit(everywhere, limits)
+            nth = await uow.attempts.nth_most_recent(DOSSIER_PAIR, pair, since, allowed)
+            waits.append(throttle.window_retry_after(nth, now, limits))
         wait = max((w for w in waits if w is not None), default=None)
         if wait is not None:
             log.info("dossier_match_throttled")
@@ -47,6 +55,7 @@ async def match_dossier(
         if dossier is None or dossier["family_name_key"] != name_key(family_name):
             await uow.attempts.record(DOSSIER_CLIENT, client, now)
             await uow.attempts.record(DOSSIER_NUMBER, number, now)
+            await uow.attempts.record(DOSSIER_PAIR, pair, now)
             await uow.commit()
             log.info("dossier_match_failed")
             raise DossierMismatch(number_field, name_field)

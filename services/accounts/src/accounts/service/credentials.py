@@ -7,15 +7,15 @@ import uuid
 import structlog
 
 from .. import events
-from ..domain import throttle, tokens
+from ..domain import tokens
 from ..domain.audit import Actor
 from ..domain.contact import same_email
 from ..domain.errors import BAD_CREDENTIALS, FieldError, Gone, NotFound, invalid
 from ..domain.password_policy import normalise_password, password_errors
-from ..store.attempts import RESET_CLIENT, RESET_EMAIL
+from ..store.attempts import LOGIN_PAIR, LOGIN_USER, RESET_CLIENT, RESET_EMAIL
 from ..store.tokens import EMAIL_CHANGE, PASSWORD_RESET
 from .deps import Accounts
-from .sessions import check_password_throttle, record_password_failure
+from .sessions import claim_password_try, password_was_right
 
 log = structlog.get_logger(__name__)
 
@@ -32,7 +32,7 @@ async def request_password_reset(acc: Accounts, email: str, *, client: str) -> i
 
     Returns how many links were made (for tests and logs, never for the answer)."""
     now = acc.now()
-    since = throttle.window_start(now)
+    since = acc.limits.window_start(now)
     email_key = email.casefold()
     made = 0
     async with acc.uow() as uow:
@@ -40,7 +40,7 @@ async def request_password_reset(acc: Accounts, email: str, *, client: str) -> i
         by_client, _ = await uow.attempts.count_and_last(RESET_CLIENT, client, since)
         await uow.attempts.record(RESET_EMAIL, email_key, now)
         await uow.attempts.record(RESET_CLIENT, client, now)
-        if by_email >= throttle.RESET_PER_EMAIL or by_client >= throttle.RESET_PER_CLIENT:
+        if by_email >= acc.limits.reset_per_email or by_client >= acc.limits.reset_per_client:
             await uow.commit()
             log.info("password_reset_throttled")
             return 0
@@ -107,7 +107,9 @@ async def confirm_password_reset(acc: Accounts, token: str, new_password: str) -
         await uow.tokens.use_up_all(user["id"], PASSWORD_RESET, now)
         await _password_changed(uow, user, now, new_hash, Actor(user["id"], "staff" if user["roles"] else "parent"))
         revoked = await uow.sessions.revoke_all(user["id"], now)
-        await uow.attempts.clear("login_user", user["username"].lower())
+        # The owner of the address proved who they are: every guess on the username is forgiven.
+        await uow.attempts.clear(LOGIN_USER, user["username"].lower())
+        await uow.attempts.clear_pairs(LOGIN_PAIR, user["username"].lower())
         await uow.commit()
     log.info("password_reset_done", user_id=str(user["id"]), sessions_revoked=revoked)
 
@@ -118,12 +120,14 @@ async def _confirm_password(
     """The active user, once they typed their password again (throttled like a login)."""
     async with acc.uow() as uow:
         user = await uow.users.get(user_id)
-        if user is None or user["status"] != "active":
-            raise NotFound("not_found", "Ce compte n'existe pas.")
-        await check_password_throttle(acc, uow, user["username"].lower(), client, now)
+    if user is None or user["status"] != "active":
+        raise NotFound("not_found", "Ce compte n'existe pas.")
+    attempt = await claim_password_try(acc, user["username"].lower(), client, now)
     if not await acc.verify_password(user["password_hash"], normalise_password(password)):
-        await record_password_failure(acc, user["username"].lower(), client, now)
         raise invalid(FieldError(field, "wrong_password", message), code="wrong_password", title=BAD_CREDENTIALS)
+    async with acc.uow() as uow:
+        await password_was_right(uow, attempt)
+        await uow.commit()
     return user
 
 

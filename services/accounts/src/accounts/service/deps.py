@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError
 from servicekit.pagination import CursorCodec
 
+from ..domain import throttle
 from ..passwords import verify_password
 from ..store import UnitOfWork
 
@@ -35,6 +36,7 @@ class Accounts:
     clock: Clock = system_clock
     # The app passes the service's codec (keyed by IDENTITY_SECRET, the same in every
     # replica); a process that never pages, like the demonstration loader, needs none.
+    limits: throttle.Limits = field(default_factory=throttle.Limits)
     cursors: CursorCodec = field(default_factory=lambda: CursorCodec(secrets.token_bytes(32)))
     _slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(HASH_SLOTS))
     _dummy_hash: str | None = None

@@ -72,9 +72,10 @@ async def identity_errors(acc: Accounts, *, username: str, email: str, password:
 async def check_registration_rate(acc: Accounts, uow: UnitOfWork, client: str) -> None:
     """Refuse past the per-client cap; count this registration (in the caller's transaction)."""
     now = acc.now()
-    since = throttle.window_start(now)
-    nth = await uow.attempts.nth_most_recent(REGISTER_CLIENT, client, since, throttle.REGISTRATIONS_PER_CLIENT)
-    wait = throttle.window_retry_after(nth, now)
+    limits = acc.limits
+    since = limits.window_start(now)
+    nth = await uow.attempts.nth_most_recent(REGISTER_CLIENT, client, since, limits.registrations_per_client)
+    wait = throttle.window_retry_after(nth, now, limits)
     if wait is not None:
         log.info("registration_throttled")
         raise TooManyRegistrations(retry_after=wait)

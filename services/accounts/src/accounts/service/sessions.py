@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import asyncpg
 import structlog
 
 from ..domain import sessions as rules
@@ -14,46 +15,82 @@ from ..domain.password_policy import normalise_password
 from ..domain.usernames import normalise_username
 from ..schemas.internal import ResolvedSession
 from ..schemas.public import Session
-from ..store.attempts import LOGIN_CLIENT, LOGIN_USER
+from ..store.attempts import LOGIN_CLIENT, LOGIN_PAIR, LOGIN_USER
 from .deps import Accounts
 
 log = structlog.get_logger(__name__)
 
 
 async def check_password_throttle(acc: Accounts, uow, username_key: str, client: str, now: datetime) -> None:
-    """429 when this username must wait (exponential delay after 5 failures) or this
-    client failed too often; the same for every username, known or not."""
-    since = throttle.window_start(now)
+    """429 when this client must wait on this username (growing delay after its free
+    failures) or failed too often overall; the same for every username, known or not."""
+    limits = acc.limits
+    since = limits.window_start(now)
     client_wait = throttle.window_retry_after(
-        await uow.attempts.nth_most_recent(LOGIN_CLIENT, client, since, throttle.LOGIN_IP_FAILURES), now
+        await uow.attempts.nth_most_recent(LOGIN_CLIENT, client, since, limits.login_client_failures), now, limits
     )
-    failures, last = await uow.attempts.count_and_last(LOGIN_USER, username_key, since)
-    user_wait = throttle.login_retry_after(failures, last, now)
-    wait = max((w for w in (client_wait, user_wait) if w is not None), default=None)
+    failures, last = await uow.attempts.count_and_last(LOGIN_PAIR, throttle.pair_key(username_key, client), since)
+    everywhere = 0
+    if failures:
+        everywhere, _ = await uow.attempts.count_and_last(LOGIN_USER, username_key, since)
+    pair_wait = throttle.login_retry_after(failures, last, now, limits, username_failures=everywhere)
+    wait = max((w for w in (client_wait, pair_wait) if w is not None), default=None)
     if wait is not None:
-        log.info("login_throttled", by_client=client_wait is not None, by_username=user_wait is not None)
+        log.info("login_throttled", by_client=client_wait is not None, by_username=pair_wait is not None)
         raise TooManyLogins(retry_after=wait)
 
 
-async def record_password_failure(acc: Accounts, username_key: str, client: str, now: datetime) -> None:
+@dataclass(frozen=True)
+class PasswordTry:
+    """A password guess counted as a failure before it is checked (see ``claim_password_try``)."""
+
+    username_key: str
+    client: str
+    attempt_ids: list[int]
+    user: asyncpg.Record | None
+
+
+async def claim_password_try(acc: Accounts, username_key: str, client: str, now: datetime) -> PasswordTry:
+    """Check the throttle and count this try as a failure, under the client's lock.
+
+    Counting first (and taking the failure back once the password proves right) closes
+    the read-then-verify race: a burst of parallel guesses from one client is serialised
+    here and each one sees the others, so it gets no extra tries."""
     async with acc.uow() as uow:
-        await uow.attempts.record(LOGIN_USER, username_key, now)
-        await uow.attempts.record(LOGIN_CLIENT, client, now)
+        await uow.attempts.lock(f"login:{client}")
+        await check_password_throttle(acc, uow, username_key, client, now)
+        ids = [
+            await uow.attempts.record(kind, key, now)
+            for kind, key in (
+                (LOGIN_USER, username_key),
+                (LOGIN_CLIENT, client),
+                (LOGIN_PAIR, throttle.pair_key(username_key, client)),
+            )
+        ]
+        user = await uow.users.by_username(username_key)
         await uow.commit()
+    return PasswordTry(username_key, client, ids, user)
+
+
+async def password_was_right(uow, attempt: PasswordTry) -> None:
+    """The try succeeded: it was no failure, and this client's earlier ones are forgiven."""
+    await uow.attempts.forget(attempt.attempt_ids)
+    await uow.attempts.clear(LOGIN_PAIR, throttle.pair_key(attempt.username_key, attempt.client))
 
 
 async def login(acc: Accounts, username: str, password: str, *, client: str) -> Session:
     now = acc.now()
     username_key = normalise_username(username)[:200]
     password = normalise_password(password)
-    async with acc.uow() as uow:
-        await check_password_throttle(acc, uow, username_key, client, now)
-        user = await uow.users.by_username(username_key)
+    attempt = await claim_password_try(acc, username_key, client, now)
+    user = attempt.user
     ok = await acc.verify_password(user["password_hash"] if user else None, password)
     if not ok:
-        await record_password_failure(acc, username_key, client, now)
         log.info("login_failed", reason="unknown_user" if user is None else "wrong_password")
         raise BadCredentials()
+    async with acc.uow() as uow:
+        await password_was_right(uow, attempt)
+        await uow.commit()
     if user["status"] == "pending_activation":
         # Said only to someone who proved they know the password.
         raise AccountNotActivated()
@@ -65,7 +102,6 @@ async def login(acc: Accounts, username: str, password: str, *, client: str) -> 
     expires_at = now + tokens.SESSION_ABSOLUTE_TTL
     new_hash = await acc.hash_password(password) if acc.needs_rehash(user["password_hash"]) else None
     async with acc.uow() as uow:
-        await uow.attempts.clear(LOGIN_USER, username_key)
         if new_hash is not None:
             await uow.users.set_password_hash(user["id"], new_hash, now, changed=False)
         session_id = await uow.sessions.open(
