@@ -50,6 +50,16 @@ class IntegrationEvent(EventData):
     type: ClassVar[str]
     version: ClassVar[int] = 1
 
+    @classmethod
+    def secret_fields(cls) -> tuple[str, ...]:
+        """Fields marked ``Field(json_schema_extra={"secret": True})`` (single-use tokens):
+        wiped from the outbox row once the event is published (``servicekit.outbox``)."""
+        return tuple(
+            name
+            for name, info in cls.model_fields.items()
+            if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("secret") is True
+        )
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         event_type = cls.__dict__.get("type")
@@ -107,18 +117,20 @@ def make_envelope(
     )
 
 
-async def add_to_outbox(conn: asyncpg.Connection, envelope: Envelope) -> None:
+async def add_to_outbox(conn: asyncpg.Connection, envelope: Envelope, *, secret_fields: tuple[str, ...] = ()) -> None:
     """Write an event in the caller's transaction; the relay publishes it after commit.
 
     ``NOTIFY`` inside a transaction is delivered only at commit, so the relay wakes exactly
     when there is something it may publish, and never for a rolled-back event.
+    ``secret_fields`` (of ``data``) are wiped from the row once it is published.
     """
     if not conn.is_in_transaction():
         raise RuntimeError("add_to_outbox must run inside the transaction of the change it reports")
     await conn.execute(
-        "INSERT INTO outbox (event_id, event_type, envelope) VALUES ($1, $2, $3)",
+        "INSERT INTO outbox (event_id, event_type, envelope, secret_fields) VALUES ($1, $2, $3, $4)",
         envelope.id,
         envelope.type,
         envelope.model_dump(mode="json"),
+        list(secret_fields),
     )
     await conn.execute("NOTIFY outbox")

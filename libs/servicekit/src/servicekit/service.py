@@ -13,6 +13,7 @@ import errno
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from .consumer import Handler, IdempotentConsumer
 from .db import create_pool, ensure_database, migrate
 from .identity import identity_middleware
 from .logging import configure_logging
-from .outbox import OutboxRelay
+from .outbox import OutboxRelay, retention_loop
 from .pagination import CursorCodec
 from .rpc import RpcClient, RpcHandler, RpcServer
 from .settings import ServiceSettings, load_settings
@@ -96,7 +97,16 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> web.Appl
             app[DB], app[BUS].publish, dsn=settings.database_url, poll_seconds=settings.outbox_poll_seconds
         )
         app[RELAY] = relay
-        async with background(relay.run(), name=f"{spec.name}-outbox-relay"):
+        retention = retention_loop(
+            app[DB],
+            outbox_retention=timedelta(hours=settings.outbox_retention_hours),
+            inbox_retention=timedelta(days=settings.inbox_retention_days),
+            interval_seconds=settings.retention_purge_interval_seconds,
+        )
+        async with (
+            background(relay.run(), name=f"{spec.name}-outbox-relay"),
+            background(retention, name=f"{spec.name}-retention"),
+        ):
             yield
 
     app.cleanup_ctx.extend([database_ctx, bus_ctx, relay_ctx, *spec.extra_contexts])

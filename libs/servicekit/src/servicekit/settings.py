@@ -38,6 +38,14 @@ class CommonSettings(BaseSettings):
     identity_secret: str = Field(DEV_IDENTITY_SECRET, **_shared("IDENTITY_SECRET"))
     identity_ttl_seconds: int = Field(60, ge=5, le=3600, **_shared("IDENTITY_TTL_SECONDS"))
     outbox_poll_seconds: float = Field(2.0, gt=0, le=300, **_shared("OUTBOX_POLL_SECONDS"))
+    # No secret at rest: published outbox rows (their tokens are wiped at publication)
+    # and inbox rows are deleted after these periods. The inbox dedupes redeliveries, so
+    # it must outlive any retry or dead-letter replay of an event.
+    outbox_retention_hours: float = Field(72, gt=0, le=24 * 365, **_shared("OUTBOX_RETENTION_HOURS"))
+    inbox_retention_days: float = Field(30, ge=1, le=3650, **_shared("INBOX_RETENTION_DAYS"))
+    retention_purge_interval_seconds: float = Field(
+        3600, gt=0, le=86400, **_shared("RETENTION_PURGE_INTERVAL_SECONDS")
+    )
 
     @model_validator(mode="after")
     def _secrets_outside_development(self):

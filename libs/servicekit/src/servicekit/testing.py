@@ -9,6 +9,7 @@ end. Servers are found through ``TEST_DATABASE_ADMIN_URL`` (default
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import subprocess
@@ -83,6 +84,49 @@ async def eventually(
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         await asyncio.sleep(interval)
+
+
+class EventTap:
+    """Every envelope published on an exchange, as a consumer receives it (by event id).
+
+    Tests read events (and the tokens their e-mails carry) here rather than in the
+    producer's outbox: the relay wipes an envelope's secret fields once it is published.
+    """
+
+    def __init__(self) -> None:
+        self.envelopes: dict[str, dict] = {}
+
+    async def _on_message(self, message) -> None:
+        async with message.process():
+            envelope = json.loads(message.body)
+            self.envelopes[str(envelope.get("id"))] = envelope
+
+    async def wait_for(self, event_ids: list[str], *, timeout: float = 10.0) -> list[dict]:
+        """The envelopes of these event ids, in that order, once all arrived."""
+
+        async def arrived() -> bool:
+            return all(str(i) in self.envelopes for i in event_ids)
+
+        await eventually(arrived, timeout=timeout)
+        return [self.envelopes[str(i)] for i in event_ids]
+
+
+@asynccontextmanager
+async def event_tap(amqp_url: str, exchange: str = "portail.events") -> AsyncIterator[EventTap]:
+    """An exclusive queue bound to every routing key of ``exchange`` for the body of the block."""
+    import aio_pika
+
+    tap = EventTap()
+    connection = await aio_pika.connect(amqp_url)
+    try:
+        channel = await connection.channel()
+        ex = await channel.declare_exchange(exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+        queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+        await queue.bind(ex, routing_key="#")
+        await queue.consume(tap._on_message)
+        yield tap
+    finally:
+        await connection.close()
 
 
 @asynccontextmanager

@@ -87,12 +87,14 @@ class UnitOfWork:
         """Write ``event`` to the outbox in this transaction (published after commit)."""
         if not self.source:
             raise RuntimeError(f"{type(self).__name__}.source names the producing service")
+        secrets: tuple[str, ...] = ()
         if isinstance(event, IntegrationEvent):
             envelope = make_envelope(event, source=self.source)
+            secrets = event.secret_fields()
         else:
             # transitional: removed when accounts/messaging adopt typed events (issue 7 phase B)
             envelope = make_envelope(event, data, source=self.source)
-        await add_to_outbox(self.conn, envelope)
+        await add_to_outbox(self.conn, envelope, secret_fields=secrets)
 
     async def remember(self, key: IdempotencyKey | None, answer: BaseModel | dict[str, Any]) -> None:
         """Store the answer to replay for ``key`` (nothing without a key), in this transaction.

@@ -18,7 +18,12 @@ async def test_concurrent_start_applies_each_migration_once(make_database):
         )
         results = await asyncio.gather(*(asyncio.to_thread(apply_migrations, dsn, tmp) for _ in range(4)))
         applied = sorted(mid for r in results for mid in r)
-        assert applied == ["0000_servicekit_outbox_inbox", "0001_counter", "0001_servicekit_idempotency"]
+        assert applied == [
+            "0000_servicekit_outbox_inbox",
+            "0001_counter",
+            "0001_servicekit_idempotency",
+            "0002_servicekit_outbox_retention",
+        ]
         # Running again is a no-op.
         assert apply_migrations(dsn, tmp) == []
     conn = await asyncpg.connect(dsn)

@@ -27,7 +27,10 @@ class UserRegistered(IntegrationEvent):
     first_name: str
     last_name: str
     dossier_number: str | None = Field(description="The family file the parent gave at registration, if any.")
-    activation_token: str = Field(description="Single-use; only its hash is stored. Goes into the e-mail's link.")
+    activation_token: str = Field(
+        description="Single-use; only its hash is stored. Goes into the e-mail's link. Wiped from the producer's outbox once published.",
+        json_schema_extra={"secret": True},
+    )
     expires_at: datetime = Field(description="When the activation link stops working (UTC).")
 
 
@@ -93,7 +96,10 @@ class PasswordResetRequested(IntegrationEvent):
     email: str
     first_name: str
     last_name: str
-    reset_token: str = Field(description="Single-use; only its hash is stored. Goes into the e-mail's link.")
+    reset_token: str = Field(
+        description="Single-use; only its hash is stored. Goes into the e-mail's link. Wiped from the producer's outbox once published.",
+        json_schema_extra={"secret": True},
+    )
     expires_at: datetime = Field(description="When the reset link stops working (UTC).")
 
 
@@ -119,7 +125,10 @@ class EmailChangeRequested(IntegrationEvent):
     new_email: str = Field(description="The address to confirm; the e-mail goes there.")
     first_name: str
     last_name: str
-    confirm_token: str = Field(description="Single-use; only its hash is stored. Goes into the e-mail's link.")
+    confirm_token: str = Field(
+        description="Single-use; only its hash is stored. Goes into the e-mail's link. Wiped from the producer's outbox once published.",
+        json_schema_extra={"secret": True},
+    )
     expires_at: datetime = Field(description="When the confirmation link stops working (UTC).")
 
 

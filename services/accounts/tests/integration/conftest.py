@@ -20,6 +20,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from servicekit.db import create_pool
 from servicekit.identity import CLIENT_HEADER, IDENTITY_HEADER, Identity, sign_client, sign_identity
 from servicekit.service import create_service_app
+from servicekit.testing import EventTap, event_tap
 
 PASSWORD = "une phrase de passe bien longue"
 _counter = itertools.count(1)
@@ -61,7 +62,10 @@ class Parent:
 class Harness:
     PASSWORD = PASSWORD
 
-    def __init__(self, client: TestClient, pool: asyncpg.Pool, clock: FakeClock, settings: AccountsSettings):
+    def __init__(
+        self, client: TestClient, pool: asyncpg.Pool, clock: FakeClock, settings: AccountsSettings, tap: EventTap
+    ):
+        self.tap = tap
         self.client = client
         self.pool = pool
         self.clock = clock
@@ -132,8 +136,10 @@ class Harness:
         return {t: await self.count(t) for t in tables}
 
     async def events(self, event_type: str, **match) -> list[dict]:
-        rows = await self.pool.fetch("SELECT envelope FROM outbox WHERE event_type = $1 ORDER BY id", event_type)
-        out = [r["envelope"] for r in rows]
+        """The events of this type, as consumers receive them (the outbox's copies of
+        tokens are wiped once published): every one in the outbox, once published."""
+        rows = await self.pool.fetch("SELECT event_id FROM outbox WHERE event_type = $1 ORDER BY id", event_type)
+        out = await self.tap.wait_for([r["event_id"] for r in rows])
         return [e for e in out if all(e["data"].get(k) == v for k, v in match.items())]
 
     async def last_event(self, event_type: str, **match) -> dict:
@@ -238,16 +244,19 @@ async def harness(make_database, amqp_url):
     clock = FakeClock()
     app[CLOCK] = clock
     client = TestClient(TestServer(app))
+    tap_context = event_tap(amqp_url, settings.events_exchange)
+    tap = await tap_context.__aenter__()
     await client.start_server()
     pool = await create_pool(settings.database_url)
     await pool.execute(
         "INSERT INTO terms (version, text) VALUES ($1, $2) ON CONFLICT DO NOTHING", TERMS_VERSION, TERMS_TEXT
     )
     try:
-        yield Harness(client, pool, clock, settings)
+        yield Harness(client, pool, clock, settings, tap)
     finally:
         await pool.close()
         await client.close()
+        await tap_context.__aexit__(None, None, None)
 
 
 @pytest.fixture
