@@ -103,6 +103,18 @@ class PasswordResetRequested(IntegrationEvent):
     expires_at: datetime = Field(description="When the reset link stops working (UTC).")
 
 
+class RegistrationDuplicateAttempted(IntegrationEvent):
+    """Someone registered with the address of an existing active account: no second account was made and the answer looked like a new registration's. messaging: « Quelqu'un a tenté de créer un compte avec votre adresse » notice to that address, link to `/mot-de-passe-oublie`; nothing of the attempt."""
+
+    type = "accounts.registration.duplicate_attempted"
+    version = 1
+
+    user_id: uuid.UUID = Field(description="The existing account whose address was typed.")
+    email: str = Field(description="That account's address; the notice goes there.")
+    first_name: str = Field(description="The account holder's own name (never the attempt's).")
+    last_name: str
+
+
 class PasswordChanged(IntegrationEvent):
     """A password was changed (the password never travels). messaging: « votre mot de passe a été modifié » notice."""
 
@@ -196,6 +208,7 @@ EVENTS = (
     PasswordResetRequested,
     PasswordChanged,
     EmailChangeRequested,
+    RegistrationDuplicateAttempted,
     DossierUpdated,
     ChildAdded,
     ChildUpdated,

@@ -87,6 +87,15 @@ class PasswordChanged(Narrow):
     last_name: Name | None = Field(None, max_length=200)
 
 
+class RegistrationDuplicateAttempted(Narrow):
+    """accounts.registration.duplicate_attempted (v1): the holder of the address is told."""
+
+    user_id: UUID
+    email: Email = Field(max_length=320)
+    first_name: Name | None = Field(None, max_length=200)
+    last_name: Name | None = Field(None, max_length=200)
+
+
 class EmailChangeRequested(Narrow):
     user_id: UUID
     new_email: Email = Field(max_length=320)
@@ -178,6 +187,10 @@ HANDLERS: Mapping[str, tuple[type[Narrow], UseCase]] = {
     "accounts.password_reset.requested": (PasswordResetRequested, use_cases.password_reset_requested),
     "accounts.password.changed": (PasswordChanged, use_cases.password_changed),
     "accounts.email_change.requested": (EmailChangeRequested, use_cases.email_change_requested),
+    "accounts.registration.duplicate_attempted": (
+        RegistrationDuplicateAttempted,
+        use_cases.registration_duplicate_attempted,
+    ),
     "accounts.dossier.updated": (DossierUpdated, use_cases.dossier_updated),
     "accounts.child.added": (ChildKnown, families.child_known),
     "accounts.child.updated": (ChildKnown, families.child_known),

@@ -116,6 +116,20 @@ async def test_password_changed_notice_has_no_token_and_no_password(harness):
     assert mail.link("/mot-de-passe-oublie")[1] == {}
 
 
+async def test_a_duplicate_registration_tells_the_address_holder_and_nothing_of_the_attempt(harness):
+    address = harness.unique_address()
+    await harness.publish(
+        "accounts.registration.duplicate_attempted",
+        {"user_id": str(uuid.uuid4()), "email": address, "first_name": "Claire", "last_name": "Martin"},
+    )
+    [mail] = await harness.wait_for_mail(address)
+    assert_well_formed(mail, "Quelqu’un a tenté de créer un compte avec votre adresse")
+    assert "Bonjour Claire MARTIN" in mail.text
+    assert "aucun autre compte n'a été créé" in mail.text
+    assert mail.link("/mot-de-passe-oublie")[1] == {}
+    assert "token" not in mail.text
+
+
 async def test_email_change_confirmation_goes_to_the_new_address(harness, parent):
     new_address = harness.unique_address("new")
     token = "confirm-" + uuid.uuid4().hex

@@ -26,6 +26,7 @@ CONTEXTS = {
         link="https://portail.ville.fr/mot-de-passe/nouveau?token=t", expires_at=NOW, validity="1 heure"
     ),
     "password_changed": dict(changed_at=NOW, forgot_link="https://portail.ville.fr/mot-de-passe-oublie"),
+    "registration_duplicate": dict(forgot_link="https://portail.ville.fr/mot-de-passe-oublie"),
     "email_change": dict(link="https://portail.ville.fr/email/confirmer?token=t", expires_at=NOW),
     "message_copy": dict(
         theme_label="Scolaire",

@@ -20,6 +20,81 @@ _LIGATURES = str.maketrans(
 )
 
 
+# Usernames a parent may not take: they would pass for the town, its staff or the system
+# in a message or a screen. Compared without separators and trailing digits (« Admin »,
+# « ad.min », « admin1 », « admin_2 »); the first group also may not be a part of one
+# (« admin.lederf », « mairie-puiseux »). Staff accounts are made by staff and not checked.
+RESERVED_PARTS = frozenset(
+    {
+        "admin",
+        "administrateur",
+        "administrator",
+        "administration",
+        "root",
+        "mairie",
+        "webmaster",
+        "postmaster",
+        "hostmaster",
+        "support",
+        "staff",
+        "portail",
+        "moderateur",
+        "moderator",
+        "sysadmin",
+    }
+)
+RESERVED_WHOLE = RESERVED_PARTS | frozenset(
+    {
+        "contact",
+        "agent",
+        "agents",
+        "accueil",
+        "info",
+        "infos",
+        "noreply",
+        "nepasrepondre",
+        "abuse",
+        "security",
+        "securite",
+        "system",
+        "systeme",
+        "service",
+        "services",
+        "maire",
+        "ville",
+        "commune",
+        "enfance",
+        "famille",
+        "familles",
+        "test",
+        "demo",
+        "null",
+        "none",
+        "anonymous",
+        "anonyme",
+        "help",
+        "aide",
+        "operator",
+    }
+)
+_PARTS = re.compile(r"[._\-0-9]+")
+
+
+def username_reserved(username: str) -> bool:
+    """True for a (normalised) username that passes for the town or the system."""
+    plain = slug(username)
+    whole = plain.rstrip("0123456789")
+    if whole in RESERVED_WHOLE:
+        return True
+    return any(part in RESERVED_PARTS for part in _PARTS.split(slug_keep_separators(username)) if part)
+
+
+def slug_keep_separators(text: str) -> str:
+    """Lower case without accents, separators kept (so that parts can be told apart)."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
 def normalise_username(raw: str) -> str:
     return raw.strip().lower()
 
@@ -69,7 +144,7 @@ def candidates(last_name: str, first_name: str = "", *, count: int = 40) -> list
     seen: set[str] = set()
     unique = []
     for name in out:
-        if name not in seen and username_problem(name) is None:
+        if name not in seen and username_problem(name) is None and not username_reserved(name):
             seen.add(name)
             unique.append(name)
     return unique

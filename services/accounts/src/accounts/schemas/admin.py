@@ -18,6 +18,7 @@ from .common import (
     OptionalPhone,
     OptionalPostalCode,
     OptionalSchool,
+    PersonName,
     RequestModel,
     ResponseModel,
     Username,
@@ -132,8 +133,8 @@ class ImportResult(ResponseModel):
 class StaffUserCreation(RequestModel):
     username: Username
     email: Email
-    last_name: Name
-    first_name: Name
+    last_name: PersonName
+    first_name: PersonName
     roles: list[Role] = Field(min_length=1, max_length=5)
 
 

@@ -15,8 +15,9 @@ from pydantic_core import PydanticCustomError
 
 from ..domain.contact import normalise_email, normalise_phone
 from ..domain.dossiers import normalise_dossier_number, normalise_postal_code
+from ..domain.names import person_name_problem
 from ..domain.text import TextError, clean_text, has_forbidden_characters
-from ..domain.usernames import normalise_username, username_problem
+from ..domain.usernames import normalise_username, username_problem, username_reserved
 
 
 class RequestModel(BaseModel):
@@ -53,6 +54,19 @@ def _username(value: str) -> str:
     return value
 
 
+def _person_name(value: str) -> str:
+    problem = person_name_problem(value)
+    if problem:
+        raise PydanticCustomError(*problem)
+    return value
+
+
+def _parent_username(value: str) -> str:
+    if username_reserved(value):
+        raise PydanticCustomError("username_reserved", "Ce nom d'utilisateur est réservé. Merci d'en choisir un autre.")
+    return value
+
+
 def _no_hidden_characters(value: str) -> str:
     if has_forbidden_characters(value):
         raise PydanticCustomError("forbidden_characters", "Ce texte contient des caractères non autorisés.")
@@ -69,6 +83,12 @@ Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(_wrap(no
 PostalCode = Annotated[str, StringConstraints(max_length=10), AfterValidator(_wrap(normalise_postal_code))]
 DossierNumber = Annotated[str, StringConstraints(max_length=40), AfterValidator(_wrap(normalise_dossier_number))]
 Username = Annotated[str, StringConstraints(max_length=60), AfterValidator(_wrap(_username))]
+# What a parent registering may use: a person's name (it is printed in the e-mails sent to
+# the address typed next to it) and a username that does not pass for the town.
+PersonName = Annotated[
+    str, StringConstraints(max_length=100), AfterValidator(_wrap(clean_text)), AfterValidator(_person_name)
+]
+ParentUsername = Annotated[Username, AfterValidator(_parent_username)]
 # Checked against the policy by the use case (it needs the username and e-mail too);
 # the bound here only stops absurd bodies early.
 Password = Annotated[str, StringConstraints(max_length=256), AfterValidator(_no_hidden_characters)]

@@ -10,13 +10,13 @@ from pydantic import StrictBool
 from .common import (
     DossierNumber,
     Email,
-    Name,
+    ParentUsername,
     Password,
+    PersonName,
     RequestModel,
     ResponseModel,
     ShortText,
     Token,
-    Username,
 )
 
 
@@ -45,10 +45,10 @@ class DraftCreated(ResponseModel):
 class DraftIdentity(RequestModel):
     """Step 1, « Mes informations »."""
 
-    last_name: Name
-    first_name: Name
+    last_name: PersonName
+    first_name: PersonName
     email: Email
-    username: Username
+    username: ParentUsername
     password: Password
     mobile_display: StrictBool = False
 
@@ -57,7 +57,7 @@ class DraftDossier(RequestModel):
     """Step 2, « Mes références dossier » — or « Je n'ai pas ces informations, continuer sans »."""
 
     dossier_number: DossierNumber | None = None
-    dossier_name: Name | None = None
+    dossier_name: PersonName | None = None
     without_dossier: StrictBool = False
 
 

@@ -15,12 +15,13 @@ from .common import (
     Name,
     OptionalEmail,
     OptionalPhone,
+    ParentUsername,
     Password,
+    PersonName,
     RequestModel,
     ResponseModel,
     ShortText,
     Token,
-    Username,
 )
 
 UserStatus = Literal["pending_activation", "active", "disabled"]
@@ -42,14 +43,14 @@ class Subscription(ResponseModel):
 
 
 class RegistrationRequest(RequestModel):
-    last_name: Name
-    first_name: Name
+    last_name: PersonName
+    first_name: PersonName
     email: Email
-    username: Username
+    username: ParentUsername
     password: Password
     mobile_display: StrictBool = False
     dossier_number: DossierNumber | None = None
-    dossier_name: Name | None = None
+    dossier_name: PersonName | None = None
     without_dossier: StrictBool = False
     terms_version: ShortText
 

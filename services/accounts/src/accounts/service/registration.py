@@ -150,8 +150,30 @@ async def create_pending_user(
     terms_version: str,
 ) -> Registration:
     """Insert the pending account, its terms acceptance and activation token, and the
-    ``accounts.user.registered`` event, in the caller's unit of work (not committed)."""
+    ``accounts.user.registered`` event, in the caller's unit of work (not committed).
+
+    An address that an active account already has gets no second account: its holder is
+    told (``accounts.registration.duplicate_attempted``) and the answer is the one a new
+    registration gets, so that the form cannot tell who has an account."""
     now = acc.now()
+    holders = await uow.users.active_by_email(email)
+    if holders:
+        holder = holders[0]
+        await uow.publish(
+            events.RegistrationDuplicateAttempted(
+                user_id=holder["id"],
+                email=holder["email"],
+                first_name=holder["first_name"],
+                last_name=holder["last_name"],
+            )
+        )
+        log.info("registration_duplicate_email", holder_id=str(holder["id"]))
+        return Registration(
+            user_id=uuid.uuid4(),
+            username=username,
+            status="pending_activation",
+            subscriptions=subscriptions(dossier["number"] if dossier else None, "pending_activation"),
+        )
     try:
         user_id = await uow.users.insert(
             username=username,

@@ -38,6 +38,7 @@ KINDS: dict[str, MailKind] = {
         MailKind("activation", contains_secret=True),
         MailKind("password_reset", contains_secret=True),
         MailKind("password_changed", contains_secret=False),
+        MailKind("registration_duplicate", contains_secret=False),
         MailKind("email_change", contains_secret=True),
         MailKind("message_copy", contains_secret=False),
         MailKind("reply_notice", contains_secret=False),

@@ -87,16 +87,29 @@ async def password_reset_requested(ctx: Messaging, uow: UnitOfWork, event: Event
     )
 
 
-async def password_changed(ctx: Messaging, uow: UnitOfWork, event: Event, data) -> None:
+async def _notice(ctx: Messaging, uow: UnitOfWork, event: Event, data, kind: str, context: dict) -> None:
+    """An e-mail to the account's own address about its account (no token in it)."""
     await queue(
         ctx,
         uow,
-        "password_changed",
+        kind,
         user_id=data.user_id,
         to_address=data.email,
         to_name=display_name(data.first_name, data.last_name),
-        dedupe_key=f"password_changed:{event.id}",
-        context={"changed_at": event.occurred_at, "forgot_link": ctx.mail.link("/mot-de-passe-oublie")},
+        dedupe_key=f"{kind}:{event.id}",
+        context=context,
+    )
+
+
+async def password_changed(ctx: Messaging, uow: UnitOfWork, event: Event, data) -> None:
+    context = {"changed_at": event.occurred_at, "forgot_link": ctx.mail.link("/mot-de-passe-oublie")}
+    await _notice(ctx, uow, event, data, "password_changed", context)
+
+
+async def registration_duplicate_attempted(ctx: Messaging, uow: UnitOfWork, event: Event, data) -> None:
+    """Someone typed this address to register: its holder is told, with nothing of the attempt."""
+    await _notice(
+        ctx, uow, event, data, "registration_duplicate", {"forgot_link": ctx.mail.link("/mot-de-passe-oublie")}
     )
 
 
