@@ -18,6 +18,10 @@ from .schemas import public as s
 from .service import credentials, dossier_changes, queries, registration, sessions
 from .web import DOSSIER, PUBLIC, SESSION_TOKEN, SESSION_TOKEN_HEADER, USER, accounts, no_store
 
+# The gateway's own calls name the session to keep by its token; API calls through the
+# gateway name it in the signed identity (claim session_id).
+OPTIONAL_SESSION_TOKEN = Param(SESSION_TOKEN_HEADER, schema={"type": "string", "maxLength": 200}, required=False)
+
 ACCOUNTS_TAG = "Accounts"
 DOSSIER_TAG = "Mon dossier"
 
@@ -98,15 +102,16 @@ async def get_me(request: web.Request) -> web.Response:
 async def change_my_password(request: web.Request) -> web.Response:
     identity = require_identity(request)
     cmd = await read_json(request, s.PasswordChange)
-    await credentials.change_password(
+    answer = await credentials.change_password(
         accounts(request),
         identity.user_id,
         cmd.current_password,
         cmd.new_password,
         client=client_address(request),
+        keep_session_id=identity.session_id,
         keep_session_token=request.headers.get(SESSION_TOKEN_HEADER),
     )
-    return model_response(s.Status(status="password_changed"))
+    return no_store(answer)
 
 
 async def change_my_email(request: web.Request) -> web.Response:
@@ -303,13 +308,13 @@ ROUTES = [
         "POST",
         "/api/accounts/me/password",
         change_my_password,
-        "Change my password (other sessions are closed)",
+        "Change my password (other sessions are closed, the caller's is kept)",
         ACCOUNTS_TAG,
         access=USER,
         body=s.PasswordChange,
-        response=s.Status,
+        response=s.PasswordChanged,
         errors=(429,),
-        headers=(SESSION_TOKEN,),
+        headers=(OPTIONAL_SESSION_TOKEN,),
     ),
     Route(
         "POST",

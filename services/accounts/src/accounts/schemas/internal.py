@@ -25,6 +25,10 @@ class SessionToken(RequestModel):
 
 
 class ResolvedSession(ResponseModel):
+    # The gateway signs it into the identity (claim ``session_id``): a password change
+    # through the API then keeps the caller's own session (docs/accounts.md). Always
+    # sent; optional in the schema so that a gateway's stand-in may leave it out.
+    session_id: uuid.UUID | None = None
     user_id: uuid.UUID
     roles: list[str]
     dossier_id: uuid.UUID | None

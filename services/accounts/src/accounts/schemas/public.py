@@ -109,6 +109,21 @@ class Status(ResponseModel):
     status: str
 
 
+class PasswordChanged(ResponseModel):
+    """What a gateway needs to drop its cached resolutions of the sessions just closed.
+
+    Always sent in full; the defaults only let an older stand-in answer ``{status}``."""
+
+    status: Literal["password_changed"] = "password_changed"
+    user_id: uuid.UUID | None = None
+    kept_session_id: uuid.UUID | None = Field(
+        None, description="The caller's session, still open (None when the request named none of its own)."
+    )
+    closed_session_ids: list[uuid.UUID] = Field(
+        default_factory=list, description="The user's other sessions, closed at once."
+    )
+
+
 class Accepted(ResponseModel):
     status: Literal["accepted"] = "accepted"
 

@@ -12,6 +12,7 @@ from ..domain.audit import Actor
 from ..domain.contact import same_email
 from ..domain.errors import BAD_CREDENTIALS, FieldError, Gone, NotFound, invalid
 from ..domain.password_policy import normalise_password, password_errors
+from ..schemas.public import PasswordChanged as PasswordChangedAnswer
 from ..store.attempts import LOGIN_PAIR, LOGIN_USER, RESET_CLIENT, RESET_EMAIL
 from ..store.tokens import EMAIL_CHANGE, PASSWORD_RESET
 from .deps import Accounts
@@ -106,7 +107,7 @@ async def confirm_password_reset(acc: Accounts, token: str, new_password: str) -
         new_hash = await acc.hash_password(password)
         await uow.tokens.use_up_all(user["id"], PASSWORD_RESET, now)
         await _password_changed(uow, user, now, new_hash, Actor(user["id"], "staff" if user["roles"] else "parent"))
-        revoked = await uow.sessions.revoke_all(user["id"], now)
+        revoked = len(await uow.sessions.revoke_all(user["id"], now))
         # The owner of the address proved who they are: every guess on the username is forgiven.
         await uow.attempts.clear(LOGIN_USER, user["username"].lower())
         await uow.attempts.clear_pairs(LOGIN_PAIR, user["username"].lower())
@@ -138,8 +139,12 @@ async def change_password(
     new_password: str,
     *,
     client: str,
-    keep_session_token: str | None,
-) -> None:
+    keep_session_id: uuid.UUID | None = None,
+    keep_session_token: str | None = None,
+) -> PasswordChangedAnswer:
+    """Every OTHER session of the user is closed at once; the caller's is kept, named by
+    the signed identity's ``session_id`` (API and UI through the gateway) or, failing
+    that, by its token (``X-Session-Token``, the gateway's own calls)."""
     now = acc.now()
     user = await _confirm_password(
         acc, user_id, current_password, client, now, "current_password", "Le mot de passe actuel est incorrect."
@@ -149,13 +154,19 @@ async def change_password(
     if problems:
         raise invalid(*problems)
     new_hash = await acc.hash_password(password)
-    keep = tokens.token_hash(keep_session_token) if keep_session_token else None
     async with acc.uow() as uow:
         user = await uow.users.get(user_id, for_update=True)
+        kept = None
+        if keep_session_id is not None:
+            kept = await uow.sessions.open_id(user_id, session_id=keep_session_id)
+        elif keep_session_token:
+            kept = await uow.sessions.open_id(user_id, token_hash=tokens.token_hash(keep_session_token))
         await _password_changed(uow, user, now, new_hash, Actor(user_id, "staff" if user["roles"] else "parent"))
-        revoked = await uow.sessions.revoke_all(user_id, now, except_token_hash=keep)
+        # Nothing named, or a session that is not this user's open one: every session goes.
+        closed = await uow.sessions.revoke_all(user_id, now, except_session_id=kept)
         await uow.commit()
-    log.info("password_changed", user_id=str(user_id), other_sessions_revoked=revoked)
+    log.info("password_changed", user_id=str(user_id), other_sessions_revoked=len(closed), kept=kept is not None)
+    return PasswordChangedAnswer(user_id=user_id, kept_session_id=kept, closed_session_ids=closed)
 
 
 async def request_email_change(

@@ -135,6 +135,7 @@ async def resolve(acc: Accounts, token: str) -> ResolvedSession:
             last_seen = now
         await uow.commit()
     return ResolvedSession(
+        session_id=row["id"],
         user_id=row["user_id"],
         roles=sorted(row["roles"]),
         dossier_id=row["dossier_id"],

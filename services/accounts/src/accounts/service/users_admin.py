@@ -156,7 +156,7 @@ async def deactivate(acc: Accounts, actor: Actor, actor_roles: frozenset[str], u
             raise Forbidden("admin_role_reserved", "Seul un administrateur peut désactiver un administrateur.")
         if user["status"] != "disabled":
             await uow.users.disable(user_id, now)
-            revoked = await uow.sessions.revoke_all(user_id, now)
+            revoked = len(await uow.sessions.revoke_all(user_id, now))
             await uow.tokens.delete_unused(user_id, ACTIVATION)
             await uow.audit.write(
                 at=now,

@@ -48,17 +48,42 @@ class Sessions:
             now,
         )
 
-    async def revoke_all(self, user_id: uuid.UUID, now: datetime, *, except_token_hash: str | None = None) -> int:
-        result = await self.conn.execute(
+    async def open_id(
+        self, user_id: uuid.UUID, *, session_id: uuid.UUID | None = None, token_hash: str | None = None
+    ) -> uuid.UUID | None:
+        """The id of this user's session named by id or token hash, if it is still open."""
+        return await self.conn.fetchval(
+            """
+            SELECT id FROM sessions
+            WHERE user_id = $1 AND revoked_at IS NULL AND (id = $2 OR token_hash = $3)
+            """,
+            user_id,
+            session_id,
+            token_hash,
+        )
+
+    async def revoke_all(
+        self,
+        user_id: uuid.UUID,
+        now: datetime,
+        *,
+        except_token_hash: str | None = None,
+        except_session_id: uuid.UUID | None = None,
+    ) -> list[uuid.UUID]:
+        """Close the user's open sessions but the one named; return the ids closed."""
+        rows = await self.conn.fetch(
             """
             UPDATE sessions SET revoked_at = $2
-            WHERE user_id = $1 AND revoked_at IS NULL AND ($3::text IS NULL OR token_hash <> $3)
+            WHERE user_id = $1 AND revoked_at IS NULL
+              AND ($3::text IS NULL OR token_hash <> $3) AND ($4::uuid IS NULL OR id <> $4)
+            RETURNING id
             """,
             user_id,
             now,
             except_token_hash,
+            except_session_id,
         )
-        return int(result.split()[-1])
+        return [r["id"] for r in rows]
 
     async def delete_finished(self, before: datetime) -> int:
         result = await self.conn.execute("DELETE FROM sessions WHERE expires_at < $1 OR revoked_at < $1", before)
