@@ -58,6 +58,9 @@ LOGS = RESULTS / "logs"
 
 PK_ROWS = 10_000
 SERVER_ENV = {"ENVIRONMENT": "test", "LOG_LEVEL": "WARNING", "LOG_FORMAT": "json"}
+# ENVIRONMENT=test refuses the development IDENTITY_SECRET: the run makes its own, which
+# the servers it starts inherit and its in-process settings read.
+os.environ.setdefault("IDENTITY_SECRET", secrets.token_urlsafe(32))
 
 
 # Each figure: its row in the table and the short label other rows use to name it as baseline.

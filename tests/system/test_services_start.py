@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import importlib
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from servicekit.db import create_pool
 from servicekit.service import DB, create_service_app
+
+from .processes import free_port
 
 SERVICES = {
     "accounts": "/api/accounts/terms",
@@ -23,8 +26,13 @@ async def test_service_migrates_loads_demo_data_and_is_ready(name, make_database
     spec = module.SPEC
     dsn = await make_database(name)
     # Unknown keyword arguments are ignored by the other services' settings.
+    metrics_port = free_port()
     settings = spec.settings_class(
-        database_url=dsn, amqp_url=amqp_url, environment="test", password_hash_profile="test"
+        database_url=dsn,
+        amqp_url=amqp_url,
+        environment="test",
+        password_hash_profile="test",
+        metrics_port=metrics_port,
     )
     client = TestClient(TestServer(create_service_app(spec, settings)))
     await client.start_server()
@@ -48,8 +56,11 @@ async def test_service_migrates_loads_demo_data_and_is_ready(name, make_database
             resp = await client.get(path)
             assert resp.status == 200, await resp.text()
             assert await resp.json()
-        metrics = await (await client.get("/metrics")).text()
-        assert "http_requests_total" in metrics
+        # /metrics is on its own port, never on the public one
+        assert (await client.get("/metrics")).status == 404
+        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{metrics_port}/metrics") as scrape:
+            assert scrape.status == 200
+            assert "http_requests_total" in await scrape.text()
     finally:
         await client.close()
 

@@ -31,7 +31,7 @@ from .outbox import OutboxRelay, retention_loop
 from .pagination import CursorCodec
 from .rpc import RpcClient, RpcHandler, RpcServer
 from .settings import ServiceSettings, load_settings
-from .web import READY_CHECKS, create_base_app, run
+from .web import READY_CHECKS, create_base_app, metrics_server, run
 from .worker import background
 
 log = structlog.get_logger(__name__)
@@ -65,6 +65,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> web.Appl
         spec.name,
         middlewares=[identity_middleware(settings.identity_secret)],
         client_max_size=spec.client_max_size,
+        metrics_route=False,
+        ready_details=False,
     )
     app[SETTINGS] = settings
     app[CURSORS] = CursorCodec(settings.identity_secret)
@@ -109,7 +111,15 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> web.Appl
         ):
             yield
 
-    app.cleanup_ctx.extend([database_ctx, bus_ctx, relay_ctx, *spec.extra_contexts])
+    app.cleanup_ctx.extend(
+        [
+            metrics_server(settings.http_host, settings.metrics_port_in_use),
+            database_ctx,
+            bus_ctx,
+            relay_ctx,
+            *spec.extra_contexts,
+        ]
+    )
 
     async def database(app: web.Application) -> None:
         async with app[DB].acquire(timeout=2) as conn:

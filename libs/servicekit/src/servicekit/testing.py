@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import uuid
@@ -23,6 +24,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from .db import drop_database, ensure_database
+
+# The suite runs with ENVIRONMENT=test, where the development IDENTITY_SECRET is refused
+# like in production: every app and process a test starts (they read or inherit this
+# environment) gets a random one for the run instead.
+IDENTITY_SECRET = os.environ.setdefault("IDENTITY_SECRET", secrets.token_urlsafe(32))
 
 ADMIN_DSN = os.environ.get("TEST_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_BASE = os.environ.get("TEST_AMQP_ADMIN_URL", "amqp://guest:guest@127.0.0.1:5672/")

@@ -4,6 +4,11 @@ Middleware order (outermost first): request context (request id bound for every 
 and echoed in ``X-Request-ID``), metrics, problem+json (no stack trace ever reaches a
 client). ``/health`` says the process is alive; ``/ready`` runs the readiness checks
 (database and broker); ``/metrics`` is Prometheus text from a registry owned by the app.
+
+Services serve ``/metrics`` on a port of their own (``metrics_server``, ``<NAME>_METRICS_PORT``),
+never on the public one, and ``/ready`` says only "ready" or "not ready" (which check
+failed goes to the log): both are options of ``create_base_app`` that ``create_service_app``
+turns on.
 """
 
 from __future__ import annotations
@@ -133,15 +138,31 @@ async def health(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-async def ready(request: web.Request) -> web.Response:
+async def _failed_checks(app: web.Application) -> dict[str, str]:
     failures = {}
-    for check in request.app[READY_CHECKS]:
+    for check in app[READY_CHECKS]:
         try:
-            await check(request.app)
+            await check(app)
         except Exception as exc:
             failures[getattr(check, "__name__", "check")] = type(exc).__name__
+    return failures
+
+
+async def ready(request: web.Request) -> web.Response:
+    """Ready or not, with the failing checks named (the gateway's probe, for now)."""
+    failures = await _failed_checks(request.app)
     if failures:
-        return web.json_response({"status": "unavailable", "failures": failures}, status=503)
+        log.warning("not_ready", failures=failures)
+        return web.json_response({"status": "not ready", "failures": failures}, status=503)
+    return web.json_response({"status": "ready"})
+
+
+async def ready_quiet(request: web.Request) -> web.Response:
+    """Ready or not, nothing more: which dependency is down is for the logs, not the public."""
+    failures = await _failed_checks(request.app)
+    if failures:
+        log.warning("not_ready", failures=failures)
+        return web.json_response({"status": "not ready"}, status=503)
     return web.json_response({"status": "ready"})
 
 
@@ -150,8 +171,19 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-def create_base_app(name: str, *, middlewares: list | None = None, client_max_size: int = 1024**2) -> web.Application:
-    """An aiohttp app with the shared middlewares and the three probes."""
+def create_base_app(
+    name: str,
+    *,
+    middlewares: list | None = None,
+    client_max_size: int = 1024**2,
+    metrics_route: bool = True,
+    ready_details: bool = True,
+) -> web.Application:
+    """An aiohttp app with the shared middlewares and the probes.
+
+    ``metrics_route=False`` leaves ``/metrics`` off this app (serve it with
+    ``metrics_server`` on another port); ``ready_details=False`` makes ``/ready`` say only
+    "ready" / "not ready"."""
     registry = CollectorRegistry()
     app = web.Application(
         middlewares=[
@@ -166,9 +198,42 @@ def create_base_app(name: str, *, middlewares: list | None = None, client_max_si
     app[READY_CHECKS] = []
     app[SERVICE_NAME] = name
     app.router.add_get("/health", health)
-    app.router.add_get("/ready", ready)
-    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/ready", ready if ready_details else ready_quiet)
+    if metrics_route:
+        app.router.add_get("/metrics", metrics)
     return app
+
+
+def metrics_server(host: str, port: int):
+    """A ``cleanup_ctx`` serving the app's ``/metrics`` alone on ``host:port`` (0: nowhere).
+
+    The port is for the scraper, inside the cluster: never published. A port already in
+    use is logged and the service runs on without metrics rather than not at all."""
+
+    async def ctx(app: web.Application):
+        if not port:
+            yield
+            return
+        registry = app[REGISTRY]
+
+        async def scrape(_request: web.Request) -> web.Response:
+            return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+        metrics_app = web.Application()
+        metrics_app.router.add_get("/metrics", scrape)
+        runner = web.AppRunner(metrics_app, access_log=None)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, host, port).start()
+            log.info("metrics_serving", host=host, port=port)
+        except OSError as exc:
+            log.error("metrics_port_unavailable", port=port, error=type(exc).__name__)
+        try:
+            yield
+        finally:
+            await runner.cleanup()
+
+    return ctx
 
 
 def run(app: web.Application, host: str, port: int) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 from pydantic_settings import SettingsConfigDict
-from servicekit.settings import CommonSettings, ServiceSettings, load_settings
+from servicekit.settings import DEV_IDENTITY_SECRET, CommonSettings, ServiceSettings, load_settings
 
 
 class DemoSettings(ServiceSettings):
@@ -30,10 +30,24 @@ def test_bad_value_stops_with_one_clear_line_per_variable(monkeypatch, capsys):
     assert ".env.example" in err
 
 
-def test_production_refuses_the_development_identity_secret(monkeypatch, capsys):
-    monkeypatch.setenv("ENVIRONMENT", "production")
+@pytest.mark.parametrize("environment", ["test", "staging", "production"])
+def test_every_mode_but_development_refuses_a_default_or_short_secret(monkeypatch, capsys, environment):
+    monkeypatch.setenv("ENVIRONMENT", environment)
+    monkeypatch.delenv("IDENTITY_SECRET", raising=False)
     with pytest.raises(SystemExit):
         load_settings(CommonSettings)
-    assert "IDENTITY_SECRET" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    [line] = [line for line in err.splitlines() if line.startswith("  ")]
+    assert line.startswith("  IDENTITY_SECRET: is the development default") and f"ENVIRONMENT={environment}" in line
+    monkeypatch.setenv("IDENTITY_SECRET", "x" * 31)
+    with pytest.raises(SystemExit):
+        load_settings(CommonSettings)
+    assert "IDENTITY_SECRET: is too short" in capsys.readouterr().err
     monkeypatch.setenv("IDENTITY_SECRET", "x" * 40)
-    assert load_settings(CommonSettings).environment == "production"
+    assert load_settings(CommonSettings).environment == environment
+
+
+def test_development_takes_the_default_secret(monkeypatch):
+    monkeypatch.setenv("ENVIRONMENT", "development")
+    monkeypatch.delenv("IDENTITY_SECRET", raising=False)
+    assert load_settings(CommonSettings).identity_secret == DEV_IDENTITY_SECRET

@@ -56,7 +56,7 @@ class AccountsSettings(ServiceSettings):
 
     @model_validator(mode="after")
     def _no_cheap_hashes_in_production(self):
-        if self.environment == "production" and self.password_hash_profile != "production":
+        if self.environment not in ("development", "test") and self.password_hash_profile != "production":
             raise ValueError("ACCOUNTS_PASSWORD_HASH_PROFILE=test is for tests only")
         return self
 

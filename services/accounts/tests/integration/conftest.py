@@ -239,6 +239,7 @@ async def harness(make_database, amqp_url):
         environment="test",
         password_hash_profile="test",
         outbox_poll_seconds=0.2,
+        metrics_port=0,  # the scraper's port is not what these tests are about
     )
     app = create_service_app(SPEC, settings)
     clock = FakeClock()

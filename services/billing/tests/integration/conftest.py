@@ -27,8 +27,7 @@ from servicekit.events import Envelope, make_envelope
 from servicekit.identity import IDENTITY_HEADER, Identity, sign_identity
 from servicekit.rpc import RpcClient
 from servicekit.service import create_service_app
-from servicekit.settings import DEV_IDENTITY_SECRET
-from servicekit.testing import eventually
+from servicekit.testing import IDENTITY_SECRET, eventually
 
 YEAR = "2026/2027"
 CANTINE_GRID = [
@@ -51,7 +50,7 @@ def assert_integer_money(value, where: str = "") -> None:
 
 
 def headers(user_id: uuid.UUID, *roles: str, dossier_id: uuid.UUID | None = None) -> dict[str, str]:
-    token = sign_identity(Identity(user_id=user_id, roles=frozenset(roles), dossier_id=dossier_id), DEV_IDENTITY_SECRET)
+    token = sign_identity(Identity(user_id=user_id, roles=frozenset(roles), dossier_id=dossier_id), IDENTITY_SECRET)
     return {IDENTITY_HEADER: token}
 
 

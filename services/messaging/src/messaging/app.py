@@ -63,6 +63,14 @@ class MessagingSettings(ServiceSettings):
         return value
 
     @model_validator(mode="after")
+    def _smtp_login_has_a_password(self):
+        # Outside development a login without its password is a configuration mistake,
+        # found at start-up rather than at the first e-mail.
+        if self.environment != "development" and self.smtp_username and not self.smtp_password.get_secret_value():
+            raise ValueError("MESSAGING_SMTP_PASSWORD must be set when MESSAGING_SMTP_USERNAME is")
+        return self
+
+    @model_validator(mode="after")
     def _production_links_and_credentials(self):
         if self.environment == "production":
             # A link to this very machine (docker compose on a laptop) never crosses a network.

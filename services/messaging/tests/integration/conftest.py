@@ -42,8 +42,7 @@ from servicekit.db import create_pool
 from servicekit.events import Envelope, IntegrationEvent, make_envelope
 from servicekit.identity import IDENTITY_HEADER, Identity, sign_identity
 from servicekit.service import create_service_app
-from servicekit.settings import DEV_IDENTITY_SECRET
-from servicekit.testing import eventually
+from servicekit.testing import IDENTITY_SECRET, eventually
 
 PUBLIC_URL = "http://portail.test"
 ROOT = find_root()
@@ -225,7 +224,7 @@ class Harness:
 
 
 def headers(user_id: uuid.UUID, *roles: str, dossier_id: uuid.UUID | None = None) -> dict[str, str]:
-    token = sign_identity(Identity(user_id=user_id, roles=frozenset(roles), dossier_id=dossier_id), DEV_IDENTITY_SECRET)
+    token = sign_identity(Identity(user_id=user_id, roles=frozenset(roles), dossier_id=dossier_id), IDENTITY_SECRET)
     return {IDENTITY_HEADER: token}
 
 
@@ -283,6 +282,7 @@ async def harness(make_database, amqp_url, smtp_sink):
         smtp_port=smtp_sink.port,
         smtp_timeout_seconds=5,
         outbox_poll_seconds=0.2,
+        metrics_port=0,  # the scraper's port is not what these tests are about
         mail_retry_base_seconds=0.3,
         mail_retry_max_seconds=1.0,
         public_url=PUBLIC_URL,

@@ -29,8 +29,7 @@ from servicekit.events import Envelope, make_envelope
 from servicekit.identity import IDENTITY_HEADER, Identity, sign_identity
 from servicekit.rpc import RpcError, RpcServer
 from servicekit.service import create_service_app
-from servicekit.settings import DEV_IDENTITY_SECRET
-from servicekit.testing import eventually
+from servicekit.testing import IDENTITY_SECRET, eventually
 
 START = datetime(2026, 11, 25, 10, 0, tzinfo=PARIS)  # a Wednesday; December is still bookable
 UNIT_PRICE = 374
@@ -138,7 +137,7 @@ class Family:
 
 
 def identity_headers(user_id: uuid.UUID, *roles: str, dossier_id: uuid.UUID | None = None) -> dict[str, str]:
-    token = sign_identity(Identity(user_id=user_id, roles=frozenset(roles), dossier_id=dossier_id), DEV_IDENTITY_SECRET)
+    token = sign_identity(Identity(user_id=user_id, roles=frozenset(roles), dossier_id=dossier_id), IDENTITY_SECRET)
     return {IDENTITY_HEADER: token}
 
 
