@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -55,7 +56,9 @@ __all__ = [
 log = structlog.get_logger(__name__)
 
 SESSION_COOKIE = "pf_session"
-MAX_TOKEN_LENGTH = 512
+# What accounts accepts as a session token (accounts.schemas.common.Token). Anything else
+# cannot be a session: no round trip, and no 422 of accounts to turn into an error.
+TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
 # Paths that never need to know who is calling: no round trip to accounts for them.
 _ANONYMOUS_PATHS = frozenset({"/health", "/ready", "/metrics"})
 _ANONYMOUS_PREFIXES = ("/static/",)
@@ -118,7 +121,7 @@ SESSION_CACHE = web.AppKey("gateway_session_cache", SessionCache)
 
 
 def _plausible(token: str | None) -> bool:
-    return bool(token) and len(token) <= MAX_TOKEN_LENGTH and token.isascii() and token.isprintable()
+    return bool(token) and TOKEN_SHAPE.fullmatch(token) is not None
 
 
 def _presented_token(request: web.Request) -> tuple[str | None, str | None]:
@@ -137,7 +140,15 @@ async def resolve(request: web.Request, token: str) -> SessionInfo | None:
     cache = request.app[SESSION_CACHE]
     session = cache.get(token)
     if session is None:
-        session = await accounts.resolve_session(request, token)
+        try:
+            session = await accounts.resolve_session(request, token)
+        except UpstreamProblem as problem:
+            if problem.status in (400, 422):
+                # Accounts' rules for a token are stricter than ours: not a session either.
+                return None
+            # Any other refusal is a fault between the gateway and accounts, not the caller's.
+            log.warning("session_resolution_refused", status=problem.status)
+            raise Problem(502) from None
         if session is not None:
             cache.put(token, session)
     return session
