@@ -35,3 +35,36 @@ async def test_the_gateway_does_not_ask_accounts_about_a_token_of_the_wrong_shap
     await gateway.get("/api/accounts/me", headers={"Authorization": "Bearer " + "x" * 300})
     await gateway.get("/", headers={"Cookie": 'pf_session="a b"'})
     assert accounts.resolves == 0
+
+
+ODD_LOGIN_BODIES = [
+    ("lone surrogate", b'{"username": "\\ud800", "password": "x"}'),
+    ("escaped NUL", b'{"username": "a\\u0000b", "password": "x"}'),
+    ("deep nesting", b'{"username": ' + b"[" * 100_000 + b"]" * 100_000 + b', "password": "x"}'),
+    ("deep nesting, no object", b"[" * 100_000 + b"]" * 100_000),
+    ("not UTF-8", b'{"username": "caf\xe9", "password": "x"}'),
+    ("UTF-16", '{"username": "a", "password": "b"}'.encode("utf-16")),
+    ("numbers", b'{"username": 1e999999, "password": -0}'),
+    ("huge number", b'{"username": ' + b"9" * 50_000 + b', "password": "x"}'),
+    ("duplicate keys", b'{"username": "a", "username": {"b": []}, "password": "x"}'),
+    ("a huge string", b'{"username": "' + b"x" * 200_000 + b'", "password": "x"}'),
+    ("a bare string", b'"lederf"'),
+    ("empty", b""),
+    ("NaN", b'{"username": NaN, "password": Infinity}'),
+]
+
+
+@pytest.mark.parametrize(("label", "body"), ODD_LOGIN_BODIES, ids=[label for label, _ in ODD_LOGIN_BODIES])
+async def test_odd_json_to_the_login_is_a_4xx_problem(gateway, label, body):
+    resp = await gateway.post("/api/accounts/sessions", data=body, headers={"Content-Type": "application/json"})
+    assert 400 <= resp.status < 500, (resp.status, await resp.text())
+    assert resp.content_type == PROBLEM
+    assert "Set-Cookie" not in resp.headers or "pf_session" not in resp.headers["Set-Cookie"]
+
+
+async def test_the_login_s_415_is_in_french(gateway):
+    resp = await gateway.post("/api/accounts/sessions", data=b"username=a&password=b")
+    assert resp.status == 415 and resp.content_type == PROBLEM
+    doc = await resp.json(content_type=None)
+    assert "JSON" in doc["title"] and "Send" not in doc.get("detail", "")
+    assert doc["title"].startswith("Ce format n'est pas accepté")

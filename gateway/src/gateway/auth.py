@@ -29,7 +29,9 @@ from datetime import UTC, datetime
 
 import structlog
 from aiohttp import hdrs, web
+from pydantic import BaseModel, Field
 from servicekit.problems import PROBLEM_CONTENT_TYPE, Problem
+from servicekit.requests import read_json
 
 from .caller import (
     CALLER_REQUEST_KEY,
@@ -59,6 +61,8 @@ SESSION_COOKIE = "pf_session"
 # What accounts accepts as a session token (accounts.schemas.common.Token). Anything else
 # cannot be a session: no round trip, and no 422 of accounts to turn into an error.
 TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
+# Far above any real username or password; accounts applies its own rules.
+MAX_CREDENTIAL_LENGTH = 1024
 # Paths that never need to know who is calling: no round trip to accounts for them.
 _ANONYMOUS_PATHS = frozenset({"/health", "/ready", "/metrics"})
 _ANONYMOUS_PREFIXES = ("/static/",)
@@ -263,24 +267,20 @@ def _problem_passthrough(problem: UpstreamProblem) -> web.Response:
     )
 
 
+class Credentials(BaseModel):
+    """The body of ``POST /api/accounts/sessions``, read by the gateway itself."""
+
+    username: str = Field(min_length=1, max_length=MAX_CREDENTIAL_LENGTH)
+    password: str = Field(min_length=1, max_length=MAX_CREDENTIAL_LENGTH)
+
+
 async def api_create_session(request: web.Request) -> web.Response:
     """``POST /api/accounts/sessions``: accounts' answer, plus the cookie for browsers."""
-    if request.content_type != "application/json":
-        raise Problem(415, detail="Send application/json.")
+    # servicekit's reader: French 415/400/422, and odd JSON (lone surrogates, absurd
+    # nesting) refused rather than passed on to fail later.
+    payload = await read_json(request, Credentials)
     try:
-        payload = json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError):
-        raise Problem(400, "invalid_json", "Le contenu envoyé n'est pas du JSON valide.") from None
-    payload = payload if isinstance(payload, dict) else {}
-    errors = [
-        {"field": name, "code": "missing", "message": "Ce champ est obligatoire."}
-        for name in ("username", "password")
-        if not isinstance(payload.get(name), str) or not payload[name]
-    ]
-    if errors:
-        raise Problem(422, errors=errors)
-    try:
-        token, expires_at, doc = await log_in(request, payload["username"], payload["password"])
+        token, expires_at, doc = await log_in(request, payload.username, payload.password)
     except UpstreamProblem as problem:
         return _problem_passthrough(problem)
     response = web.json_response(doc)
