@@ -5,9 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
-from servicekit.settings import CommonSettings
+from servicekit.settings import DEV_IDENTITY_SECRET, CommonSettings
 
 DEV_SESSION_SECRET = "dev-only-session-secret-change-me"
+MIN_SECRET_LENGTH = 32
 # The town of the demo data: a developer's pages look like the real ones. Production must
 # name its own town rather than show someone else's.
 DEV_TOWN_NAME = "Puiseux-en-France"
@@ -32,6 +33,10 @@ class GatewaySettings(CommonSettings):
     # password change or deactivation done through another gateway replica takes effect
     # here at most this late; 0 asks accounts on every request. Capped at 5 s on purpose.
     session_cache_seconds: float = Field(5.0, ge=0, le=5)
+    # Prometheus' /metrics is served on its own port (0: not at all), never on the public
+    # one: request counts per route are of use to an attacker, not to parents.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(0, ge=0, le=65535)
 
     @field_validator("accounts_url", "planning_url", "billing_url", "messaging_url")
     @classmethod
@@ -43,14 +48,24 @@ class GatewaySettings(CommonSettings):
         return value.rstrip("/")
 
     @model_validator(mode="after")
-    def _production_checks(self):
-        if self.environment == "production":
-            if self.session_secret == DEV_SESSION_SECRET or len(self.session_secret) < 32:
-                raise ValueError(
-                    "GATEWAY_SESSION_SECRET must be set to a random value of at least 32 characters in production"
-                )
-            if "town_name" not in self.model_fields_set:
-                raise ValueError("GATEWAY_TOWN_NAME must be set in production (the town's name in every page)")
+    def _checks_outside_development(self):
+        # Every mode but a developer's machine (test, staging, production...) may be
+        # reachable by others: the published development secrets would let anyone forge
+        # sessions' CSRF tokens or mint identities for direct service calls.
+        if self.environment != "development":
+            for variable, value, default in (
+                ("GATEWAY_SESSION_SECRET", self.session_secret, DEV_SESSION_SECRET),
+                ("IDENTITY_SECRET", self.identity_secret, DEV_IDENTITY_SECRET),
+            ):
+                if value == default or len(value) < MIN_SECRET_LENGTH:
+                    raise ValueError(
+                        f"{variable} must be set to a random value of at least {MIN_SECRET_LENGTH} characters "
+                        f"outside development (ENVIRONMENT={self.environment})"
+                    )
+        if self.environment == "production" and "town_name" not in self.model_fields_set:
+            raise ValueError("GATEWAY_TOWN_NAME must be set in production (the town's name in every page)")
+        if self.metrics_port and self.metrics_port == self.http_port:
+            raise ValueError("GATEWAY_METRICS_PORT must differ from GATEWAY_HTTP_PORT (metrics are never public)")
         return self
 
     def service_url(self, service: str) -> str:
