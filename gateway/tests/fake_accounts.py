@@ -572,6 +572,12 @@ async def change_password(request: web.Request) -> web.Response:
             ],
         )
     user.password = data["new_password"]
+    # As accounts (service.credentials): every session of the user closes but the one
+    # named in X-Session-Token.
+    kept = request.headers.get("X-Session-Token")
+    sessions = state(request).sessions
+    for token in [t for t, name in sessions.items() if name == user.username and t != kept]:
+        del sessions[token]
     return web.json_response({"status": "password_changed"})
 
 

@@ -11,7 +11,8 @@ Resolutions are cached in process for at most ``GATEWAY_SESSION_CACHE_SECONDS`` 
 keyed by the token's SHA-256. The trade-off: a page and the calls it triggers cost one
 round trip to accounts instead of several, but a session revoked through another gateway
 replica (logout, password change, deactivation, dossier linked) is still honoured here
-for up to 5 s. Changes made through this replica forget the entry at once.
+for up to 5 s. Changes made through this replica forget the user's entries at once (all
+of them: a password change closes the user's other sessions).
 
 ``POST /api/accounts/sessions`` and ``DELETE /api/accounts/sessions/current`` are handled
 here rather than proxied, to set and clear the cookie around accounts' answer.
@@ -23,6 +24,7 @@ import hashlib
 import json
 import re
 import time
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -117,6 +119,11 @@ class SessionCache:
     def forget(self, token: str) -> None:
         self._entries.pop(self.key(token), None)
 
+    def forget_user(self, user_id: uuid.UUID) -> None:
+        """Every cached session of one user (a password change closes the others at accounts)."""
+        for key in [k for k, e in self._entries.items() if e.session.user_id == user_id]:
+            del self._entries[key]
+
     def __len__(self) -> int:
         return len(self._entries)
 
@@ -163,6 +170,16 @@ def forget_session(request: web.Request, token: str) -> None:
     request.app[SESSION_CACHE].forget(token)
 
 
+def forget_user_sessions(request: web.Request, user_id: uuid.UUID) -> None:
+    """Drop every cached session of a user whose account changed through this gateway.
+
+    A password change closes the user's other sessions and a linked dossier changes what
+    each of them resolves to: none may be served from the cache any more. The caller's own
+    session is asked again on its next request (accounts keeps it open).
+    """
+    request.app[SESSION_CACHE].forget_user(user_id)
+
+
 def invalid_token_problem() -> Problem:
     return Problem(
         401,
@@ -188,10 +205,11 @@ async def auth_middleware(request: web.Request, handler):
             # An expired or revoked session: the browser goes on anonymously, and forgets it.
             request[_CLEAR_SESSION_COOKIE] = True
     response = await handler(request)
-    if token is not None and request.method not in _SAFE_METHODS and request.path.startswith("/api/accounts/"):
+    caller = current_caller(request)
+    if caller is not None and request.method not in _SAFE_METHODS and request.path.startswith("/api/accounts/"):
         # A change made straight through the API (a dossier linked, a password changed...)
-        # may change what the session resolves to: ask accounts again next time.
-        forget_session(request, token)
+        # may change what the user's sessions resolve to, or close them: ask accounts again.
+        forget_user_sessions(request, caller.session.user_id)
     return response
 
 

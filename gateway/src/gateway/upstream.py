@@ -27,7 +27,7 @@ from servicekit.problems import Problem
 from servicekit.web import REQUEST_ID, ReadyCheck
 from yarl import URL
 
-from .caller import current_identity
+from .caller import current_caller, current_identity
 from .settings import SERVICES, SETTINGS, GatewaySettings
 
 log = structlog.get_logger(__name__)
@@ -53,6 +53,8 @@ HOP_BY_HOP = frozenset(
     }
 )
 
+SESSION_TOKEN_HEADER = "X-Session-Token"
+
 _NOT_FORWARDED_TO_SERVICES = frozenset(
     {
         "host",
@@ -69,8 +71,15 @@ _NOT_FORWARDED_TO_SERVICES = frozenset(
         # holds a parent's session.
         "cookie",
         "authorization",
+        # Names the session accounts must keep or close: only the gateway may say which
+        # (the caller's own, see SESSION_TOKEN_OPERATIONS), never a client.
+        SESSION_TOKEN_HEADER.lower(),
     }
 )
+
+# Accounts' operations that act on "the caller's session" (documented with the
+# X-Session-Token header): the password change keeps that one and closes the others.
+SESSION_TOKEN_OPERATIONS = frozenset({("POST", "/api/accounts/me/password")})
 
 _NOT_RETURNED_TO_CLIENTS = frozenset({"content-length"})
 
@@ -110,6 +119,9 @@ def headers_for_service(request: web.Request, settings: GatewaySettings) -> CIMu
         headers[IDENTITY_HEADER] = sign_identity(
             identity, settings.identity_secret, ttl_seconds=settings.identity_ttl_seconds
         )
+    caller = current_caller(request)
+    if caller is not None and (request.method, request.path) in SESSION_TOKEN_OPERATIONS:
+        headers[SESSION_TOKEN_HEADER] = caller.token
     return headers
 
 
