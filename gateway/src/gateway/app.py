@@ -5,7 +5,8 @@ problem+json, then the French error pages for browser paths, then authentication
 calling, see ``auth``) and the CSRF check (``csrf``), so that their refusals get the same
 French page or problem document as any other error. A page's form is parsed before the
 CSRF check reads it (``bodies``), so that a body aiohttp cannot parse is a 400, not a 500.
-``probes`` keeps ``/metrics`` off the public port (it has its own) and ``/ready`` terse. Security headers, the request id
+``probes`` keeps ``/metrics`` off the public port (it has its own) and ``/ready`` terse;
+``throttle`` brakes login attempts per client address (``forwarding``) before accounts. Security headers, the request id
 header and the cookies set on the way out are added by ``on_response_prepare`` hooks.
 Routes: the gateway's own session endpoints and pages first, the API proxy last.
 """
@@ -19,7 +20,7 @@ from servicekit.logging import configure_logging
 from servicekit.settings import load_settings
 from servicekit.web import READY_CHECKS, create_base_app, run
 
-from . import apidocs, auth, bodies, csrf, pages, probes, security, ui, upstream
+from . import apidocs, auth, bodies, csrf, pages, probes, security, throttle, ui, upstream
 from .settings import SETTINGS, GatewaySettings
 
 
@@ -30,6 +31,7 @@ def create_app(settings: GatewaySettings) -> web.Application:
             pages.html_error_middleware,
             probes.public_probes_middleware,
             auth.auth_middleware,
+            throttle.login_throttle_middleware,
             bodies.form_middleware,
             csrf.csrf_middleware,
         ],
@@ -42,6 +44,7 @@ def create_app(settings: GatewaySettings) -> web.Application:
     app[READY_CHECKS].extend(upstream.ready_checks())
     security.setup(app)
     probes.setup(app)
+    throttle.setup(app)
     csrf.setup(app)
     auth.setup(app)
     pages.setup(app)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Iterable
+from functools import cached_property
+
 from aiohttp import web
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -14,6 +18,14 @@ MIN_SECRET_LENGTH = 32
 DEV_TOWN_NAME = "Puiseux-en-France"
 
 SERVICES = ("accounts", "planning", "billing", "messaging")
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(value: str | Iterable[str]) -> tuple[Network, ...]:
+    """``"10.0.0.0/8, 192.168.1.7"`` → networks (a bare address is a /32 or /128)."""
+    items = value.split(",") if isinstance(value, str) else value
+    return tuple(ipaddress.ip_network(item.strip(), strict=False) for item in items if item.strip())
 
 
 class GatewaySettings(CommonSettings):
@@ -37,6 +49,12 @@ class GatewaySettings(CommonSettings):
     # one: request counts per route are of use to an attacker, not to parents.
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(0, ge=0, le=65535)
+    # The reverse proxies in front of the gateway (CIDR list, comma-separated): only their
+    # X-Forwarded-For is believed (see ``forwarding``). Empty: the socket's peer is the client.
+    trusted_proxies: str = ""
+    # Login attempts (POST /connexion, POST /api/accounts/sessions) per client address and
+    # minute on one replica, before accounts' own throttles; 0 = no limit here.
+    login_attempts_per_minute: int = Field(20, ge=0, le=10_000)
 
     @field_validator("accounts_url", "planning_url", "billing_url", "messaging_url")
     @classmethod
@@ -46,6 +64,18 @@ class GatewaySettings(CommonSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/")
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value):
+        try:
+            return ",".join(str(n) for n in parse_networks(value))
+        except ValueError as exc:
+            raise ValueError(f"must be a comma-separated list of addresses or CIDR networks ({exc})") from None
+
+    @cached_property
+    def trusted_proxy_networks(self) -> tuple[Network, ...]:
+        return parse_networks(self.trusted_proxies)
 
     @model_validator(mode="after")
     def _checks_outside_development(self):

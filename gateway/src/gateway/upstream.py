@@ -28,6 +28,7 @@ from servicekit.web import REQUEST_ID, ReadyCheck
 from yarl import URL
 
 from .caller import current_caller, current_identity
+from .forwarding import client_address, client_scheme
 from .settings import SERVICES, SETTINGS, GatewaySettings
 
 log = structlog.get_logger(__name__)
@@ -105,14 +106,23 @@ def _end_to_end(headers: MultiMapping[str], also_dropped: Iterable[str]) -> CIMu
     return kept
 
 
+def _add_forwarding(request: web.Request, headers: CIMultiDict[str], settings: GatewaySettings) -> None:
+    """Where the request came from, as the gateway established it (see ``forwarding``).
+
+    One address, never a chain a client could have started: services read the first entry.
+    """
+    client = client_address(request, settings)
+    if client:
+        headers["X-Forwarded-For"] = client
+    headers["X-Forwarded-Proto"] = client_scheme(request, settings)
+
+
 def headers_for_service(request: web.Request, settings: GatewaySettings) -> CIMultiDict[str]:
     headers = _end_to_end(request.headers, _NOT_FORWARDED_TO_SERVICES)
     for name in list(headers):
         if name.lower().startswith("x-forwarded-"):
             del headers[name]
-    if request.remote:
-        headers["X-Forwarded-For"] = request.remote
-    headers["X-Forwarded-Proto"] = request.scheme
+    _add_forwarding(request, headers, settings)
     headers[REQUEST_ID_HEADER] = request[REQUEST_ID]
     identity = current_identity(request)
     if identity is not None:
@@ -134,9 +144,7 @@ def headers_for_call(request: web.Request | None, settings: GatewaySettings) -> 
     headers: CIMultiDict[str] = CIMultiDict({hdrs.ACCEPT: "application/json"})
     if request is None:
         return headers
-    if request.remote:
-        headers["X-Forwarded-For"] = request.remote
-    headers["X-Forwarded-Proto"] = request.scheme
+    _add_forwarding(request, headers, settings)
     request_id = request.get(REQUEST_ID)
     if request_id:
         headers[REQUEST_ID_HEADER] = request_id
