@@ -119,9 +119,9 @@ def test_main_serve_runs_the_app_on_the_configured_address(monkeypatch):
     served = {}
     monkeypatch.setenv("GATEWAY_HTTP_PORT", "18080")
     monkeypatch.setattr(gateway_app, "configure_logging", lambda *args: None)
-    monkeypatch.setattr(gateway_app, "run", lambda app, host, port: served.update(app=app, host=host, port=port))
+    monkeypatch.setattr(gateway_app.server, "serve", lambda app, settings: served.update(app=app, settings=settings))
     gateway_app.main(["serve"])
-    assert (served["host"], served["port"]) == ("127.0.0.1", 18080)
+    assert (served["settings"].http_host, served["settings"].http_port) == ("127.0.0.1", 18080)
     assert served["app"].router["home"] is not None
 
 

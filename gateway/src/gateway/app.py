@@ -18,9 +18,9 @@ import argparse
 from aiohttp import web
 from servicekit.logging import configure_logging
 from servicekit.settings import load_settings
-from servicekit.web import READY_CHECKS, create_base_app, run
+from servicekit.web import READY_CHECKS, create_base_app
 
-from . import apidocs, auth, bodies, csrf, pages, probes, security, throttle, ui, upstream
+from . import apidocs, auth, bodies, csrf, pages, probes, security, server, throttle, ui, upstream
 from .settings import SETTINGS, GatewaySettings
 
 
@@ -44,6 +44,7 @@ def create_app(settings: GatewaySettings) -> web.Application:
     app[READY_CHECKS].extend(upstream.ready_checks())
     security.setup(app)
     probes.setup(app)
+    server.setup(app)
     throttle.setup(app)
     csrf.setup(app)
     auth.setup(app)
@@ -63,4 +64,4 @@ def main(argv: list[str] | None = None) -> None:
     settings = load_settings(GatewaySettings)
     configure_logging(settings.log_format, settings.log_level, "gateway")
     if args.command == "serve":
-        run(create_app(settings), settings.http_host, settings.http_port)
+        server.serve(create_app(settings), settings)

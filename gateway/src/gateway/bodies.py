@@ -11,6 +11,8 @@ services as they came.
 
 from __future__ import annotations
 
+import asyncio
+
 import structlog
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -19,6 +21,8 @@ from servicekit.requests import BAD_FORM
 
 from .csrf import SAFE_METHODS, unrouted
 from .pages import is_api
+from .settings import SETTINGS
+from .upstream import SLOW_BODY_TITLE
 
 log = structlog.get_logger(__name__)
 
@@ -32,8 +36,14 @@ UNREADABLE = (ValueError, LookupError, HttpProcessingError, AssertionError)
 async def form_middleware(request: web.Request, handler):
     if request.method not in SAFE_METHODS and not is_api(request) and not unrouted(request):
         try:
-            await request.post()
+            # The whole form within a bound: a client dribbling its body does not hold a
+            # handler (and a spooled file) for ever.
+            async with asyncio.timeout(request.app[SETTINGS].form_read_seconds):
+                await request.post()
         except UNREADABLE as exc:
             log.info("form_unreadable", error=type(exc).__name__)
             raise Problem(400, "invalid_form", BAD_FORM) from None
+        except TimeoutError:
+            log.info("form_too_slow")
+            raise Problem(408, "request_timeout", SLOW_BODY_TITLE) from None
     return await handler(request)

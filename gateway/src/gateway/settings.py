@@ -37,7 +37,15 @@ class GatewaySettings(CommonSettings):
     planning_url: str = "http://127.0.0.1:8082"
     billing_url: str = "http://127.0.0.1:8083"
     messaging_url: str = "http://127.0.0.1:8084"
+    # How long a service may take to answer once it has the whole request (and between
+    # two chunks of its answer): a client's slow upload is not counted against it.
     upstream_timeout_seconds: float = Field(10.0, gt=0, le=300)
+    # The longest silence of a client in the middle of a body it streams to the API (408).
+    client_body_idle_seconds: float = Field(30.0, gt=0, le=600)
+    # The longest a page's form (a message attachment included) may take to arrive (408).
+    form_read_seconds: float = Field(120.0, gt=0, le=3600)
+    # An idle keep-alive connection is closed after this long (aiohttp's default is 75 s).
+    keepalive_seconds: float = Field(15.0, gt=0, le=300)
     session_secret: str = DEV_SESSION_SECRET
     # Shown in every page's header: which town runs this portal.
     town_name: str = Field(DEV_TOWN_NAME, min_length=1, max_length=80)

@@ -14,6 +14,7 @@ render JSON for the API and a French page for the browser. The typed clients of
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 
@@ -160,30 +161,68 @@ def headers_for_client(upstream_headers: MultiMapping[str]) -> CIMultiDict[str]:
     return _end_to_end(upstream_headers, _NOT_RETURNED_TO_CLIENTS)
 
 
-class RequestBodyTooLarge(Exception):
+class RequestBodyRefused(Exception):
     pass
 
 
+SLOW_BODY_TITLE = "La demande a mis trop de temps à arriver. Merci de réessayer."
+
+
 class CappedBody:
-    """The caller's body streamed to the service, refused past ``limit`` bytes.
+    """The caller's body streamed to the service, refused past ``limit`` bytes or when the
+    caller stays silent for ``idle_seconds`` in the middle of it.
 
     aiohttp's ``client_max_size`` guards only bodies read whole; this one is streamed, so
-    it counts as it goes. ``too_large`` survives the client library wrapping the error.
+    it counts as it goes. ``too_large``/``too_slow`` survive the client library wrapping
+    the error.
     """
 
-    def __init__(self, stream: aiohttp.StreamReader, limit: int):
+    def __init__(self, stream: aiohttp.StreamReader, limit: int, idle_seconds: float):
         self.stream = stream
         self.limit = limit
+        self.idle_seconds = idle_seconds
         self.too_large = False
+        self.too_slow = False
 
     async def chunks(self) -> AsyncIterator[bytes]:
         sent = 0
-        async for chunk in self.stream.iter_any():
+        while True:
+            try:
+                async with asyncio.timeout(self.idle_seconds):
+                    chunk = await self.stream.readany()
+            except TimeoutError:
+                self.too_slow = True
+                raise RequestBodyRefused from None
+            if not chunk:
+                return
             sent += len(chunk)
             if sent > self.limit:
                 self.too_large = True
-                raise RequestBodyTooLarge
+                raise RequestBodyRefused
             yield chunk
+
+    def refusal(self) -> Problem | None:
+        """The caller's fault, if the upload failed because of the caller."""
+        if self.too_large:
+            log.info("request_body_too_large", limit=self.limit)
+            return Problem(413)
+        if self.too_slow:
+            log.info("request_body_too_slow", idle_seconds=self.idle_seconds)
+            return Problem(408, "request_timeout", SLOW_BODY_TITLE)
+        return None
+
+
+def _upstream_timeout(seconds: float, *, streamed: bool) -> aiohttp.ClientTimeout:
+    """The service's time, never the caller's.
+
+    ``sock_read`` starts once the request body has been written whole (aiohttp starts
+    the read timer after the last byte) and then bounds each silence of the answer; the
+    caller's own upload is bounded by ``CappedBody``'s idle timeout instead. A call of the
+    gateway's own (bytes in hand) also keeps a total.
+    """
+    if streamed:
+        return aiohttp.ClientTimeout(total=None, connect=seconds, sock_read=seconds)
+    return aiohttp.ClientTimeout(total=seconds, connect=seconds, sock_read=seconds)
 
 
 @asynccontextmanager
@@ -202,23 +241,24 @@ async def open_upstream(
     """
     settings = app[SETTINGS]
     url = URL(settings.service_url(service) + path_qs, encoded=True)
+    streamed = isinstance(body, CappedBody)
     try:
         response = await app[HTTP_CLIENT].request(
             method,
             url,
             headers=headers,
-            data=body.chunks() if isinstance(body, CappedBody) else body,
+            data=body.chunks() if streamed else body,
             allow_redirects=False,
             skip_auto_headers=_NO_AUTO_HEADERS,
-            timeout=aiohttp.ClientTimeout(total=settings.upstream_timeout_seconds),
+            timeout=_upstream_timeout(settings.upstream_timeout_seconds, streamed=streamed),
         )
-    except TimeoutError:
-        log.warning("upstream_timed_out", service=service, method=method)
-        raise Problem(504) from None
-    except aiohttp.ClientError as exc:
-        if isinstance(body, CappedBody) and body.too_large:
-            log.info("request_body_too_large", service=service, limit=body.limit)
-            raise Problem(413) from None
+    except (TimeoutError, aiohttp.ClientError, RequestBodyRefused) as exc:
+        refusal = body.refusal() if streamed else None
+        if refusal is not None:
+            raise refusal from None
+        if isinstance(exc, TimeoutError):
+            log.warning("upstream_timed_out", service=service, method=method)
+            raise Problem(504) from None
         log.warning("upstream_unreachable", service=service, method=method, error=type(exc).__name__)
         raise Problem(502) from None
     try:
@@ -264,7 +304,7 @@ def _request_body(request: web.Request) -> CappedBody | None:
     encoding = request.headers.get(hdrs.CONTENT_ENCODING, "identity").strip().lower()
     if encoding != "identity":
         raise Problem(415, detail="Compressed request bodies are not accepted.")
-    return CappedBody(request.content, MAX_REQUEST_BODY_BYTES)
+    return CappedBody(request.content, MAX_REQUEST_BODY_BYTES, request.app[SETTINGS].client_body_idle_seconds)
 
 
 async def _relay_body(
