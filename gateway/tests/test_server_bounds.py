@@ -1,11 +1,50 @@
-"""The gateway server's bounds as settings, and what it logs about accept failures."""
+"""What the gateway's server logs about requests it cannot parse, and about accept failures."""
 
 from __future__ import annotations
 
+import asyncio
 import errno
+import logging
+import secrets
 
 import pytest
 from gateway.server import AcceptErrorReporter
+
+
+# Requests aiohttp refuses before any handler runs, each carrying a session token.
+def raw_requests(token: str) -> list[bytes]:
+    cookie = f"Cookie: pf_session={token}".encode()
+    return [
+        b"GET / HTTP/1.1\r\nHost: x\r\n" + cookie + b"a" * 9000 + b"\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\n" + cookie + b"\r\nBad Header\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\n"
+        + b"".join(b"X-H%d: %s\r\n" % (i, token.encode()) for i in range(200))
+        + b"\r\n",
+        b"GET /\x00" + token.encode() + b" HTTP/1.1\r\n" + cookie + b"\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token.encode() + b"\x01\r\n\r\n",
+    ]
+
+
+async def send_raw(host: str, port: int, payload: bytes) -> bytes:
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(payload)
+    await writer.drain()
+    try:
+        return await asyncio.wait_for(reader.read(200), timeout=5)
+    finally:
+        writer.close()
+
+
+async def test_raw_header_bytes_never_reach_the_log(gateway, caplog):
+    caplog.set_level(logging.DEBUG)
+    token = secrets.token_urlsafe(32)
+    for payload in raw_requests(token):
+        answer = await send_raw(gateway.host, gateway.port, payload)
+        assert answer.startswith(b"HTTP/1.") and b" 400 " in answer.split(b"\r\n")[0]
+    logged = "\n".join(r.getMessage() + (caplog.text or "") for r in caplog.records)
+    assert caplog.records, "the refusals are still logged"
+    assert token not in logged
+    assert any("bad_http_request_refused" in r.getMessage() for r in caplog.records)
 
 
 class FakeLoop:

@@ -1,4 +1,4 @@
-"""Serving the gateway: the HTTP server's bounds, and what asyncio may log about it.
+"""Serving the gateway: the HTTP server's bounds, and what its libraries may log.
 
 - Bounds aiohttp lets us set: idle keep-alive connections close after
   ``GATEWAY_KEEPALIVE_SECONDS``; request line and header fields are capped (8 KiB each,
@@ -6,6 +6,9 @@
   and timed by ``bodies``/``upstream``. aiohttp has no header read timeout nor connection
   cap: those belong to the reverse proxy in front (deploy/nginx), which the gateway is
   only reachable through.
+- aiohttp logs a request it cannot parse at ERROR, with the parser's message, and that
+  message quotes the raw header bytes (a ``pf_session`` cookie included). ``RawRequestFilter``
+  turns such a record into one line naming the error class, without bytes or traceback.
 - When the process runs out of file descriptors, asyncio logs a traceback for every
   failed ``accept()`` retry. ``AcceptErrorReporter`` logs one line per interval with the
   number of failures instead.
@@ -14,11 +17,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Any
 
 import structlog
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from .settings import GatewaySettings
 
@@ -28,6 +33,33 @@ MAX_LINE_BYTES = 8190
 MAX_FIELD_BYTES = 8190
 MAX_HEADERS = 100
 ACCEPT_REPORT_INTERVAL_SECONDS = 60.0
+AIOHTTP_LOGGERS = ("aiohttp.server", "aiohttp.web", "aiohttp.access", "aiohttp.internal")
+
+
+class RawRequestFilter(logging.Filter):
+    """aiohttp's records about unparsable requests, without the request's bytes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            record.msg = "bad_http_request_refused error=%s status=%s"
+            record.args = (type(exc).__name__, exc.code)
+            record.exc_info = None
+            record.exc_text = None
+            record.stack_info = None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+_FILTER = RawRequestFilter()
+
+
+def install_log_filters() -> None:
+    """Idempotent: every aiohttp server logger gets the filter once."""
+    for name in AIOHTTP_LOGGERS:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
 
 
 class AcceptErrorReporter:
@@ -60,6 +92,7 @@ class AcceptErrorReporter:
 
 
 async def _on_startup(app: web.Application) -> None:
+    install_log_filters()
     asyncio.get_running_loop().set_exception_handler(AcceptErrorReporter())
 
 
@@ -69,6 +102,7 @@ def setup(app: web.Application) -> None:
 
 def serve(app: web.Application, settings: GatewaySettings) -> None:
     """servicekit's ``run`` plus the server bounds above (its signature takes none)."""
+    install_log_filters()
     log.info("starting", host=settings.http_host, port=settings.http_port)
     web.run_app(
         app,
