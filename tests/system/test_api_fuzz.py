@@ -26,7 +26,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 
-from .stack import DEMO_PARENT, Stack, stack_fixture
+from .stack import DEMO_PARENT, Stack
 
 pytestmark = pytest.mark.timeout(420)
 
@@ -43,16 +43,6 @@ KNOWN_ELSEWHERE = {
     ("POST", "/api/messaging/threads"): "servicekit multipart reader: InvalidHeader → 500",
     ("POST", "/api/messaging/threads/{id}/messages"): "servicekit multipart reader: InvalidHeader → 500",
 }
-
-
-@pytest.fixture(scope="module")
-async def stack(make_database, amqp_url, tmp_path_factory):
-    # The fuzzer logs in far more often than a person: the gateway's login brake would
-    # answer most of those calls itself, and accounts' code would go unfuzzed.
-    async for stack in stack_fixture(
-        make_database, amqp_url, tmp_path_factory.mktemp("fuzz"), GATEWAY_LOGIN_ATTEMPTS_PER_MINUTE="0"
-    ):
-        yield stack
 
 
 def log_in(http: requests.Session, stack: Stack) -> str:

@@ -14,15 +14,9 @@ import asyncio
 import aiohttp
 import pytest
 
-from .stack import DEMO_PARENT, Stack, stack_fixture
+from .stack import DEMO_PARENT, Stack
 
 pytestmark = pytest.mark.timeout(300)
-
-
-@pytest.fixture(scope="module")
-async def stack(make_database, amqp_url, tmp_path_factory):
-    async for stack in stack_fixture(make_database, amqp_url, tmp_path_factory.mktemp("no-secret-logs")):
-        yield stack
 
 
 async def log_in(stack: Stack) -> str:
