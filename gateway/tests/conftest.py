@@ -14,7 +14,7 @@ from gateway.settings import GatewaySettings
 from .browser import Browser
 from .contracts import VIOLATIONS
 from .fake_accounts import STATE, State, fake_accounts
-from .standins import IDENTITY_SECRET, serving, stand_ins
+from .standins import IDENTITY_SECRET, SESSION_SECRET, serving, stand_ins
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +48,7 @@ async def make_gateway(services) -> AsyncIterator[GatewayFactory]:
 
     async def make(setup: Callable[[web.Application], None] | None = None, **overrides) -> TestClient:
         values = {f"{name}_url": str(server.make_url("")).rstrip("/") for name, server in services.items()}
-        values |= {"identity_secret": IDENTITY_SECRET, "environment": "test"}
+        values |= {"identity_secret": IDENTITY_SECRET, "session_secret": SESSION_SECRET, "environment": "test"}
         values |= overrides
         app = create_app(GatewaySettings(**values))
         if setup is not None:

@@ -10,6 +10,7 @@ through to the echo of ``standins`` so the proxy tests keep working.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ TERMS_TEXT = (
     "Toute reproduction sans accord est une contrefaçon."
 )
 PASSWORD = "Motdepasse-2026"
+# accounts.schemas.common.Token: what /internal/sessions/resolve accepts.
+TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
 
 
 def problem(status: int, type_: str, title: str, *, errors=None, headers=None) -> web.Response:
@@ -229,7 +232,16 @@ async def create_session(request: web.Request) -> web.Response:
 async def resolve_session(request: web.Request) -> web.Response:
     st = state(request)
     st.resolves += 1
-    username = st.sessions.get((await body(request)).get("token"))
+    token = (await body(request)).get("token")
+    if not isinstance(token, str) or not TOKEN_SHAPE.match(token):
+        # As accounts' model (``Token``): the gateway must cope with this refusal.
+        return problem(
+            422,
+            "validation_error",
+            "Certaines informations saisies ne sont pas valides.",
+            errors=[{"field": "token", "code": "string_pattern_mismatch", "message": "Le format n'est pas valide."}],
+        )
+    username = st.sessions.get(token)
     if username is None:
         return problem(401, "invalid_session", "Session inconnue.")
     user = st.users[username]
@@ -560,6 +572,12 @@ async def change_password(request: web.Request) -> web.Response:
             ],
         )
     user.password = data["new_password"]
+    # As accounts (service.credentials): every session of the user closes but the one
+    # named in X-Session-Token.
+    kept = request.headers.get("X-Session-Token")
+    sessions = state(request).sessions
+    for token in [t for t, name in sessions.items() if name == user.username and t != kept]:
+        del sessions[token]
     return web.json_response({"status": "password_changed"})
 
 

@@ -20,6 +20,8 @@ from gateway.settings import SERVICES
 from servicekit.identity import IDENTITY_HEADER, InvalidIdentity, verify_identity
 
 IDENTITY_SECRET = "test-identity-secret-" + "x" * 20
+# Outside development the gateway refuses the development secrets; tests set real-looking ones.
+SESSION_SECRET = "test-session-secret-" + "y" * 20
 GZIPPED = gzip.compress(b'{"compressed": true}')
 SERVICE_NAME = web.AppKey("stand_in_service_name", str)
 # The paths each stand-in received, to prove that some requests never reach it.

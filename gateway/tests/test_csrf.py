@@ -6,10 +6,10 @@ import hashlib
 import hmac
 
 import pytest
-from gateway.settings import DEV_SESSION_SECRET
 
 from .browser import Browser, csrf_in, set_cookies
 from .fake_accounts import PASSWORD
+from .standins import SESSION_SECRET
 
 FORGED = "Votre formulaire a expiré ou n'a pas pu être vérifié."
 PROBLEM = "application/problem+json"
@@ -41,9 +41,7 @@ async def test_anonymous_forms_get_an_httponly_strict_cookie(browser):
     assert token != cookie.value
     assert (
         token
-        == hmac.new(
-            DEV_SESSION_SECRET.encode(), b"pf-csrf/anonymous\0" + cookie.value.encode(), hashlib.sha256
-        ).hexdigest()
+        == hmac.new(SESSION_SECRET.encode(), b"pf-csrf/anonymous\0" + cookie.value.encode(), hashlib.sha256).hexdigest()
     )
     # The next page reuses it.
     again = await browser.client.get("/mot-de-passe-oublie")
@@ -119,8 +117,7 @@ async def test_the_right_token_is_accepted(make_gateway, accounts, family):
     # The token is the HMAC of the session token under the gateway's secret.
     session = browser.cookie("pf_session")
     assert (
-        token
-        == hmac.new(DEV_SESSION_SECRET.encode(), b"pf-csrf/session\0" + session.encode(), hashlib.sha256).hexdigest()
+        token == hmac.new(SESSION_SECRET.encode(), b"pf-csrf/session\0" + session.encode(), hashlib.sha256).hexdigest()
     )
 
 

@@ -5,15 +5,28 @@ from __future__ import annotations
 import pytest
 from gateway.settings import DEV_SESSION_SECRET, GatewaySettings
 from pydantic import ValidationError
-from servicekit.settings import load_settings
+from servicekit.settings import DEV_IDENTITY_SECRET, load_settings
 
 from gateway import app as gateway_app
 
 STRONG = "s" * 40
 
 
+@pytest.fixture(autouse=True)
+def real_secrets(monkeypatch):
+    """The suite runs with ENVIRONMENT=test, where the development secrets are refused."""
+    monkeypatch.setenv("GATEWAY_SESSION_SECRET", STRONG)
+    monkeypatch.setenv("IDENTITY_SECRET", "i" * 40)
+
+
 def test_defaults_fit_a_local_machine(monkeypatch):
-    for name in ("GATEWAY_HTTP_PORT", "GATEWAY_ACCOUNTS_URL", "GATEWAY_SESSION_SECRET", "ENVIRONMENT"):
+    for name in (
+        "GATEWAY_HTTP_PORT",
+        "GATEWAY_ACCOUNTS_URL",
+        "GATEWAY_SESSION_SECRET",
+        "ENVIRONMENT",
+        "IDENTITY_SECRET",
+    ):
         monkeypatch.delenv(name, raising=False)
     settings = GatewaySettings()
     assert (settings.http_host, settings.http_port) == ("127.0.0.1", 8080)
@@ -23,6 +36,7 @@ def test_defaults_fit_a_local_machine(monkeypatch):
     assert settings.messaging_url == "http://127.0.0.1:8084"
     assert settings.upstream_timeout_seconds == 10
     assert settings.session_secret == DEV_SESSION_SECRET
+    assert settings.metrics_port == 0  # no metrics server unless asked for
 
 
 def test_read_from_gateway_variables(monkeypatch):
@@ -41,11 +55,33 @@ def test_read_from_gateway_variables(monkeypatch):
     assert settings.identity_secret == "i" * 40
 
 
+@pytest.mark.parametrize("environment", ["test", "production"])
 @pytest.mark.parametrize("secret", [DEV_SESSION_SECRET, "too-short"])
-def test_production_needs_a_real_session_secret(secret):
-    with pytest.raises(ValidationError, match="GATEWAY_SESSION_SECRET"):
-        GatewaySettings(environment="production", identity_secret="i" * 40, session_secret=secret)
+def test_every_mode_but_development_needs_a_real_session_secret(secret, environment):
+    with pytest.raises(ValidationError, match="GATEWAY_SESSION_SECRET is (the development default|too short)"):
+        GatewaySettings(environment=environment, identity_secret="i" * 40, session_secret=secret, town_name="X")
     GatewaySettings(environment="development", session_secret=secret)
+
+
+@pytest.mark.parametrize("environment", ["test", "production"])
+@pytest.mark.parametrize("secret", [DEV_IDENTITY_SECRET, "too-short"])
+def test_every_mode_but_development_needs_a_real_identity_secret(secret, environment):
+    with pytest.raises(ValidationError, match="identity_secret\n.*is (the development default|too short)"):
+        GatewaySettings(environment=environment, identity_secret=secret, session_secret=STRONG, town_name="X")
+    GatewaySettings(environment="development", identity_secret=secret)
+
+
+def test_a_default_secret_stops_the_process_with_one_clear_line(monkeypatch, capsys):
+    monkeypatch.setenv("ENVIRONMENT", "test")
+    monkeypatch.delenv("GATEWAY_SESSION_SECRET", raising=False)
+    monkeypatch.setenv("IDENTITY_SECRET", "i" * 40)
+    with pytest.raises(SystemExit):
+        load_settings(GatewaySettings)
+    err = capsys.readouterr().err
+    assert [line for line in err.splitlines() if "GATEWAY_SESSION_SECRET" in line] == [
+        "  settings: GATEWAY_SESSION_SECRET is the development default; set a random value of at least 32 "
+        "characters (ENVIRONMENT=test)"
+    ]
 
 
 def test_production_with_real_secrets_and_its_town_is_accepted():
@@ -103,9 +139,9 @@ def test_main_serve_runs_the_app_on_the_configured_address(monkeypatch):
     served = {}
     monkeypatch.setenv("GATEWAY_HTTP_PORT", "18080")
     monkeypatch.setattr(gateway_app, "configure_logging", lambda *args: None)
-    monkeypatch.setattr(gateway_app, "run", lambda app, host, port: served.update(app=app, host=host, port=port))
+    monkeypatch.setattr(gateway_app.server, "serve", lambda app, settings: served.update(app=app, settings=settings))
     gateway_app.main(["serve"])
-    assert (served["host"], served["port"]) == ("127.0.0.1", 18080)
+    assert (served["settings"].http_host, served["settings"].http_port) == ("127.0.0.1", 18080)
     assert served["app"].router["home"] is not None
 
 

@@ -31,7 +31,8 @@ DOCKERFILE = REPO_ROOT / "deploy" / "Dockerfile"
 
 APP_SERVICES = ("accounts", "planning", "billing", "messaging")
 # Only these may bind host ports; the four services must stay scalable.
-PUBLISHING_SERVICES = {"gateway", "mailpit", "rabbitmq"}
+# The proxy (nginx) is the portal's only door: the gateway behind it publishes nothing.
+PUBLISHING_SERVICES = {"proxy", "mailpit", "rabbitmq"}
 INITDB_DIR = "/docker-entrypoint-initdb.d"
 WILDCARD_IPS = {"", "0.0.0.0", "::", "[::]"}
 
@@ -463,7 +464,7 @@ def test_published_host_ports_are_unique(compose) -> None:
 
 def test_application_services_publish_no_host_port(compose) -> None:
     assert scaling_problems(compose) == []
-    assert {"gateway", "mailpit", "rabbitmq"} == {
+    assert {"proxy", "mailpit", "rabbitmq"} == {
         name for name, svc in services(compose).items() if published_ports(svc)
     }
 
@@ -609,10 +610,10 @@ def test_port_check_reports_a_duplicate(compose) -> None:
     broken["services"]["mailpit"]["ports"].append("8080:80")
     broken["services"]["rabbitmq"]["ports"].append({"target": 80, "published": "8024-8026"})
     problems = port_problems(broken)
-    # Services are visited in file order: rabbitmq, mailpit, ..., gateway.
+    # Services are visited in file order: rabbitmq, mailpit, ..., proxy.
     assert sorted(problems) == [
         "host port 8025/tcp published by both rabbitmq and mailpit",
-        "host port 8080/tcp published by both mailpit and gateway",
+        "host port 8080/tcp published by both mailpit and proxy",
     ]
 
 

@@ -141,7 +141,10 @@ def test_each_process_has_deployment_service_and_budget(docs) -> None:
         assert container["name"] == "app"  # the shared patch matches containers by name
         assert container["image"] == f"portail-famille/{name}"
         assert container["args"] == ["serve"]
-        assert container["ports"] == [{"name": "http", "containerPort": port}]
+        expected_ports = [{"name": "http", "containerPort": port}]
+        if name == "gateway":  # /metrics on its own port, never the public one
+            expected_ports.append({"name": "metrics", "containerPort": 9090})
+        assert container["ports"] == expected_ports
         assert find(docs, "Service", name)["spec"]["ports"][0]["port"] == port
         budget = find(docs, "PodDisruptionBudget", name)
         assert selects(budget["spec"]["selector"]["matchLabels"], deployment["spec"]["template"]["metadata"]["labels"])
@@ -164,7 +167,10 @@ def test_references_and_routing_are_consistent(docs, secret_template) -> None:
 
 def test_configuration_is_complete_and_documented(docs, secret_template, documented_variables) -> None:
     config = find(docs, "ConfigMap", "portail-config")["data"]
-    secrets = {d["metadata"]["name"]: set(d["stringData"]) for d in secret_template}
+    # Environment Secrets only: the proxy's TLS Secret is mounted as files.
+    secrets = {
+        d["metadata"]["name"]: set(d["stringData"]) for d in secret_template if d.get("type") != "kubernetes.io/tls"
+    }
     for key in set(config) | set().union(*secrets.values()):
         assert key in documented_variables, f"{key} is not documented in .env.example"
     for name, port in PORTS.items():

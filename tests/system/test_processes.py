@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import uuid
 
@@ -20,6 +21,9 @@ async def suite(make_database, amqp_url, tmp_path):
     env = {
         **os.environ,
         "ENVIRONMENT": "test",
+        # Outside development the development secrets are refused.
+        "IDENTITY_SECRET": secrets.token_urlsafe(32),
+        "GATEWAY_SESSION_SECRET": secrets.token_urlsafe(32),
         "LOG_FORMAT": "json",
         "AMQP_URL": amqp_url,
         "ACCOUNTS_DATABASE_URL": await make_database("proc_accounts"),

@@ -11,7 +11,8 @@ Resolutions are cached in process for at most ``GATEWAY_SESSION_CACHE_SECONDS`` 
 keyed by the token's SHA-256. The trade-off: a page and the calls it triggers cost one
 round trip to accounts instead of several, but a session revoked through another gateway
 replica (logout, password change, deactivation, dossier linked) is still honoured here
-for up to 5 s. Changes made through this replica forget the entry at once.
+for up to 5 s. Changes made through this replica forget the user's entries at once (all
+of them: a password change closes the user's other sessions).
 
 ``POST /api/accounts/sessions`` and ``DELETE /api/accounts/sessions/current`` are handled
 here rather than proxied, to set and clear the cookie around accounts' answer.
@@ -21,14 +22,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import structlog
 from aiohttp import hdrs, web
+from pydantic import BaseModel, Field
 from servicekit.problems import PROBLEM_CONTENT_TYPE, Problem
+from servicekit.requests import read_json
 
 from .caller import (
     CALLER_REQUEST_KEY,
@@ -55,7 +60,11 @@ __all__ = [
 log = structlog.get_logger(__name__)
 
 SESSION_COOKIE = "pf_session"
-MAX_TOKEN_LENGTH = 512
+# What accounts accepts as a session token (accounts.schemas.common.Token). Anything else
+# cannot be a session: no round trip, and no 422 of accounts to turn into an error.
+TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
+# Far above any real username or password; accounts applies its own rules.
+MAX_CREDENTIAL_LENGTH = 1024
 # Paths that never need to know who is calling: no round trip to accounts for them.
 _ANONYMOUS_PATHS = frozenset({"/health", "/ready", "/metrics"})
 _ANONYMOUS_PREFIXES = ("/static/",)
@@ -110,6 +119,11 @@ class SessionCache:
     def forget(self, token: str) -> None:
         self._entries.pop(self.key(token), None)
 
+    def forget_user(self, user_id: uuid.UUID) -> None:
+        """Every cached session of one user (a password change closes the others at accounts)."""
+        for key in [k for k, e in self._entries.items() if e.session.user_id == user_id]:
+            del self._entries[key]
+
     def __len__(self) -> int:
         return len(self._entries)
 
@@ -118,7 +132,7 @@ SESSION_CACHE = web.AppKey("gateway_session_cache", SessionCache)
 
 
 def _plausible(token: str | None) -> bool:
-    return bool(token) and len(token) <= MAX_TOKEN_LENGTH and token.isascii() and token.isprintable()
+    return bool(token) and TOKEN_SHAPE.fullmatch(token) is not None
 
 
 def _presented_token(request: web.Request) -> tuple[str | None, str | None]:
@@ -137,7 +151,15 @@ async def resolve(request: web.Request, token: str) -> SessionInfo | None:
     cache = request.app[SESSION_CACHE]
     session = cache.get(token)
     if session is None:
-        session = await accounts.resolve_session(request, token)
+        try:
+            session = await accounts.resolve_session(request, token)
+        except UpstreamProblem as problem:
+            if problem.status in (400, 422):
+                # Accounts' rules for a token are stricter than ours: not a session either.
+                return None
+            # Any other refusal is a fault between the gateway and accounts, not the caller's.
+            log.warning("session_resolution_refused", status=problem.status)
+            raise Problem(502) from None
         if session is not None:
             cache.put(token, session)
     return session
@@ -146,6 +168,16 @@ async def resolve(request: web.Request, token: str) -> SessionInfo | None:
 def forget_session(request: web.Request, token: str) -> None:
     """Drop a cached resolution: its session was revoked or changed through this gateway."""
     request.app[SESSION_CACHE].forget(token)
+
+
+def forget_user_sessions(request: web.Request, user_id: uuid.UUID) -> None:
+    """Drop every cached session of a user whose account changed through this gateway.
+
+    A password change closes the user's other sessions and a linked dossier changes what
+    each of them resolves to: none may be served from the cache any more. The caller's own
+    session is asked again on its next request (accounts keeps it open).
+    """
+    request.app[SESSION_CACHE].forget_user(user_id)
 
 
 def invalid_token_problem() -> Problem:
@@ -173,10 +205,11 @@ async def auth_middleware(request: web.Request, handler):
             # An expired or revoked session: the browser goes on anonymously, and forgets it.
             request[_CLEAR_SESSION_COOKIE] = True
     response = await handler(request)
-    if token is not None and request.method not in _SAFE_METHODS and request.path.startswith("/api/accounts/"):
+    caller = current_caller(request)
+    if caller is not None and request.method not in _SAFE_METHODS and request.path.startswith("/api/accounts/"):
         # A change made straight through the API (a dossier linked, a password changed...)
-        # may change what the session resolves to: ask accounts again next time.
-        forget_session(request, token)
+        # may change what the user's sessions resolve to, or close them: ask accounts again.
+        forget_user_sessions(request, caller.session.user_id)
     return response
 
 
@@ -252,24 +285,20 @@ def _problem_passthrough(problem: UpstreamProblem) -> web.Response:
     )
 
 
+class Credentials(BaseModel):
+    """The body of ``POST /api/accounts/sessions``, read by the gateway itself."""
+
+    username: str = Field(min_length=1, max_length=MAX_CREDENTIAL_LENGTH)
+    password: str = Field(min_length=1, max_length=MAX_CREDENTIAL_LENGTH)
+
+
 async def api_create_session(request: web.Request) -> web.Response:
     """``POST /api/accounts/sessions``: accounts' answer, plus the cookie for browsers."""
-    if request.content_type != "application/json":
-        raise Problem(415, detail="Send application/json.")
+    # servicekit's reader: French 415/400/422, and odd JSON (lone surrogates, absurd
+    # nesting) refused rather than passed on to fail later.
+    payload = await read_json(request, Credentials)
     try:
-        payload = json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError):
-        raise Problem(400, "invalid_json", "Le contenu envoyé n'est pas du JSON valide.") from None
-    payload = payload if isinstance(payload, dict) else {}
-    errors = [
-        {"field": name, "code": "missing", "message": "Ce champ est obligatoire."}
-        for name in ("username", "password")
-        if not isinstance(payload.get(name), str) or not payload[name]
-    ]
-    if errors:
-        raise Problem(422, errors=errors)
-    try:
-        token, expires_at, doc = await log_in(request, payload["username"], payload["password"])
+        token, expires_at, doc = await log_in(request, payload.username, payload.password)
     except UpstreamProblem as problem:
         return _problem_passthrough(problem)
     response = web.json_response(doc)

@@ -143,7 +143,7 @@ def _expected(request: web.Request) -> str | None:
     return anonymous_token(secret, value) if value else None
 
 
-def _unrouted(request: web.Request) -> bool:
+def unrouted(request: web.Request) -> bool:
     """No handler will run (404, 405): nothing to protect, the error answers as usual."""
     return getattr(request.match_info, "http_exception", None) is not None
 
@@ -155,7 +155,7 @@ def _redirects_to_login(request: web.Request) -> bool:
 
 @web.middleware
 async def csrf_middleware(request: web.Request, handler):
-    if request.method in SAFE_METHODS or _unrouted(request):
+    if request.method in SAFE_METHODS or unrouted(request):
         return await handler(request)
     caller = current_caller(request)
     if caller is not None and caller.via == "bearer":

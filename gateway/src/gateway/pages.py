@@ -28,6 +28,7 @@ ERROR_HEADINGS = {
     401: "Connexion nécessaire",
     403: "Accès refusé",
     404: "Page introuvable",
+    408: "Demande trop lente",
     409: "Action impossible",
     410: "Lien expiré",
     422: "Informations non valides",

@@ -14,6 +14,7 @@ render JSON for the API and a French page for the browser. The typed clients of
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 
@@ -27,7 +28,8 @@ from servicekit.problems import Problem
 from servicekit.web import REQUEST_ID, ReadyCheck
 from yarl import URL
 
-from .caller import current_identity
+from .caller import current_caller, current_identity
+from .forwarding import client_address, client_scheme
 from .settings import SERVICES, SETTINGS, GatewaySettings
 
 log = structlog.get_logger(__name__)
@@ -53,6 +55,8 @@ HOP_BY_HOP = frozenset(
     }
 )
 
+SESSION_TOKEN_HEADER = "X-Session-Token"
+
 _NOT_FORWARDED_TO_SERVICES = frozenset(
     {
         "host",
@@ -69,8 +73,15 @@ _NOT_FORWARDED_TO_SERVICES = frozenset(
         # holds a parent's session.
         "cookie",
         "authorization",
+        # Names the session accounts must keep or close: only the gateway may say which
+        # (the caller's own, see SESSION_TOKEN_OPERATIONS), never a client.
+        SESSION_TOKEN_HEADER.lower(),
     }
 )
+
+# Accounts' operations that act on "the caller's session" (documented with the
+# X-Session-Token header): the password change keeps that one and closes the others.
+SESSION_TOKEN_OPERATIONS = frozenset({("POST", "/api/accounts/me/password")})
 
 _NOT_RETURNED_TO_CLIENTS = frozenset({"content-length"})
 
@@ -96,20 +107,32 @@ def _end_to_end(headers: MultiMapping[str], also_dropped: Iterable[str]) -> CIMu
     return kept
 
 
+def _add_forwarding(request: web.Request, headers: CIMultiDict[str], settings: GatewaySettings) -> None:
+    """Where the request came from, as the gateway established it (see ``forwarding``).
+
+    One address, never a chain a client could have started: services read the first entry.
+    """
+    client = client_address(request, settings)
+    if client:
+        headers["X-Forwarded-For"] = client
+    headers["X-Forwarded-Proto"] = client_scheme(request, settings)
+
+
 def headers_for_service(request: web.Request, settings: GatewaySettings) -> CIMultiDict[str]:
     headers = _end_to_end(request.headers, _NOT_FORWARDED_TO_SERVICES)
     for name in list(headers):
         if name.lower().startswith("x-forwarded-"):
             del headers[name]
-    if request.remote:
-        headers["X-Forwarded-For"] = request.remote
-    headers["X-Forwarded-Proto"] = request.scheme
+    _add_forwarding(request, headers, settings)
     headers[REQUEST_ID_HEADER] = request[REQUEST_ID]
     identity = current_identity(request)
     if identity is not None:
         headers[IDENTITY_HEADER] = sign_identity(
             identity, settings.identity_secret, ttl_seconds=settings.identity_ttl_seconds
         )
+    caller = current_caller(request)
+    if caller is not None and (request.method, request.path) in SESSION_TOKEN_OPERATIONS:
+        headers[SESSION_TOKEN_HEADER] = caller.token
     return headers
 
 
@@ -122,9 +145,7 @@ def headers_for_call(request: web.Request | None, settings: GatewaySettings) -> 
     headers: CIMultiDict[str] = CIMultiDict({hdrs.ACCEPT: "application/json"})
     if request is None:
         return headers
-    if request.remote:
-        headers["X-Forwarded-For"] = request.remote
-    headers["X-Forwarded-Proto"] = request.scheme
+    _add_forwarding(request, headers, settings)
     request_id = request.get(REQUEST_ID)
     if request_id:
         headers[REQUEST_ID_HEADER] = request_id
@@ -140,30 +161,68 @@ def headers_for_client(upstream_headers: MultiMapping[str]) -> CIMultiDict[str]:
     return _end_to_end(upstream_headers, _NOT_RETURNED_TO_CLIENTS)
 
 
-class RequestBodyTooLarge(Exception):
+class RequestBodyRefused(Exception):
     pass
 
 
+SLOW_BODY_TITLE = "La demande a mis trop de temps à arriver. Merci de réessayer."
+
+
 class CappedBody:
-    """The caller's body streamed to the service, refused past ``limit`` bytes.
+    """The caller's body streamed to the service, refused past ``limit`` bytes or when the
+    caller stays silent for ``idle_seconds`` in the middle of it.
 
     aiohttp's ``client_max_size`` guards only bodies read whole; this one is streamed, so
-    it counts as it goes. ``too_large`` survives the client library wrapping the error.
+    it counts as it goes. ``too_large``/``too_slow`` survive the client library wrapping
+    the error.
     """
 
-    def __init__(self, stream: aiohttp.StreamReader, limit: int):
+    def __init__(self, stream: aiohttp.StreamReader, limit: int, idle_seconds: float):
         self.stream = stream
         self.limit = limit
+        self.idle_seconds = idle_seconds
         self.too_large = False
+        self.too_slow = False
 
     async def chunks(self) -> AsyncIterator[bytes]:
         sent = 0
-        async for chunk in self.stream.iter_any():
+        while True:
+            try:
+                async with asyncio.timeout(self.idle_seconds):
+                    chunk = await self.stream.readany()
+            except TimeoutError:
+                self.too_slow = True
+                raise RequestBodyRefused from None
+            if not chunk:
+                return
             sent += len(chunk)
             if sent > self.limit:
                 self.too_large = True
-                raise RequestBodyTooLarge
+                raise RequestBodyRefused
             yield chunk
+
+    def refusal(self) -> Problem | None:
+        """The caller's fault, if the upload failed because of the caller."""
+        if self.too_large:
+            log.info("request_body_too_large", limit=self.limit)
+            return Problem(413)
+        if self.too_slow:
+            log.info("request_body_too_slow", idle_seconds=self.idle_seconds)
+            return Problem(408, "request_timeout", SLOW_BODY_TITLE)
+        return None
+
+
+def _upstream_timeout(seconds: float, *, streamed: bool) -> aiohttp.ClientTimeout:
+    """The service's time, never the caller's.
+
+    ``sock_read`` starts once the request body has been written whole (aiohttp starts
+    the read timer after the last byte) and then bounds each silence of the answer; the
+    caller's own upload is bounded by ``CappedBody``'s idle timeout instead. A call of the
+    gateway's own (bytes in hand) also keeps a total.
+    """
+    if streamed:
+        return aiohttp.ClientTimeout(total=None, connect=seconds, sock_read=seconds)
+    return aiohttp.ClientTimeout(total=seconds, connect=seconds, sock_read=seconds)
 
 
 @asynccontextmanager
@@ -182,23 +241,24 @@ async def open_upstream(
     """
     settings = app[SETTINGS]
     url = URL(settings.service_url(service) + path_qs, encoded=True)
+    streamed = isinstance(body, CappedBody)
     try:
         response = await app[HTTP_CLIENT].request(
             method,
             url,
             headers=headers,
-            data=body.chunks() if isinstance(body, CappedBody) else body,
+            data=body.chunks() if streamed else body,
             allow_redirects=False,
             skip_auto_headers=_NO_AUTO_HEADERS,
-            timeout=aiohttp.ClientTimeout(total=settings.upstream_timeout_seconds),
+            timeout=_upstream_timeout(settings.upstream_timeout_seconds, streamed=streamed),
         )
-    except TimeoutError:
-        log.warning("upstream_timed_out", service=service, method=method)
-        raise Problem(504) from None
-    except aiohttp.ClientError as exc:
-        if isinstance(body, CappedBody) and body.too_large:
-            log.info("request_body_too_large", service=service, limit=body.limit)
-            raise Problem(413) from None
+    except (TimeoutError, aiohttp.ClientError, RequestBodyRefused) as exc:
+        refusal = body.refusal() if streamed else None
+        if refusal is not None:
+            raise refusal from None
+        if isinstance(exc, TimeoutError):
+            log.warning("upstream_timed_out", service=service, method=method)
+            raise Problem(504) from None
         log.warning("upstream_unreachable", service=service, method=method, error=type(exc).__name__)
         raise Problem(502) from None
     try:
@@ -244,7 +304,7 @@ def _request_body(request: web.Request) -> CappedBody | None:
     encoding = request.headers.get(hdrs.CONTENT_ENCODING, "identity").strip().lower()
     if encoding != "identity":
         raise Problem(415, detail="Compressed request bodies are not accepted.")
-    return CappedBody(request.content, MAX_REQUEST_BODY_BYTES)
+    return CappedBody(request.content, MAX_REQUEST_BODY_BYTES, request.app[SETTINGS].client_body_idle_seconds)
 
 
 async def _relay_body(

@@ -70,8 +70,8 @@ async def change_password(request: web.Request) -> web.Response:
             form.general.clear()
             form.error("current_password", problem.title)
         return _password_page(request, form, status=problem.status)
-    # Accounts closed the other sessions; this one is kept, but its cache entry goes anyway.
-    auth.forget_session(request, caller.token)
+    # Accounts closed the other sessions and kept this one: none of their cache entries stays.
+    auth.forget_user_sessions(request, caller.session.user_id)
     return redirect("/compte?message=mot-de-passe-modifie")
 
 

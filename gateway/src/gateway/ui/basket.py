@@ -27,11 +27,12 @@ from ..clients import planning
 from ..clients.base import UpstreamProblem
 from ..pages import render
 from .formats import MONTH, long_day, money, paris_time, parse_date, short_date
-from .forms import Form, idempotency_key, login_required, read_form, redirect, safe_next, without_dossier
+from .forms import Form, idempotency_key, login_required, made_here, read_form, redirect, safe_next, without_dossier
 
 log = structlog.get_logger(__name__)
 
 BASKET_PATH = "/planning/panier"
+FORM_EXPIRED = "Ce formulaire n'est plus valable : vérifiez votre panier puis cliquez de nouveau sur « Payer »."
 PAYMENT_UNAVAILABLE = (
     "Le paiement en ligne est momentanément indisponible. Vos réservations n'ont pas été modifiées. "
     "Veuillez réessayer dans quelques minutes."
@@ -186,8 +187,13 @@ def _payment_target(url: Any) -> str | None:
 async def pay(request: web.Request) -> web.Response:
     values = await read_form(request, ("enfant", "mois", "idempotency_key"))
     back = _back(values)
+    if not made_here(values["idempotency_key"]):
+        # Not the form this page renders (a forged or mangled body): no checkout from it,
+        # the basket is shown again with a fresh « Payer ».
+        form = Form(summary_title=FORM_EXPIRED, general=[FORM_EXPIRED])
+        return await _page(request, back, form, status=400)
     try:
-        answer = await planning.checkout(request, idempotency_key(values["idempotency_key"]))
+        answer = await planning.checkout(request, values["idempotency_key"])
     except UpstreamProblem as problem:
         if problem.status not in (409, 422):
             raise

@@ -198,8 +198,8 @@ async def link(request: web.Request) -> web.Response:
         if problem.retry_after:
             response.headers["Retry-After"] = problem.retry_after
         return response
-    # The session now stands for a dossier: the cached resolution is out of date.
-    auth.forget_session(request, caller.token)
+    # The user's sessions now stand for a dossier: their cached resolutions are out of date.
+    auth.forget_user_sessions(request, caller.session.user_id)
     return redirect("/dossier?message=rattache")
 
 

@@ -173,15 +173,18 @@ async def read_raw(request: web.Request, name: str) -> str:
     return raw if isinstance(raw, str) else ""
 
 
+def made_here(value: str | None) -> bool:
+    """Whether ``value`` looks like an Idempotency-Key a page of ours rendered."""
+    return bool(value and _IDEMPOTENCY_KEY.match(value))
+
+
 def idempotency_key(value: str | None) -> str:
     """The form's key if it looks like one we made, else a fresh one.
 
     A form that creates something carries a key made when the page was rendered: sent
     twice (a double click, a resent form), it creates one thing, not two.
     """
-    if value and _IDEMPOTENCY_KEY.match(value):
-        return value
-    return secrets.token_urlsafe(18)
+    return value if made_here(value) else secrets.token_urlsafe(18)
 
 
 def redirect(location: str) -> web.Response:
