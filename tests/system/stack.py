@@ -23,7 +23,7 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import asyncpg
+from messaging.mail.compose import format_day_fr
 from servicekit.identity import IDENTITY_HEADER, Identity, sign_identity
 from servicekit.testing import AMQP_BASE, eventually, rabbitmqctl
 
@@ -252,6 +253,18 @@ def smtp_sink() -> Iterator[MailSink]:
 def text_of(message: EmailMessage) -> str:
     """Every text part of a message, decoded and joined."""
     return "\n".join(part.get_content() for part in message.walk() if part.get_content_maintype() == "text")
+
+
+def saga_mails(sink: MailSink, address: str, reference: str, days: Iterable[str]) -> tuple[list, list]:
+    """The payment receipts of ``reference`` and the booking confirmations naming every one
+    of ``days`` (ISO dates, written as messaging writes them) that reached ``address``."""
+    day_words = [format_day_fr(date.fromisoformat(d)) for d in days]
+    mails = [(m, text_of(m)) for m in sink.to(address)]
+    receipts = [m for m, text in mails if reference in text and "il vaut reçu" in text]
+    confirmations = [
+        m for m, text in mails if "réservations suivantes sont confirmées" in text and all(w in text for w in day_words)
+    ]
+    return receipts, confirmations
 
 
 # --- a parent through the gateway's API ----------------------------------------------------

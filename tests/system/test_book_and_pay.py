@@ -22,15 +22,13 @@ import asyncio
 import secrets
 import time
 import uuid
-from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
-from messaging.mail.compose import format_day_fr
 from servicekit.testing import eventually
 
-from .stack import Parent, days_in_state, next_month, running_stack, smtp_sink, text_of
+from .stack import Parent, days_in_state, next_month, running_stack, saga_mails, smtp_sink, text_of
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -193,10 +191,6 @@ async def snapshot(stack) -> dict:
     }
 
 
-def mails_naming(sink, address: str, *needles: str) -> list:
-    return [m for m in sink.to(address) if all(n in text_of(m) for n in needles)]
-
-
 # --- the tests ---------------------------------------------------------------------------------
 
 
@@ -230,21 +224,17 @@ async def test_five_notifications_at_once_confirm_once(stack, lederf, sink, paid
 
     await eventually(confirmed, timeout=30, interval=0.2)
     payment = await lederf.get(f"/api/billing/payments/{payment_id}")
-    reference = payment["reference"]
-    day_words = [format_day_fr(date.fromisoformat(d)) for d in paid["days"]]
 
-    def receipts() -> list:
-        return mails_naming(sink, DEMO_EMAIL, reference, "il vaut reçu")
-
-    def confirmations() -> list:
-        return mails_naming(sink, DEMO_EMAIL, "réservations suivantes sont confirmées", *day_words)
+    def mails() -> tuple[list, list]:
+        return saga_mails(sink, DEMO_EMAIL, payment["reference"], paid["days"])
 
     async def both_sent() -> bool:
-        return bool(receipts()) and bool(confirmations())
+        return all(mails())
 
     await eventually(both_sent, timeout=30, interval=0.2)
     await asyncio.sleep(2)  # several outbox and sender polls: a duplicate would have come by now
-    assert len(receipts()) == 1 and len(confirmations()) == 1
+    receipts, confirmations = mails()
+    assert len(receipts) == 1 and len(confirmations) == 1
     assert await outbox_count(stack, "billing", "billing.payment.succeeded", payment_id) == 1
     assert await outbox_count(stack, "planning", "planning.reservations.confirmed", payment_id) == 1
     assert (
