@@ -35,23 +35,17 @@ DEMO_EMAIL = "arnaud.lederf@example.org"
 
 
 @pytest.fixture(scope="module")
-async def http():
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture(scope="module")
-async def api(suite, http) -> Parent:
+async def api(suite):
     """The same parent through the API (its own session): what planning and billing say."""
-    return await Parent.login(http, suite.gateway_url, *DEMO_PARENT)
+    async with aiohttp.ClientSession() as http:
+        yield await Parent.login(http, suite.gateway_url, *DEMO_PARENT)
 
 
 @pytest.fixture(scope="module")
 async def family(api) -> dict:
-    child = (await api.get("/api/planning/children"))["children"][0]
-    canteen = next(a for a in child["activities"] if "Cantine" in a["name"])
+    child, canteen = await api.child_and_activity("Cantine")
     dossier_id = (await api.get("/api/accounts/me"))["dossier"]["id"]
-    return {"child": child["id"], "canteen": canteen["id"], "dossier_id": dossier_id, "month": next_month()}
+    return {"child": child, "canteen": canteen, "dossier_id": dossier_id, "month": next_month()}
 
 
 @pytest.fixture
@@ -75,7 +69,7 @@ async def shot(page, name: str) -> None:
     await page.screenshot(path=str(artifact(f"{test}-{name}-390x844.png")), full_page=True)
 
 
-async def unit_price_at_billing(suite, http, family: dict, day: str) -> int:
+async def unit_price_at_billing(suite, http: aiohttp.ClientSession, family: dict, day: str) -> int:
     """The canteen's price of ``day`` for this family from billing's staff API: the bracket
     of the QF validated for that day, else the default (highest) bracket."""
     headers = suite.staff_headers("billing_staff")
@@ -98,17 +92,14 @@ async def unit_price_at_billing(suite, http, family: dict, day: str) -> int:
 
 
 async def sign_in_and_open_the_month(page, suite, family: dict) -> str:
-    """Log in from « Planning », then the month after this one by its arrow; its URL."""
+    """Log in, « Planning », then the month after this one by its arrow; its URL."""
     base = suite.gateway_url
-    await page.goto(base + "/")
-    if await page.locator("nav.main-nav >> text=Planning").count():
-        await page.click("nav.main-nav >> text=Planning")
-    else:
-        await page.goto(base + "/planning")
-    if "/connexion" in page.url:
-        await page.fill("#f-username", DEMO_PARENT[0])
-        await page.fill("#f-password", DEMO_PARENT[1])
-        await page.keyboard.press("Enter")
+    await page.goto(base + "/connexion")
+    await page.fill("#f-username", DEMO_PARENT[0])
+    await page.fill("#f-password", DEMO_PARENT[1])
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(base + "/")
+    await page.click("nav.main-nav >> text=Planning")
     # One child: « Planning » opens this month straight away.
     await page.wait_for_url(re.compile(rf".*/planning/{family['child']}/\d{{4}}-\d{{2}}$"))
     await shot(page, "01-mois-courant")
@@ -149,7 +140,7 @@ async def to_the_treasury(page, basket: dict, days: list[str]) -> str:
     return await main_text(page)
 
 
-async def test_book_two_days_and_pay(page, suite, http, api, family, empty_basket, mail_sink):
+async def test_book_two_days_and_pay(page, suite, api, family, empty_basket, mail_sink):
     month_url = await sign_in_and_open_the_month(page, suite, family)
     before = await api.month(family["child"], family["month"])
     days = [d["date"] for d in days_in_state(before, family["canteen"], "bookable")[:2]]
@@ -160,7 +151,7 @@ async def test_book_two_days_and_pay(page, suite, http, api, family, empty_baske
     basket = await api.get("/api/planning/basket")
     assert sorted(line["date"] for line in basket["lines"]) == days
     for line in basket["lines"]:
-        assert line["amount_cents"] == await unit_price_at_billing(suite, http, family, line["date"])
+        assert line["amount_cents"] == await unit_price_at_billing(suite, api.http, family, line["date"])
     assert "Les modifications ont été validées" in text
     assert f"Coût de la période : {plain(basket['total'])}" in text
 

@@ -297,6 +297,11 @@ class Parent:
         assert status == 200, f"GET {path}: {status} {body}"
         return body
 
+    async def child_and_activity(self, activity: str) -> tuple[str, str]:
+        """The first child's id and that of its activity whose name contains ``activity``."""
+        child = (await self.get("/api/planning/children"))["children"][0]
+        return child["id"], next(a["id"] for a in child["activities"] if activity in a["name"])
+
     async def month(self, child_id, month: str) -> dict:
         return await self.get(f"/api/planning/children/{child_id}/months/{month}")
 

@@ -70,12 +70,6 @@ async def lederf(stack, http) -> Parent:
     return await Parent.login(http, stack.gateway_url, *DEMO_PARENT)
 
 
-async def child_and_canteen(parent: Parent) -> tuple[str, str]:
-    child = (await parent.get("/api/planning/children"))["children"][0]
-    canteen = next(a for a in child["activities"] if "Cantine" in a["name"])
-    return child["id"], canteen["id"]
-
-
 # --- a second family, made the way the town and a parent would ---------------------------
 
 
@@ -86,7 +80,7 @@ async def other_family(stack, http, sink, lederf) -> dict:
     tag = secrets.token_hex(3)
     address = f"famille.martin.{tag}@example.org"
     number = f"BP{tag}".upper()
-    _, canteen = await child_and_canteen(lederf)
+    _, canteen = await lederf.child_and_activity("Cantine")
     dossier = {
         "number": number,
         "family_name": "MARTIN",
@@ -140,7 +134,8 @@ async def late_basket(stack, other_family) -> dict:
     """The second family's « Payer », made early: its hold runs out while other tests run."""
     parent, child, canteen = other_family["parent"], other_family["child_id"], other_family["canteen"]
     month = next_month()
-    day = days_in_state(await parent.month(child, month), canteen, "bookable")[0]
+    # The month's last bookable day: the demo family books its first ones meanwhile.
+    day = days_in_state(await parent.month(child, month), canteen, "bookable")[-1]
     await parent.book(child, month, canteen, [day["date"]])
     answer = await parent.checkout()
     assert answer["status"] == "payment_pending", answer
@@ -197,7 +192,7 @@ async def snapshot(stack) -> dict:
 @pytest.fixture(scope="module")
 async def paid(stack, http, sink, lederf, late_basket) -> dict:
     """Two canteen days booked and paid by the demo family; the notification sent 5 times at once."""
-    child, canteen = await child_and_canteen(lederf)
+    child, canteen = await lederf.child_and_activity("Cantine")
     month = next_month()
     days = [d["date"] for d in days_in_state(await lederf.month(child, month), canteen, "bookable")[:2]]
     assert len(days) == 2, f"fewer than two bookable canteen days in {month}"
