@@ -340,7 +340,32 @@ def days_in_state(grid: dict, activity_id, state: str) -> list[dict]:
 
 
 def next_month(today=None) -> str:
-    """The month after this one in Paris (its days' deadlines are all still open)."""
+    """The month after this one in Paris (the demo opens it; its deadlines are still open)."""
     today = today or datetime.now(PARIS).date()
-    first = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    return following(today.strftime("%Y-%m"))
+
+
+def following(month: str) -> str:
+    first = (date.fromisoformat(f"{month}-01") + timedelta(days=32)).replace(day=1)
     return first.strftime("%Y-%m")
+
+
+async def month_with_bookable_days(stack: Stack, parent: Parent, child_id, activity_id, count: int) -> str:
+    """The first month from next month on where ``activity_id`` has ``count`` bookable days
+    for the child, opening months at planning's staff API as needed: next month may be
+    mostly school holidays (August, or the end of June's)."""
+    month = next_month()
+    for _ in range(4):
+        grid = await parent.month(child_id, month)
+        if not grid["open"]:
+            async with parent.http.put(
+                f"{stack.url('planning')}/api/planning/admin/months/{month}",
+                json={"open": True},
+                headers=stack.staff_headers("planning_staff"),
+            ) as resp:
+                assert resp.status == 200, await resp.text()
+            grid = await parent.month(child_id, month)
+        if len(days_in_state(grid, activity_id, "bookable")) >= count:
+            return month
+        month = following(month)
+    raise AssertionError(f"no month from {next_month()} on with {count} bookable days of {activity_id}")

@@ -28,7 +28,15 @@ import aiohttp
 import pytest
 from servicekit.testing import eventually
 
-from .stack import Parent, days_in_state, next_month, running_stack, saga_mails, smtp_sink, text_of
+from .stack import (
+    Parent,
+    days_in_state,
+    month_with_bookable_days,
+    running_stack,
+    saga_mails,
+    smtp_sink,
+    text_of,
+)
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -68,6 +76,14 @@ async def http():
 @pytest.fixture(scope="module")
 async def lederf(stack, http) -> Parent:
     return await Parent.login(http, stack.gateway_url, *DEMO_PARENT)
+
+
+@pytest.fixture(scope="module")
+async def month(stack, lederf) -> str:
+    """Next month, usually: the demo family pays its first two bookable canteen days, the
+    other family its last one, so that no day is shared."""
+    child, canteen = await lederf.child_and_activity("Cantine")
+    return await month_with_bookable_days(stack, lederf, child, canteen, 3)
 
 
 # --- a second family, made the way the town and a parent would ---------------------------
@@ -130,10 +146,9 @@ async def _has(sink, address: str, count: int = 1) -> bool:
 
 
 @pytest.fixture(scope="module")
-async def late_basket(stack, other_family) -> dict:
+async def late_basket(stack, other_family, month) -> dict:
     """The second family's « Payer », made early: its hold runs out while other tests run."""
     parent, child, canteen = other_family["parent"], other_family["child_id"], other_family["canteen"]
-    month = next_month()
     # The month's last bookable day: the demo family books its first ones meanwhile.
     day = days_in_state(await parent.month(child, month), canteen, "bookable")[-1]
     await parent.book(child, month, canteen, [day["date"]])
@@ -190,10 +205,9 @@ async def snapshot(stack) -> dict:
 
 
 @pytest.fixture(scope="module")
-async def paid(stack, http, sink, lederf, late_basket) -> dict:
+async def paid(stack, http, sink, lederf, late_basket, month) -> dict:
     """Two canteen days booked and paid by the demo family; the notification sent 5 times at once."""
     child, canteen = await lederf.child_and_activity("Cantine")
-    month = next_month()
     days = [d["date"] for d in days_in_state(await lederf.month(child, month), canteen, "bookable")[:2]]
     assert len(days) == 2, f"fewer than two bookable canteen days in {month}"
     valid = await lederf.book(child, month, canteen, days)
