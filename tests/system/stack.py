@@ -174,6 +174,9 @@ async def start_stack(
     }
     for name in SERVICES:
         full_env[f"{name.upper()}_HTTP_PORT"] = str(ports[name])
+        # No separate metrics listener (where servicekit has one, it is http_port + 1000:
+        # with free ports picked at random, that one could be taken).
+        full_env[f"{name.upper()}_METRICS_PORT"] = "0"
         full_env[f"GATEWAY_{name.upper()}_URL"] = f"http://127.0.0.1:{ports[name]}" if name in services else nowhere
     for name, dsn in zip(services, databases, strict=True):
         full_env[f"{name.upper()}_DATABASE_URL"] = dsn
