@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from ..system.stack import text_of
+
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
@@ -24,11 +26,7 @@ def unavailable(reason: str):
 
 def body_text(message: EmailMessage) -> str:
     """Every text part of a message, decoded (quoted-printable, base64) and joined."""
-    parts = []
-    for part in message.walk():
-        if part.get_content_maintype() == "text":
-            parts.append(part.get_content())
-    return "\n".join(parts)
+    return text_of(message)
 
 
 def artifact(name: str) -> Path:

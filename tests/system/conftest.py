@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .stack import stack_fixture
+from .portal import stack_fixture
 
 
 @pytest.fixture(scope="session")

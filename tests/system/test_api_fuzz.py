@@ -26,7 +26,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 
-from .stack import DEMO_PARENT, Stack
+from .portal import DEMO_PARENT, Stack
 
 pytestmark = pytest.mark.timeout(420)
 

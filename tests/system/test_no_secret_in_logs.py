@@ -14,7 +14,7 @@ import asyncio
 import aiohttp
 import pytest
 
-from .stack import DEMO_PARENT, Stack
+from .portal import DEMO_PARENT, Stack
 
 pytestmark = pytest.mark.timeout(300)
 
