@@ -200,7 +200,8 @@ def start_booking(
     print(f"    {count} logins through the gateway", flush=True)
     tokens = asyncio.run(_log_in_all(gateway, fams))
     month, days = _pick_month(gateway, fams[0], tokens[fams[0].n], ids[0])
-    print(f"    month {month}: {', '.join(f'{len(d)} bookable' for d in days.values())} days per activity", flush=True)
+    counts = ", ".join(f"{len(days.get(i, []))}" for i in ids)
+    print(f"    month {month}: bookable days of cantine, peri_matin, alsh_mercredi: {counts}", flush=True)
 
     def grid_path(f: Family) -> str:
         return f"/api/planning/children/{f.child_id}/months/{month}"

@@ -415,6 +415,13 @@ def _ms(text: str) -> float:
 
 
 def parse_wrk(out: str) -> dict:
+    try:
+        return _parse_wrk(out)
+    except (AttributeError, KeyError) as exc:  # no answer at all: no latency table
+        raise RuntimeError(f"wrk output not understood ({exc!r}): {' '.join(out.split())[:400]}") from None
+
+
+def _parse_wrk(out: str) -> dict:
     requests, seconds = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)", out).group(1, 2)
     unit = re.search(r"\d+ requests in [\d.]+(ms|s|m)", out).group(1)
     seconds = float(seconds) * {"ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
@@ -423,7 +430,7 @@ def parse_wrk(out: str) -> dict:
     socket_errors = 0
     if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
         socket_errors = sum(int(x) for x in m.groups())
-    latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.M))
+    latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)\s*$", out, re.M))
     return {
         "requests": requests,
         "errors": non_2xx + socket_errors,
@@ -819,7 +826,10 @@ def http_scenarios(run: Run, load: Load, only: set[str], args: argparse.Namespac
         print(f"  warm-up: {warmup} s per target", flush=True)
         for target in targets:
             if warmup > 0:
-                target.run(load, warmup)
+                try:
+                    target.run(load, warmup)
+                except Exception as exc:  # the rounds will fail too, and say so in the table
+                    print(f"    warm-up of {target.key}: {type(exc).__name__}: {exc}", flush=True)
     for r in range(rounds if targets else 0):
         print(f"  HTTP round {r + 1}/{rounds}: {per_round} s per target", flush=True)
         for target in targets:
