@@ -16,26 +16,13 @@ import itertools
 import json
 from pathlib import Path
 
-from servers import percentile
+from servers import add_service_role, percentile, serve_service
 
 
 def serve_billing(args) -> None:
     from billing.app import BillingSettings, create_app
-    from servicekit.logging import configure_logging
-    from servicekit.web import run
 
-    settings = BillingSettings(
-        environment="test",
-        log_level="WARNING",
-        log_format="json",
-        database_url=args.dsn,
-        amqp_url=args.amqp,
-        http_host="127.0.0.1",
-        http_port=args.port,
-        payment_provider="simulated",
-    )
-    configure_logging(settings.log_format, settings.log_level, "billing")
-    run(create_app(settings), settings.http_host, settings.http_port)
+    serve_service("billing", BillingSettings, create_app, args, payment_provider="simulated")
 
 
 async def _rpc_echo(args) -> None:
@@ -129,11 +116,7 @@ def add_roles(sub) -> None:
     """Register these roles on ``servers.py``'s command line."""
     from rush import run_rush
 
-    p = sub.add_parser("billing")
-    p.add_argument("--port", type=int, required=True)
-    p.add_argument("--dsn", required=True)
-    p.add_argument("--amqp", required=True)
-    p.set_defaults(func=serve_billing)
+    add_service_role(sub, "billing", serve_billing)
 
     p = sub.add_parser("rpc-echo")
     p.add_argument("--amqp", required=True)

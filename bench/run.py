@@ -237,12 +237,16 @@ class Run:
                 self.databases.clear()
             except Exception as exc:
                 problems.append(f"dropping databases {self.databases}: {exc}")
-        if self.vhost is not None:
+        for attempt in range(3 if self.vhost is not None else 0):
             try:
                 rabbitmqctl("delete_vhost", self.vhost)
                 self.vhost = None
-            except Exception as exc:
-                problems.append(f"deleting vhost {self.vhost}: {exc}")
+                break
+            except Exception as exc:  # the broker may be restarting (others' tests): try again
+                if attempt == 2:
+                    problems.append(f"deleting vhost {self.vhost}: {exc}")
+                else:
+                    time.sleep(5)
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None

@@ -32,6 +32,10 @@ import aiohttp
 from servers import percentile
 
 FULL_AT_VALIDER = "day_full"
+# After this many confirmations that never came the saga is stuck (the broker went away,
+# a consumer died): the families not yet started are counted as errors and the rush ends,
+# rather than waiting --timeout for each of them.
+STUCK_AFTER = 5
 
 
 def _problem_code(doc: dict) -> str:
@@ -49,6 +53,7 @@ class Rush:
         self.errors: list[str] = []
         self.outcomes: Counter[str] = Counter()
         self.days_dropped = Counter()
+        self.timeouts = 0
 
     async def _call(self, step: str, method: str, url: str, **kwargs) -> tuple[int, dict]:
         sent = time.perf_counter()
@@ -140,6 +145,7 @@ class Rush:
                 return None
             await asyncio.sleep(0.05)
         self.statuses["confirm"]["timeout"] += 1
+        self.timeouts += 1
         return self._error(family, "confirm", 0, {"type": f"not confirmed within {self.args.timeout:g} s"})
 
     def report(self, families: int, seconds: float) -> dict:
@@ -180,6 +186,9 @@ async def _rush(args, families: list[dict]) -> dict:
         async def worker() -> None:
             while not queue.empty():
                 family = queue.get_nowait()
+                if rush.timeouts >= STUCK_AFTER:
+                    rush._error(family, "not started", 0, {"type": f"{STUCK_AFTER} confirmations never came"})
+                    continue
                 try:
                     await rush.family(family)
                 except (TimeoutError, aiohttp.ClientError, OSError, KeyError) as exc:

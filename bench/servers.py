@@ -126,12 +126,15 @@ def serve_proxy(args) -> None:
     _serve(app, args.port)
 
 
-def serve_planning(args) -> None:
-    from planning.app import PlanningSettings, create_app
+def serve_service(name: str, settings_class, create_app, args, **extra) -> None:
+    """One of our services on 127.0.0.1:``args.port``, on the run's database and vhost.
+
+    Its identity secret comes from IDENTITY_SECRET when run.py sets one for the run.
+    """
     from servicekit.logging import configure_logging
     from servicekit.web import run
 
-    settings = PlanningSettings(
+    settings = settings_class(
         environment="test",
         log_level="WARNING",
         log_format="json",
@@ -139,30 +142,23 @@ def serve_planning(args) -> None:
         amqp_url=args.amqp,
         http_host="127.0.0.1",
         http_port=args.port,
+        **extra,
     )
     # As servicekit.service.main does before serving.
-    configure_logging(settings.log_format, settings.log_level, "planning")
+    configure_logging(settings.log_format, settings.log_level, name)
     run(create_app(settings), settings.http_host, settings.http_port)
+
+
+def serve_planning(args) -> None:
+    from planning.app import PlanningSettings, create_app
+
+    serve_service("planning", PlanningSettings, create_app, args)
 
 
 def serve_accounts(args) -> None:
     from accounts.app import AccountsSettings, create_app
-    from servicekit.logging import configure_logging
-    from servicekit.web import run
 
-    # The identity secret comes from IDENTITY_SECRET, which run.py sets for the run.
-    settings = AccountsSettings(
-        environment="test",
-        log_level="WARNING",
-        log_format="json",
-        database_url=args.dsn,
-        amqp_url=args.amqp,
-        http_host="127.0.0.1",
-        http_port=args.port,
-        password_hash_profile=args.hash_profile,
-    )
-    configure_logging(settings.log_format, settings.log_level, "accounts")
-    run(create_app(settings), settings.http_host, settings.http_port)
+    serve_service("accounts", AccountsSettings, create_app, args, password_hash_profile=args.hash_profile)
 
 
 def gateway_api():
@@ -682,6 +678,16 @@ def run_event_role(coroutine_function):
 # --------------------------------------------------------------------------- command line
 
 
+def add_service_role(sub, role: str, func) -> argparse.ArgumentParser:
+    """The command line of a role that runs one of our services (``serve_service``)."""
+    p = sub.add_parser(role)
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--dsn", required=True)
+    p.add_argument("--amqp", required=True)
+    p.set_defaults(func=func)
+    return p
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="bench/servers.py")
     sub = parser.add_subparsers(dest="role", required=True)
@@ -701,18 +707,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--upstream", required=True)
     p.set_defaults(func=serve_proxy)
 
-    p = sub.add_parser("planning")
-    p.add_argument("--port", type=int, required=True)
-    p.add_argument("--dsn", required=True)
-    p.add_argument("--amqp", required=True)
-    p.set_defaults(func=serve_planning)
-
-    p = sub.add_parser("accounts")
-    p.add_argument("--port", type=int, required=True)
-    p.add_argument("--dsn", required=True)
-    p.add_argument("--amqp", required=True)
+    add_service_role(sub, "planning", serve_planning)
+    p = add_service_role(sub, "accounts", serve_accounts)
     p.add_argument("--hash-profile", choices=("production", "test"), required=True)
-    p.set_defaults(func=serve_accounts)
 
     p = sub.add_parser("gateway")
     p.add_argument("--port", type=int, required=True)
