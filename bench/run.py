@@ -1203,6 +1203,17 @@ def link_baselines(figures: list[Figure]) -> None:
         cached.note = f"{extra}; {cached.note}" if cached.note else extra
 
 
+def broker_interruptions() -> list[str]:
+    """Processes whose broker connection was closed under them during the run (RabbitMQ
+    stopped or restarted by someone else on this shared machine): their figures are void."""
+    hit = []
+    for log in sorted(LOGS.glob("*.log")):
+        with contextlib.suppress(OSError):
+            if "CONNECTION_FORCED" in log.read_text(errors="replace"):
+                hit.append(log.stem)
+    return hit
+
+
 def print_report(facts: dict, settings: dict, figures: list[Figure]) -> None:
     print()
     print("Portail Famille benchmark")
@@ -1215,6 +1226,11 @@ def print_report(facts: dict, settings: dict, figures: list[Figure]) -> None:
         f"aio-pika {facts['aio_pika']}, PostgreSQL {facts['postgresql']}, RabbitMQ {facts['rabbitmq']}"
     )
     print(f"  load generator  {facts['load_generator']}, {settings['concurrency']} connections")
+    if facts.get("broker_interrupted"):
+        print(
+            "  WARNING         the broker closed the connections of "
+            f"{', '.join(facts['broker_interrupted'])} during the run: their figures are void, run again"
+        )
     print(
         f"  settings        HTTP: {settings['rounds']} interleaved rounds of {settings['seconds_per_round']} s per figure "
         f"after {settings['warmup']} s warm-up; events: {settings['event_rounds']} rounds of {settings['events']}"
@@ -1405,6 +1421,7 @@ def main(argv: list[str] | None = None) -> int:
     order = list(NAMES)
     figures.sort(key=lambda f: order.index(f.key))
     link_baselines(figures)
+    facts["broker_interrupted"] = broker_interruptions()
     print_report(facts, settings, figures)
     if interrupted:
         print("interrupted: bench/results/latest.json left as it was")
