@@ -296,6 +296,36 @@ FROM day_places p
 """
 
 
+STUCK_SQL = """
+SELECT datname, count(*) AS connections, max(now() - xact_start) AS longest, min(left(query, 80)) AS last_query
+FROM pg_stat_activity
+WHERE datname LIKE $1 AND state = 'idle in transaction' AND now() - xact_start > interval '10 seconds'
+GROUP BY datname
+"""
+
+
+def _stuck_transactions(run: Run) -> str:
+    """Which service holds transactions open while it waits for something else (a pool
+    exhausted by nested acquisitions looks like this): said beside a rush that stalled."""
+
+    async def fetch():
+        import asyncpg
+        from servicekit.testing import ADMIN_DSN
+
+        conn = await asyncpg.connect(ADMIN_DSN)
+        try:
+            return await conn.fetch(STUCK_SQL, f"bench_{run.run_id}_booking_%")
+        finally:
+            await conn.close()
+
+    rows = asyncio.run(fetch())
+    return "; ".join(
+        f"{r['datname'].rsplit('_', 1)[-1]}: {r['connections']} connections idle in transaction for up to "
+        f"{r['longest'].total_seconds():.0f} s (last query {r['last_query']!r})"
+        for r in rows
+    )
+
+
 def _places(dsn: str) -> list[dict]:
     async def fetch() -> list[dict]:
         import asyncpg
@@ -321,6 +351,7 @@ def rush_figures(
     result = run.json_line(process, 900)
     process.stop()
     run.processes.remove(process)
+    stuck = _stuck_transactions(run) if result["errors"] else ""
     places = _places(planning_dsn)
     over = [p for p in places if p["confirmed"] > p["capacity"] or p["confirmed"] + p["held"] > p["capacity"]]
     over_reservations = [p for p in places if p["reservations"] > p["capacity"]]
@@ -369,4 +400,7 @@ def rush_figures(
     )
     if result["errors"]:
         figures[0].note += f"; first errors: {result['error_samples'][:5]}"
+    if stuck:
+        figures[0].note += f"; stuck: {stuck}"
+        figures[0].details["stuck_transactions"] = stuck
     return figures

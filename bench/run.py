@@ -1,6 +1,6 @@
 """Portail Famille benchmark: each figure beside its baseline, measured in the same run.
 
-    .venv/bin/python bench/run.py [--only 1,2,3,4,5,6] [--seconds 8] [--concurrency 32] [--help]
+    .venv/bin/python bench/run.py [--only 1,2,...,11] [--seconds 8] [--concurrency 32] [--help]
 
 Scenarios (see bench/README.md):
   1. bare aiohttp handler                         baseline of HTTP
@@ -12,6 +12,11 @@ Scenarios (see bench/README.md):
                                                           (5a: accounts alone, signed identity header)
   6. logins/s, argon2id production profile          vs raw argon2 verify in 2 processes
                                                           (6m: accounts' memory high-water mark vs idle)
+  7. gateway, bearer → planning month grid, 300 families   vs 2 (7a: planning alone, vs 2a)
+  8. « Valider » (PUT month, billing's quote over RPC)     vs the raw RPC echo round trip
+  9. billing's quote over request/reply                     vs the raw RPC echo round trip
+ 10. Sunday-evening rush: book, pay, confirmed; per step; overbooked days (must be 0)
+ 11. the « Planning » page (HTML) through the gateway       vs 2 (skipped until built)
 
 Every server runs in its own process (bench/servers.py); the load comes from ``wrk`` when
 it is installed, else from N aiohttp client workers in another process. HTTP figures are
