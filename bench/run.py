@@ -1,6 +1,6 @@
 """Portail Famille benchmark: each figure beside its baseline, measured in the same run.
 
-    .venv/bin/python bench/run.py [--only 1,2,3,4,5,6] [--seconds 8] [--concurrency 32] [--help]
+    .venv/bin/python bench/run.py [--only 1,2,...,11] [--seconds 8] [--concurrency 32] [--help]
 
 Scenarios (see bench/README.md):
   1. bare aiohttp handler                         baseline of HTTP
@@ -12,6 +12,11 @@ Scenarios (see bench/README.md):
                                                           (5a: accounts alone, signed identity header)
   6. logins/s, argon2id production profile          vs raw argon2 verify in 2 processes
                                                           (6m: accounts' memory high-water mark vs idle)
+  7. gateway, bearer → planning month grid, 300 families   vs 2 (7a: planning alone, vs 2a)
+  8. « Valider » (PUT month, billing's quote over RPC)     vs the raw RPC echo round trip
+  9. billing's quote over request/reply                     vs the raw RPC echo round trip
+ 10. Sunday-evening rush: book, pay, confirmed; per step; overbooked days (must be 0)
+ 11. the « Planning » page (HTML) through the gateway       vs 2 (skipped until built)
 
 Every server runs in its own process (bench/servers.py); the load comes from ``wrk`` when
 it is installed, else from N aiohttp client workers in another process. HTTP figures are
@@ -39,10 +44,12 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -80,7 +87,21 @@ NAMES = {
     "login_memory": ("6m   accounts memory high-water mark", "(6m) high-water mark"),
     "argon2_raw": ("raw argon2id verify", "raw verify, 2 processes"),
     "accounts_idle_rss": ("accounts idle RSS", "accounts idle RSS"),
+    "grid_read": ("7  gateway, bearer → planning month grid", "(7) grid read"),
+    "grid_direct": ("7a   planning grid alone, signed identity", "(7a) planning grid alone"),
+    "rpc_echo": ("rpc  raw request/reply round trip (echo)", "raw RPC echo round trip"),
+    "valider": ("8  « Valider »: PUT month, quote over RPC", "(8) Valider"),
+    "quote_rpc": ("9  billing quote over request/reply", "(9) quote over RPC"),
+    "rush": ("10 Sunday-evening rush, whole families", "(10) rush"),
+    "rush_put": ("10 put: PUT month (« Valider »)", "(10) put"),
+    "rush_basket": ("10 basket: GET basket", "(10) basket"),
+    "rush_checkout": ("10 checkout: POST checkout (« Payer »)", "(10) checkout"),
+    "rush_pay": ("10 pay: Treasury decision + notification", "(10) pay"),
+    "rush_confirm": ("10 confirm: until planning confirmed", "(10) confirm"),
+    "rush_overbooked": ("10o overbooked days (must be 0)", "(10o) overbooked"),
+    "planning_page": ("11 gateway « Planning » page, HTML", "(11) Planning page"),
 }
+SCENARIOS = tuple(str(n) for n in range(1, 12))
 
 DEMO_PARENT = ("lederf", "Portail-Famille-404")  # accounts.demo.DEMO_PARENT
 RAW_VERIFY_WORKERS = 2  # the baseline of 6: one argon2 process per core of this machine
@@ -175,6 +196,17 @@ class Run:
     processes: list[Process] = field(default_factory=list)
     databases: list[str] = field(default_factory=list)
     vhost: str | None = None
+    _scratch: Path | None = None
+
+    @property
+    def scratch(self) -> Path:
+        """A private directory for the run's files (request lists with tokens), removed at cleanup."""
+        if self._scratch is None:
+            self._scratch = Path(tempfile.mkdtemp(prefix=f"bench_{self.run_id}_"))  # mode 0700
+        return self._scratch
+
+    def json_line(self, process: Process, timeout: float) -> dict:
+        return _json_line(process, timeout)
 
     def start(
         self, name: str, role: str, *args: str, pipe_stdout: bool = False, env: dict[str, str] | None = None
@@ -213,12 +245,19 @@ class Run:
                 self.databases.clear()
             except Exception as exc:
                 problems.append(f"dropping databases {self.databases}: {exc}")
-        if self.vhost is not None:
+        for attempt in range(3 if self.vhost is not None else 0):
             try:
                 rabbitmqctl("delete_vhost", self.vhost)
                 self.vhost = None
-            except Exception as exc:
-                problems.append(f"deleting vhost {self.vhost}: {exc}")
+                break
+            except Exception as exc:  # the broker may be restarting (others' tests): try again
+                if attempt == 2:
+                    problems.append(f"deleting vhost {self.vhost}: {exc}")
+                else:
+                    time.sleep(5)
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
         return problems
 
 
@@ -287,18 +326,25 @@ class Load:
     generator: str  # wrk | python
     concurrency: int
 
-    def warm(self, url: str, seconds: int, headers: dict[str, str] | None = None) -> None:
+    def warm(
+        self, url: str, seconds: int, headers: dict[str, str] | None = None, files: RequestFiles | None = None
+    ) -> None:
         if seconds > 0:
-            self.measure(url, seconds, headers)
+            self.measure(url, seconds, headers, files)
 
-    def measure(self, url: str, seconds: int, headers: dict[str, str] | None = None) -> dict:
+    def measure(
+        self, url: str, seconds: int, headers: dict[str, str] | None = None, files: RequestFiles | None = None
+    ) -> dict:
+        """``files``: the requests to send in turn (``write_requests``) instead of GET ``url``."""
         header_args = [f"{name}: {value}" for name, value in (headers or {}).items()]
         if self.generator == "wrk":
-            return self._wrk(url, seconds, header_args)
-        return self._python(url, seconds, header_args)
+            return self._wrk(url, seconds, header_args, files.lua if files else None)
+        return self._python(url, seconds, header_args, str(files.json) if files else None)
 
-    def _wrk(self, url: str, seconds: int, header_args: list[str]) -> dict:
+    def _wrk(self, url: str, seconds: int, header_args: list[str], script: Path | None = None) -> dict:
         headers = [arg for header in header_args for arg in ("-H", header)]
+        if script is not None:
+            headers += ["-s", str(script)]
         out = subprocess.run(
             ["wrk", "-t1", f"-c{self.concurrency}", "--timeout", "5s", f"-d{seconds}s", "--latency", *headers, url],
             capture_output=True,
@@ -308,8 +354,10 @@ class Load:
         ).stdout
         return parse_wrk(out)
 
-    def _python(self, url: str, seconds: int, header_args: list[str]) -> dict:
+    def _python(self, url: str, seconds: int, header_args: list[str], requests_file: str | None = None) -> dict:
         headers = [arg for header in header_args for arg in ("--header", header)]
+        if requests_file is not None:
+            headers += ["--requests-file", requests_file]
         out = subprocess.run(
             [
                 sys.executable,
@@ -333,6 +381,43 @@ class Load:
         return json.loads(out.strip().splitlines()[-1])
 
 
+@dataclass(frozen=True)
+class RequestFiles:
+    """One list of requests, as the Python generator reads it (JSON) and as wrk does (Lua)."""
+
+    json: Path
+    lua: Path
+
+
+def _lua(text: str) -> str:
+    return f"[==[{text}]==]"
+
+
+def write_requests(run: Run, name: str, requests: list[dict]) -> RequestFiles:
+    """``requests``: ``{method, path, headers, body?}``, sent in turn by every connection
+    (request i by whichever connection is free), so that each family's request comes once
+    per lap. The files hold bearer tokens: they live in the run's private scratch directory."""
+    json_path = run.scratch / f"{name}.json"
+    json_path.write_text(json.dumps(requests))
+    rows = []
+    for r in requests:
+        headers = ", ".join(f"[ {_lua(k)} ] = {_lua(v)}" for k, v in r.get("headers", {}).items())
+        body = _lua(r["body"]) if r.get("body") else "nil"
+        rows.append(f"  {{{_lua(r['method'])}, {_lua(r['path'])}, {{{headers}}}, {body}}},")
+    lua_path = run.scratch / f"{name}.lua"
+    lua_path.write_text(
+        "-- written by bench/run.py: the requests, sent in turn\n"
+        "local requests = {\n" + "\n".join(rows) + "\n}\n"
+        "local n, i = #requests, 0\n"
+        "request = function()\n"
+        "  i = i % n + 1\n"
+        "  local r = requests[i]\n"
+        "  return wrk.format(r[1], r[2], r[3], r[4])\n"
+        "end\n"
+    )
+    return RequestFiles(json_path, lua_path)
+
+
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
 
 
@@ -342,6 +427,13 @@ def _ms(text: str) -> float:
 
 
 def parse_wrk(out: str) -> dict:
+    try:
+        return _parse_wrk(out)
+    except (AttributeError, KeyError) as exc:  # no answer at all: no latency table
+        raise RuntimeError(f"wrk output not understood ({exc!r}): {' '.join(out.split())[:400]}") from None
+
+
+def _parse_wrk(out: str) -> dict:
     requests, seconds = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)", out).group(1, 2)
     unit = re.search(r"\d+ requests in [\d.]+(ms|s|m)", out).group(1)
     seconds = float(seconds) * {"ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
@@ -350,7 +442,7 @@ def parse_wrk(out: str) -> dict:
     socket_errors = 0
     if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
         socket_errors = sum(int(x) for x in m.groups())
-    latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.M))
+    latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)\s*$", out, re.M))
     return {
         "requests": requests,
         "errors": non_2xx + socket_errors,
@@ -433,6 +525,13 @@ class Target:
     baseline_key: str | None
     headers: dict[str, str] = field(default_factory=dict)  # never written to the results
     results: list[dict] = field(default_factory=list)
+    files: RequestFiles | None = None  # requests sent in turn instead of GET url
+    measure: Callable[[int], dict] | None = None  # a figure the HTTP generator does not make (RPC)
+
+    def run(self, load: Load, seconds: int) -> dict:
+        if self.measure is not None:
+            return self.measure(seconds)
+        return load.measure(self.url, seconds, self.headers, self.files)
 
 
 def _items_table(dsn: str) -> None:
@@ -688,51 +787,74 @@ def start_auth_chain(run: Run, detail: bool) -> tuple[list[Target], list[Figure]
     return targets, skipped
 
 
-def http_scenarios(
-    run: Run, load: Load, only: set[str], detail: bool, seconds: int, warmup: int, rounds: int
-) -> list[Figure]:
+BOOKING = {"7", "8", "9", "10", "11"}
+BOOKING_KEYS = (("7", "grid_read"), ("8", "valider"), ("9", "quote_rpc"), ("10", "rush"), ("11", "planning_page"))
+
+
+def http_scenarios(run: Run, load: Load, only: set[str], args: argparse.Namespace) -> list[Figure]:
     """Start every server once, then measure the targets in interleaved rounds.
 
     Interleaving (1, 2, 3, 1, 2, 3 ...) spreads a passing disturbance of the machine over
     every figure instead of one, so the ratios hold better than the absolute figures.
+    The rush (10) runs after the rounds, on the booking scenarios' processes.
     """
+    from booking import start_booking
+
+    detail, seconds, warmup, rounds = args.detail, args.seconds, args.warmup, args.rounds
     figures: list[Figure] = []
     targets: list[Target] = []
+    after: list[Callable[[], list[Figure]]] = []
     groups = [
-        ("1", "bare", lambda: start_bare(run)),
-        ("2", "synthetic_chain", lambda: start_synthetic_chain(run, detail)),
-        ("3", "gateway_chain", lambda: start_gateway_chain(run, detail)),
-        ("5", "auth_cached", lambda: start_auth_chain(run, detail)),
+        ({"1"}, "bare", lambda: start_bare(run)),
+        ({"2"}, "synthetic_chain", lambda: start_synthetic_chain(run, detail)),
+        ({"3"}, "gateway_chain", lambda: start_gateway_chain(run, detail)),
+        ({"5"}, "auth_cached", lambda: start_auth_chain(run, detail)),
+        (
+            BOOKING,
+            "grid_read",
+            lambda: start_booking(run, only, args.families, args.concurrency, args.rush_concurrency, detail),
+        ),
     ]
-    for number, key, start in groups:
-        if number not in only:
+    for numbers, key, start in groups:
+        if not numbers & only:
             continue
         print(f"  starting scenario {NAMES[key][0]}", flush=True)
         try:
             started = start()
         except Exception as exc:
-            figures.append(failed(key, "error", f"{type(exc).__name__}: {exc}"))
+            keys = [key] if numbers != BOOKING else [k for n, k in BOOKING_KEYS if n in only]
+            figures.extend(failed(k, "error", f"{type(exc).__name__}: {exc}") for k in keys)
             print(f"    error: {type(exc).__name__}: {exc}", flush=True)
             continue
         if isinstance(started, tuple):
-            started, skipped = started
+            started, skipped, *hook = started
             figures.extend(skipped)
             for f in skipped:
                 print(f"    {f.status}: {f.note}", flush=True)
+            after.extend(h for h in hook if h is not None)
         targets.extend(started)
-    if not targets:
-        return figures
     per_round = max(1, round(seconds / rounds))
-    print(f"  warm-up: {warmup} s per target", flush=True)
-    for target in targets:
-        load.warm(target.url, warmup, target.headers)
-    for r in range(rounds):
+    if targets:
+        print(f"  warm-up: {warmup} s per target", flush=True)
+        for target in targets:
+            if warmup > 0:
+                try:
+                    target.run(load, warmup)
+                except Exception as exc:  # the rounds will fail too, and say so in the table
+                    print(f"    warm-up of {target.key}: {type(exc).__name__}: {exc}", flush=True)
+    for r in range(rounds if targets else 0):
         print(f"  HTTP round {r + 1}/{rounds}: {per_round} s per target", flush=True)
         for target in targets:
             try:
-                target.results.append(load.measure(target.url, per_round, target.headers))
+                target.results.append(target.run(load, per_round))
             except Exception as exc:
                 target.results.append({"error": f"{type(exc).__name__}: {exc}"})
+    for hook in after:
+        try:
+            figures.extend(hook())
+        except Exception as exc:
+            figures.append(failed("rush", "error", f"{type(exc).__name__}: {exc}"))
+            print(f"    error: {type(exc).__name__}: {exc}", flush=True)
     run.stop_all()
     for target in targets:
         good = [r for r in target.results if "error" not in r]
@@ -742,13 +864,18 @@ def http_scenarios(
         rps = [r["requests_per_second"] for r in good]
         figure = Figure(
             target.key,
-            "req/s",
+            "req/s" if target.measure is None else "calls/s",
             value=median(rps),
             rounds=rps,
             baseline_key=target.baseline_key,
             p50_ms=median([r["p50_ms"] for r in good]),
             p99_ms=median([r["p99_ms"] for r in good]),
-            details={"url_path": urlsplit(target.url).path, "seconds_per_round": per_round, "rounds": target.results},
+            details={
+                "url_path": target.url if target.measure or target.files else urlsplit(target.url).path,
+                "requests_in_turn": len(json.loads(target.files.json.read_text())) if target.files else 1,
+                "seconds_per_round": per_round,
+                "rounds": target.results,
+            },
         )
         errors = sum(r["errors"] for r in good)
         if errors or len(good) < len(target.results):
@@ -1084,6 +1211,17 @@ def link_baselines(figures: list[Figure]) -> None:
         cached.note = f"{extra}; {cached.note}" if cached.note else extra
 
 
+def broker_interruptions() -> list[str]:
+    """Processes whose broker connection was closed under them during the run (RabbitMQ
+    stopped or restarted by someone else on this shared machine): their figures are void."""
+    hit = []
+    for log in sorted(LOGS.glob("*.log")):
+        with contextlib.suppress(OSError):
+            if "CONNECTION_FORCED" in log.read_text(errors="replace"):
+                hit.append(log.stem)
+    return hit
+
+
 def print_report(facts: dict, settings: dict, figures: list[Figure]) -> None:
     print()
     print("Portail Famille benchmark")
@@ -1096,6 +1234,11 @@ def print_report(facts: dict, settings: dict, figures: list[Figure]) -> None:
         f"aio-pika {facts['aio_pika']}, PostgreSQL {facts['postgresql']}, RabbitMQ {facts['rabbitmq']}"
     )
     print(f"  load generator  {facts['load_generator']}, {settings['concurrency']} connections")
+    if facts.get("broker_interrupted"):
+        print(
+            "  WARNING         the broker closed the connections of "
+            f"{', '.join(facts['broker_interrupted'])} during the run: their figures are void, run again"
+        )
     print(
         f"  settings        HTTP: {settings['rounds']} interleaved rounds of {settings['seconds_per_round']} s per figure "
         f"after {settings['warmup']} s warm-up; events: {settings['event_rounds']} rounds of {settings['events']}"
@@ -1103,6 +1246,10 @@ def print_report(facts: dict, settings: dict, figures: list[Figure]) -> None:
     print(
         f"{'':<18}logins: {settings['login_rounds']} rounds of {settings['login_seconds_per_round']} s, "
         f"{settings['login_clients']} clients, {settings['login_users']} users (aiohttp client, whatever the generator)"
+    )
+    print(
+        f"{'':<18}booking: {settings['families']} families (each its own login, requests in turn), "
+        f"rush {settings['rush_concurrency']} families at a time; RPC figures: {settings['concurrency']} callers"
     )
     print()
     header = (
@@ -1188,15 +1335,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--login-users", type=int, default=4, help="users the logins rotate over (4, the demo parent included)"
     )
-    parser.add_argument("--only", default="1,2,3,4,5,6", help="scenarios to run, e.g. 1,2 (1,2,3,4,5,6)")
+    parser.add_argument(
+        "--families", type=int, default=300, help="families of the booking scenarios 7 to 11, each its own login (300)"
+    )
+    parser.add_argument("--rush-concurrency", type=int, default=32, help="families in the rush at once (32)")
+    parser.add_argument("--only", default=",".join(SCENARIOS), help="scenarios to run, e.g. 1,2 (all: 1 to 11)")
     args = parser.parse_args(argv)
     counts = (args.seconds, args.rounds, args.concurrency, args.events, args.event_rounds)
     counts += (args.login_seconds, args.login_rounds, args.login_clients, args.login_users)
+    counts += (args.families, args.rush_concurrency)
     if min(counts) < 1 or args.warmup < 0:
         parser.error("counts and durations must be positive")
-    unknown = {s.strip() for s in args.only.split(",")} - set("123456")
+    unknown = {s.strip() for s in args.only.split(",")} - set(SCENARIOS)
     if unknown:
-        parser.error(f"--only: no scenario {', '.join(sorted(unknown))} (1 to 6)")
+        parser.error(f"--only: no scenario {', '.join(sorted(unknown))} (1 to 11)")
     return args
 
 
@@ -1232,8 +1384,13 @@ def main(argv: list[str] | None = None) -> int:
         "login_seconds_per_round": max(1, round(args.login_seconds / args.login_rounds)),
         "login_clients": args.login_clients,
         "login_users": args.login_users,
+        "families": args.families,
+        "rush_concurrency": args.rush_concurrency,
     }
     only = {s.strip() for s in args.only.split(",")}
+    if only & {"7", "11"} and "2" not in only:
+        only.add("2")  # the baseline of 7 and 11, measured in the same run
+        print("  scenario 2 added: it is the baseline of 7 and 11", flush=True)
     run = Run()
     figures: list[Figure] = []
     interrupted = False
@@ -1241,8 +1398,8 @@ def main(argv: list[str] | None = None) -> int:
     facts = machine_facts(generator_text)
     print(f"bench run {run.run_id}: load from {generator_text}; logs in {LOGS.relative_to(ROOT)}/", flush=True)
     try:
-        if only & {"1", "2", "3", "5"}:
-            figures.extend(http_scenarios(run, load, only, args.detail, args.seconds, args.warmup, args.rounds))
+        if only & {"1", "2", "3", "5", *BOOKING}:
+            figures.extend(http_scenarios(run, load, only, args))
         if "4" in only:
             print(f"  starting scenario {NAMES['events_outbox'][0]}", flush=True)
             try:
@@ -1272,6 +1429,7 @@ def main(argv: list[str] | None = None) -> int:
     order = list(NAMES)
     figures.sort(key=lambda f: order.index(f.key))
     link_baselines(figures)
+    facts["broker_interrupted"] = broker_interruptions()
     print_report(facts, settings, figures)
     if interrupted:
         print("interrupted: bench/results/latest.json left as it was")
@@ -1282,4 +1440,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # bench/booking.py imports from "run": let it find this very module, not a second copy.
+    sys.modules.setdefault("run", sys.modules[__name__])
     sys.exit(main())

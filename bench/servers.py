@@ -15,6 +15,7 @@ loop. Roles:
   argon2-raw   argon2 verify in a loop in a pool of worker processes, one JSON line
   outbox-producer / inbox-consumer   servicekit's outbox → RabbitMQ → inbox
   raw-publisher / raw-consumer       the same messages with plain aio-pika
+  billing, rpc-echo, rpc-load, rush  the booking scenarios' roles (bench/booking_roles.py)
 
 Event roles print one JSON line on stdout (the consumers print ``READY`` first, once their
 queue is declared and consuming). Timestamps are ``time.time()``: every process runs on the
@@ -125,12 +126,15 @@ def serve_proxy(args) -> None:
     _serve(app, args.port)
 
 
-def serve_planning(args) -> None:
-    from planning.app import PlanningSettings, create_app
+def serve_service(name: str, settings_class, create_app, args, **extra) -> None:
+    """One of our services on 127.0.0.1:``args.port``, on the run's database and vhost.
+
+    Its identity secret comes from IDENTITY_SECRET when run.py sets one for the run.
+    """
     from servicekit.logging import configure_logging
     from servicekit.web import run
 
-    settings = PlanningSettings(
+    settings = settings_class(
         environment="test",
         log_level="WARNING",
         log_format="json",
@@ -138,30 +142,23 @@ def serve_planning(args) -> None:
         amqp_url=args.amqp,
         http_host="127.0.0.1",
         http_port=args.port,
+        **extra,
     )
     # As servicekit.service.main does before serving.
-    configure_logging(settings.log_format, settings.log_level, "planning")
+    configure_logging(settings.log_format, settings.log_level, name)
     run(create_app(settings), settings.http_host, settings.http_port)
+
+
+def serve_planning(args) -> None:
+    from planning.app import PlanningSettings, create_app
+
+    serve_service("planning", PlanningSettings, create_app, args)
 
 
 def serve_accounts(args) -> None:
     from accounts.app import AccountsSettings, create_app
-    from servicekit.logging import configure_logging
-    from servicekit.web import run
 
-    # The identity secret comes from IDENTITY_SECRET, which run.py sets for the run.
-    settings = AccountsSettings(
-        environment="test",
-        log_level="WARNING",
-        log_format="json",
-        database_url=args.dsn,
-        amqp_url=args.amqp,
-        http_host="127.0.0.1",
-        http_port=args.port,
-        password_hash_profile=args.hash_profile,
-    )
-    configure_logging(settings.log_format, settings.log_level, "accounts")
-    run(create_app(settings), settings.http_host, settings.http_port)
+    serve_service("accounts", AccountsSettings, create_app, args, password_hash_profile=args.hash_profile)
 
 
 def gateway_api():
@@ -225,7 +222,11 @@ def serve_gateway(args) -> None:
     create_app, settings_class = gateway_api()
     upstreams = {
         service: url
-        for service, url in (("planning", args.planning_url), ("accounts", args.accounts_url))
+        for service, url in (
+            ("planning", args.planning_url),
+            ("accounts", args.accounts_url),
+            ("billing", args.billing_url),
+        )
         if url is not None
     }
     settings = gateway_settings(
@@ -261,8 +262,25 @@ def parse_headers(values: list[str]) -> dict[str, str]:
     return headers
 
 
-async def _loadgen(url: str, concurrency: int, seconds: float, warmup: float, headers: dict[str, str]) -> dict:
+def load_requests(path: str | None, url: str, headers: dict[str, str]) -> list[tuple[str, str, dict, bytes | None]]:
+    """The requests to send in turn: ``url`` alone, or each of a file's (a JSON list of
+    ``{method, path, headers, body}``, paths relative to ``url``) as wrk's script sends them."""
+    if path is None:
+        return [("GET", url, headers, None)]
+    with open(path) as f:
+        listed = json.load(f)
+    base = url.rstrip("/")
+    return [
+        (r["method"], base + r["path"], {**headers, **r.get("headers", {})}, (r.get("body") or "").encode() or None)
+        for r in listed
+    ]
+
+
+async def _loadgen(
+    url: str, concurrency: int, seconds: float, warmup: float, headers: dict[str, str], requests_file: str | None = None
+) -> dict:
     loop = asyncio.get_running_loop()
+    requests = itertools.cycle(load_requests(requests_file, url, headers))
     connector = aiohttp.TCPConnector(limit=concurrency)
     latencies: list[float] = []
     statuses: Counter[str] = Counter()
@@ -276,8 +294,9 @@ async def _loadgen(url: str, concurrency: int, seconds: float, warmup: float, he
                 sent = loop.time()
                 if sent >= end:
                     return
+                method, target, request_headers, body = next(requests)
                 try:
-                    async with session.get(url, headers=headers) as response:
+                    async with session.request(method, target, headers=request_headers, data=body) as response:
                         await response.read()
                         status = str(response.status)
                 except (TimeoutError, aiohttp.ClientError, OSError) as exc:
@@ -303,7 +322,9 @@ async def _loadgen(url: str, concurrency: int, seconds: float, warmup: float, he
 
 
 def run_loadgen(args) -> None:
-    result = asyncio.run(_loadgen(args.url, args.concurrency, args.seconds, args.warmup, parse_headers(args.header)))
+    result = asyncio.run(
+        _loadgen(args.url, args.concurrency, args.seconds, args.warmup, parse_headers(args.header), args.requests_file)
+    )
     print(json.dumps(result), flush=True)
 
 
@@ -663,6 +684,16 @@ def run_event_role(coroutine_function):
 # --------------------------------------------------------------------------- command line
 
 
+def add_service_role(sub, role: str, func) -> argparse.ArgumentParser:
+    """The command line of a role that runs one of our services (``serve_service``)."""
+    p = sub.add_parser(role)
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--dsn", required=True)
+    p.add_argument("--amqp", required=True)
+    p.set_defaults(func=func)
+    return p
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="bench/servers.py")
     sub = parser.add_subparsers(dest="role", required=True)
@@ -682,24 +713,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--upstream", required=True)
     p.set_defaults(func=serve_proxy)
 
-    p = sub.add_parser("planning")
-    p.add_argument("--port", type=int, required=True)
-    p.add_argument("--dsn", required=True)
-    p.add_argument("--amqp", required=True)
-    p.set_defaults(func=serve_planning)
-
-    p = sub.add_parser("accounts")
-    p.add_argument("--port", type=int, required=True)
-    p.add_argument("--dsn", required=True)
-    p.add_argument("--amqp", required=True)
+    add_service_role(sub, "planning", serve_planning)
+    p = add_service_role(sub, "accounts", serve_accounts)
     p.add_argument("--hash-profile", choices=("production", "test"), required=True)
-    p.set_defaults(func=serve_accounts)
 
     p = sub.add_parser("gateway")
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--amqp", required=True)
     p.add_argument("--planning-url")
     p.add_argument("--accounts-url")
+    p.add_argument("--billing-url")
     p.add_argument("--nowhere-url", required=True)
     p.add_argument("--session-cache-seconds", type=float, help="GATEWAY_SESSION_CACHE_SECONDS (default: the gateway's)")
     p.set_defaults(func=serve_gateway)
@@ -710,6 +733,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seconds", type=float, required=True)
     p.add_argument("--warmup", type=float, required=True)
     p.add_argument("--header", action="append", default=[], help="'Name: value', repeatable")
+    p.add_argument(
+        "--requests-file", help="JSON list of {method, path, headers, body} sent in turn (paths under --url)"
+    )
     p.set_defaults(func=run_loadgen)
 
     p = sub.add_parser("login-load")
@@ -751,6 +777,9 @@ def main(argv: list[str] | None = None) -> None:
             p.add_argument("--queue", default="benchraw.events")
         p.set_defaults(func=run_event_role(function))
 
+    from booking_roles import add_roles
+
+    add_roles(sub)  # billing, rpc-echo, rpc-load, rush (scenarios 7 to 11)
     args = parser.parse_args(argv)
     args.func(args)
 
