@@ -5,15 +5,18 @@ simulated Treasury, « Mes documents » and their ownership."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import re
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
+import pytest
 from billing.service import invoicing_run
 from billing.web import billing_of_app
 from pypdf import PdfReader
+from servicekit.rpc import RpcError
 from servicekit.testing import eventually
 
 RUNS = "/api/billing/admin/invoicing-runs"
@@ -270,3 +273,17 @@ async def test_the_schedule_invoices_the_previous_month_once_from_its_day_and_ho
     found = await invoicing_run.status(at, run_id)
     assert found["month"] == "2027-02" and found["trigger"] == "schedule" and found["status"] == "done"
     assert await invoicing_run.scheduled_round(at, day=1, hour=6) is None  # once per month
+
+
+async def test_messaging_gets_the_stored_pdf_over_request_reply(harness):
+    fam = await family_with_presences(harness, [date(2026, 11, 26)])
+    await run_month(harness, "2026-11")
+    (invoice,) = await invoices_of(harness, fam)
+    answer = await harness.call("invoice_pdf", {"invoice_id": invoice["id"]})
+    response = await harness.client.get(invoice["pdf_url"], headers=fam.headers)
+    assert base64.b64decode(answer["pdf_base64"]) == await response.read()
+    assert answer["dossier_id"] == str(fam.dossier_id) and answer["filename"] == f"facture-{invoice['number']}.pdf"
+    for params, code in (({"invoice_id": str(uuid.uuid4())}, "invoice_not_found"), ({}, "invalid_params")):
+        with pytest.raises(RpcError) as refused:
+            await harness.call("invoice_pdf", params)
+        assert refused.value.error_type == code
