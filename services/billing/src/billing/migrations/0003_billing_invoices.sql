@@ -24,7 +24,10 @@ CREATE TABLE invoice_charges (
     created_by    uuid,
     invoice_id    uuid
 );
-CREATE INDEX invoice_charges_open ON invoice_charges (day) WHERE invoice_id IS NULL;
+CREATE INDEX invoice_charges_open ON invoice_charges (dossier_id, day) WHERE invoice_id IS NULL;
+
+-- A family's month of attendance, read once per family by the run (the key is per child).
+CREATE INDEX attendance_records_dossier ON attendance_records (dossier_id, day);
 
 -- One row per (series, year): the last number given. Taken FOR UPDATE in the transaction that
 -- issues the document, so numbers have no gap (a rolled-back issue gives its number back) and
