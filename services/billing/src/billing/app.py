@@ -133,6 +133,7 @@ async def invoicing_schedule_ctx(app: web.Application):
     settings: BillingSettings = app[SETTINGS]
     if not settings.invoicing_schedule_enabled:
         yield
+        await invoicing_run.stop_running()
         return
     loop = invoicing_run.schedule_loop(
         partial(billing_of_app, app),
@@ -142,6 +143,7 @@ async def invoicing_schedule_ctx(app: web.Application):
     )
     async with background(loop, name="billing-invoicing-schedule"):
         yield
+    await invoicing_run.stop_running()
 
 
 SPEC = ServiceSpec(

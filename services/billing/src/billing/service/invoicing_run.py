@@ -64,6 +64,15 @@ def spawn(ctx: Billing, run_id: uuid.UUID, month: date) -> None:
     task.add_done_callback(_RUNNING.discard)
 
 
+async def stop_running() -> None:
+    """At shutdown: staff runs still going are cancelled and marked failed (a new run resumes:
+    the invoices already issued are not issued again)."""
+    for task in list(_RUNNING):
+        task.cancel()
+    if _RUNNING:
+        await asyncio.gather(*_RUNNING, return_exceptions=True)
+
+
 async def run(ctx: Billing, run_id: uuid.UUID, month: date) -> None:
     try:
         async with ctx.read() as conn:
@@ -74,10 +83,12 @@ async def run(ctx: Billing, run_id: uuid.UUID, month: date) -> None:
         await invoices.render_missing(ctx)
         async with ctx.read() as conn:
             await Runs(conn).finish(run_id, ctx.now())
-    except Exception as exc:  # the database went away: the run says so, a new run resumes
+    except (Exception, asyncio.CancelledError) as exc:  # the database went away, or shutdown
         log.error("invoicing_run_failed", run_id=str(run_id), error=type(exc).__name__)
         async with ctx.read() as conn:
             await Runs(conn).fail(run_id, ctx.now())
+        if isinstance(exc, asyncio.CancelledError):
+            raise
 
 
 async def _one(ctx: Billing, run_id: uuid.UUID, dossier_id: uuid.UUID, month: date) -> None:
