@@ -59,6 +59,21 @@ sync_env() {  # extra uv sync arguments
   export PATH="$ROOT/.venv/bin:$PATH"
 }
 
+ensure_pdf_libs() {
+  # billing prints invoice PDFs with WeasyPrint, which loads Debian's Pango at run time.
+  if ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0'; then
+    return 0
+  fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "Installing Pango and a font for billing's invoice PDFs"
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null ||
+      say "Could not install Pango: invoice PDFs will fail (apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)"
+  else
+    say "No Pango: invoice PDFs will fail (sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)"
+  fi
+}
+
 ensure_chromium() {
   # The browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
   [ -x /usr/bin/chromium ] && return 0

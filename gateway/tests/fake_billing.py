@@ -22,7 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import fake_planning
+from . import fake_billing_invoices, fake_planning
 from .contracts import checked
 from .fake_accounts import refusal
 from .fake_planning import dossier_of, euros, problem
@@ -241,5 +241,6 @@ def fake_billing() -> web.Application:
     r.add_post("/api/billing/payments/notifications/{provider}", notification)
     r.add_get("/internal/simulated-treasury/operations/{idop}", get_operation)
     r.add_post("/internal/simulated-treasury/operations/{idop}/decision", decide)
+    fake_billing_invoices.add_routes(app)
     r.add_route("*", "/{tail:.*}", echo)
     return app

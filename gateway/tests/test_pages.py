@@ -57,8 +57,8 @@ async def test_home_page_is_french_with_the_four_zones(gateway):
         "Consulter l'historique de mon compte",
     ):
         assert item in html, item
-    # Items whose page does not exist yet are left out rather than broken.
-    assert "Payer mes factures" not in html
+    assert '<a href="/facturation/factures">Payer mes factures</a>' in html
+    assert '<a href="/mon-dossier/documents">Accéder à mes documents dématérialisés</a>' in html
     assert '<a class="brand" href="/" aria-current="page">' in html
 
 
@@ -83,7 +83,7 @@ async def test_stylesheet_is_served(gateway):
 
 
 async def test_unknown_pages_are_a_french_404_with_the_reference(gateway):
-    for path in ("/nulle-part", "/planning/nulle-part", "/facturation/factures"):
+    for path in ("/nulle-part", "/planning/nulle-part", "/facturation/nulle-part"):
         resp = await gateway.get(path, headers={"X-Request-ID": "ref-404"})
         assert resp.status == 404, path
         assert resp.content_type == "text/html"

@@ -35,14 +35,14 @@ async def test_the_zone_offers_only_what_works(parent):
     page = await parent.get("/facturation")
     assert page.status == 200
     assert 'href="/facturation/historique">Consulter l\'historique de mon compte' in page.html
-    assert "Payer mes factures" not in page.text
+    assert 'href="/facturation/factures">Payer mes factures' in page.html
 
 
 async def test_the_home_page_links_the_planning_and_billing_zones(parent):
     page = await parent.get("/")
     assert '<a href="/planning">Effectuer et/ou modifier les réservations</a>' in page.html
     assert '<a href="/facturation/historique">Consulter l\'historique de mon compte</a>' in page.html
-    assert "Payer mes factures" not in page.text
+    assert '<a href="/facturation/factures">Payer mes factures</a>' in page.html
 
 
 async def test_the_history_shows_the_account_and_pages_back_in_time(parent, ledger):

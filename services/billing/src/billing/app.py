@@ -17,8 +17,8 @@ from servicekit.service import main as service_main
 from servicekit.settings import ServiceSettings
 from servicekit.worker import background
 
-from . import admin_api, api, consumers, demo, internal_api, rpc
-from .service import settlement
+from . import admin_api, api, consumers, demo, internal_api, invoices_api, rpc
+from .service import invoicing_run, settlement
 from .web import PROVIDER, billing_of_app, with_billing_errors
 
 log = structlog.get_logger(__name__)
@@ -39,6 +39,16 @@ class BillingSettings(ServiceSettings):
     # (its notification never came); past the operation's lifetime it expires.
     payment_resolve_after_minutes: int = Field(5, ge=1, le=24 * 60)
     payment_resolve_poll_seconds: float = Field(60.0, gt=0, le=3600)
+    # Printed on invoices and credit notes; the address's lines are separated by « | ».
+    town_name: str = Field("Mairie de Puiseux-en-France", min_length=1, max_length=200)
+    town_address: str = Field("Place de la Mairie | 95380 Puiseux-en-France", min_length=1, max_length=500)
+    invoice_due_days: int = Field(30, ge=1, le=90)
+    # The scheduled monthly run: on this day of the month, from this hour (Europe/Paris), the
+    # previous month is invoiced once; false leaves it to staff (tests, a town that prefers to).
+    invoicing_schedule_enabled: bool = True
+    invoicing_day: int = Field(1, ge=1, le=28)
+    invoicing_hour: int = Field(6, ge=0, le=23)
+    invoicing_poll_seconds: float = Field(600.0, gt=0, le=3600)
 
     @field_validator("public_url")
     @classmethod
@@ -81,7 +91,7 @@ OPENAPI_ROUTE = openapi_route(
     access="Public.",
     operation_id="get_billing_openapi",
 )
-ROUTES = (*api.ROUTES, *admin_api.ROUTES, *internal_api.ROUTES, OPENAPI_ROUTE)
+ROUTES = (*api.ROUTES, *admin_api.ROUTES, *internal_api.ROUTES, *invoices_api.ROUTES, OPENAPI_ROUTE)
 
 
 def setup(app: web.Application) -> None:
@@ -118,6 +128,24 @@ async def resolver_ctx(app: web.Application):
         await provider.close()
 
 
+async def invoicing_schedule_ctx(app: web.Application):
+    """The monthly invoicing run, from BILLING_INVOICING_DAY at BILLING_INVOICING_HOUR (Paris)."""
+    settings: BillingSettings = app[SETTINGS]
+    if not settings.invoicing_schedule_enabled:
+        yield
+        await invoicing_run.stop_running()
+        return
+    loop = invoicing_run.schedule_loop(
+        partial(billing_of_app, app),
+        day=settings.invoicing_day,
+        hour=settings.invoicing_hour,
+        every=settings.invoicing_poll_seconds,
+    )
+    async with background(loop, name="billing-invoicing-schedule"):
+        yield
+    await invoicing_run.stop_running()
+
+
 SPEC = ServiceSpec(
     name="billing",
     migrations=Path(__file__).parent / "migrations",
@@ -125,7 +153,7 @@ SPEC = ServiceSpec(
     setup_routes=setup,
     event_handlers=event_handlers,
     rpc_handlers=rpc_handlers,
-    extra_contexts=(resolver_ctx,),
+    extra_contexts=(resolver_ctx, invoicing_schedule_ctx),
     demo_data=demo.load,
 )
 

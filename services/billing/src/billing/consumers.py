@@ -76,6 +76,8 @@ HANDLERS: Mapping[str, tuple[type[BaseModel], UseCase]] = {
     "planning.activity.updated": (copies.ActivityChanged, copies.activity_changed),
     "planning.attendance.recorded": (copies.AttendanceRecorded, copies.attendance_recorded),
     "accounts.dossier.updated": (copies.DossierUpdated, copies.dossier_updated),
+    "accounts.child.added": (copies.ChildChanged, copies.child_changed),
+    "accounts.child.updated": (copies.ChildChanged, copies.child_changed),
 }
 
 

@@ -13,7 +13,9 @@ copies without waiting for events (the real events, arriving later, change nothi
 What it loads: the family's copy, the three activities' copies (through the use case of the
 ``planning.activity.created`` consumer), their tariff grids, a validated QF for the family,
 and a past payment of two canteen days — paid at the simulated Treasury, confirmed, one day
-then cancelled — so the history shows a payment and a credit. Idempotent; refuses production.
+then cancelled — so the history shows a payment and a credit; and, once October is over,
+October's invoice (two canteen days Arthur attended without a booking), PDF stored.
+Idempotent; refuses production.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from .domain.payments import PaymentState
 from .domain.qf import campaign_period
 from .domain.tariffs import school_year_of
 from .providers.simulated import SimulatedTreasury
-from .service import Billing, Event, checkout, copies, prices, settlement
+from .service import Billing, Event, checkout, copies, invoices, prices, settlement
 
 PARIS = ZoneInfo("Europe/Paris")
 DEMO = "https://portail-famille.fr/demo"
@@ -67,6 +69,7 @@ async def load(pool: asyncpg.Pool, settings, today: date | None = None) -> None:
         family_name="LE DERF",
         invoices_by_email=False,
         adults=[copies.Adult(email="arnaud.lederf@example.org")],
+        address=copies.Address(line1="12 rue des Tilleuls", postal_code="95380", city="Puiseux-en-France"),
     )
     async with ctx.uow() as uow:
         await copies.dossier_updated(ctx, uow, _event("dossier"), family)
@@ -85,6 +88,7 @@ async def load(pool: asyncpg.Pool, settings, today: date | None = None) -> None:
         await prices.set_tariff(ctx, STAFF, demo_activity_id(year, code), brackets)
     await _qf(ctx, today)
     await _past_payment(ctx, year)
+    await _monthly_invoice(ctx, year, today)
 
 
 async def _qf(ctx: Billing, today: date) -> None:
@@ -142,3 +146,22 @@ async def _past_payment(ctx: Billing, year: str) -> None:
             cancelled = consumers.ReservationCancelled(**reservations[1], dossier_id=DOSSIER_ID, payment_id=payment_id)
             await settlement.reservation_cancelled(ctx, uow, _event(f"cancelled/{year}"), cancelled)
         await uow.commit()
+
+
+async def _monthly_invoice(ctx: Billing, year: str, today: date) -> None:
+    """October's invoice: two canteen days Arthur was present without a booking (once October is over)."""
+    month = date(int(year[:4]), 10, 1)
+    if today < date(month.year, 11, 1):
+        return
+    cantine = demo_activity_id(year, "cantine")
+    async with ctx.uow() as uow:
+        child = copies.ChildChanged(dossier_id=DOSSIER_ID, child_id=ARTHUR_ID, first_name="Arthur")
+        await copies.child_changed(ctx, uow, _event("child/arthur"), child)
+        for day in (date(month.year, 10, 5), date(month.year, 10, 6)):
+            present = copies.AttendanceRecorded(dossier_id=DOSSIER_ID, child_id=ARTHUR_ID, activity_id=cantine,
+                                                date=day, status="present", booked=False)  # fmt: skip
+            await copies.attendance_recorded(ctx, uow, _event(f"attendance/{day}"), present)
+        await uow.commit()
+    issued = await invoices.issue_month(ctx, DOSSIER_ID, month, None)
+    if issued is not None:
+        await invoices.render_and_store(ctx, issued[0])

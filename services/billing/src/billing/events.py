@@ -22,6 +22,7 @@ PAYMENT_SUCCEEDED = "billing.payment.succeeded"
 PAYMENT_FAILED = "billing.payment.failed"
 CREDIT_GRANTED = "billing.credit.granted"
 QF_CHANGED = "billing.qf.changed"
+INVOICE_ISSUED = "billing.invoice.issued"
 
 
 class PaidLine(EventData):
@@ -106,5 +107,23 @@ class QfChanged(IntegrationEvent):
     valid_to: date = Field(description="inclusive")
 
 
+class InvoiceIssued(IntegrationEvent):
+    """A monthly invoice was issued and its PDF stored (published in the transaction that
+    stores it). messaging: the invoice e-mail, PDF attached (asked over RPC
+    ``billing.invoice_pdf``), to families who opted in (``invoices_by_email``)."""
+
+    type = INVOICE_ISSUED
+    version = 1
+
+    invoice_id: uuid.UUID
+    number: str = Field(description="« 2026-000042 »: one continuous sequence per year")
+    dossier_id: uuid.UUID
+    month: str = Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="the month invoiced, YYYY-MM")
+    total_cents: PositiveCents
+    due_on: date
+    lines: int = Field(ge=1, description="how many lines the invoice has")
+    issued_at: datetime
+
+
 # The catalogue (servicekit.catalogue) reads this.
-EVENTS = (PaymentSucceeded, PaymentFailed, CreditGranted, QfChanged)
+EVENTS = (PaymentSucceeded, PaymentFailed, CreditGranted, QfChanged, InvoiceIssued)

@@ -15,7 +15,7 @@ from servicekit.rpc import RpcError, RpcHandler
 
 from .domain.errors import BillingError, InvalidInput
 from .providers import ProviderUnavailable
-from .service import Billing
+from .service import Billing, invoice_queries
 from .service import checkout as use_cases
 
 Deps = Callable[[], Billing]
@@ -28,7 +28,11 @@ def rpc_handlers(deps: Deps) -> Mapping[str, RpcHandler]:
     async def create_payment(params: dict[str, Any]) -> dict:
         return await _answer(use_cases.create_payment(deps(), use_cases.CreatePaymentParams.model_validate(params)))
 
-    return {"quote": quote, "create_payment": create_payment}
+    async def invoice_pdf(params: dict[str, Any]) -> dict:
+        """messaging's invoice e-mail: the stored PDF of an issued invoice, base64."""
+        return await _answer(invoice_queries.pdf_for_mail(deps(), params))
+
+    return {"quote": quote, "create_payment": create_payment, "invoice_pdf": invoice_pdf}
 
 
 async def _answer(call) -> dict:

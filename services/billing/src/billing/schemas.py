@@ -206,3 +206,123 @@ class OperationOut(Out):
 class NotificationForm(BaseModel):
     model_config = ConfigDict(extra="ignore")
     idop: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+# --- invoices, credit notes, documents, invoicing runs ------------------------------------------
+
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+
+
+class InvoiceSummary(Out):
+    id: uuid.UUID
+    number: str = Field(description="« 2026-000042 »")
+    month: str = Field(description="the month invoiced, YYYY-MM")
+    period: str = Field(description="« décembre 2026 »")
+    issued_on: date
+    due_on: date
+    total_cents: PositiveCents
+    paid_cents: NonNegativeCents = Field(description="paid so far (payments and credits used)")
+    outstanding_cents: NonNegativeCents = Field(description="what is left to pay (a payment pays all of it)")
+    status: Literal["unpaid", "paid"]
+    pdf_url: str
+
+
+class InvoiceList(Out):
+    invoices: list[InvoiceSummary] = Field(description="unpaid first, then newest first")
+    unpaid_cents: NonNegativeCents
+
+
+class InvoiceLineOut(Out):
+    date: date
+    child: str = Field(description="the child's first name (empty for a fee not tied to a child)")
+    label: str
+    unit_price_cents: Cents
+    quantity: int
+    amount_cents: Cents
+
+
+class CreditNoteRef(Out):
+    id: uuid.UUID
+    number: str = Field(description="« AV-2026-000001 »: credit notes have their own yearly sequence")
+    amount_cents: PositiveCents
+
+
+class InvoiceDetail(InvoiceSummary):
+    dossier_id: uuid.UUID
+    lines: list[InvoiceLineOut]
+    credit_notes: list[CreditNoteRef]
+
+
+class InvoicePaymentOut(Out):
+    payment_id: uuid.UUID
+    status: Literal["pending", "covered", "created", "succeeded", "failed", "expired"] = Field(
+        description="pending: go to payment_url; covered: credits paid it all"
+    )
+    payment_url: str | None = Field(None, description="the provider's page (simulated Treasury or PayFiP)")
+    amount_cents: NonNegativeCents = Field(description="paid by card")
+    amount: str
+    credit_used_cents: NonNegativeCents
+    credit_used: str
+    reference: str
+
+
+class DocumentOut(Out):
+    id: uuid.UUID
+    kind: str = Field(description="invoice | credit_note (and the kinds other modules register)")
+    title: str
+    date: date
+    number: str | None
+    amount_cents: NonNegativeCents = Field(0, description="the document's amount (0 when it has none: a QF card)")
+    pdf_url: str
+
+
+class DocumentList(Out):
+    documents: list[DocumentOut] = Field(description="newest first")
+
+
+class ChargeIn(In):
+    date: date
+    label: str = Field(min_length=1, max_length=200, description="« Retard à la sortie du périscolaire »")
+    amount_cents: PositiveCents
+
+
+class ChargeOut(Out):
+    id: uuid.UUID
+    dossier_id: uuid.UUID
+    date: date
+    label: str
+    amount_cents: PositiveCents
+
+
+class CreditNoteIn(In):
+    amount_cents: PositiveCents = Field(description="at most what is left to credit on the invoice")
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class CreditNoteOut(Out):
+    id: uuid.UUID
+    number: str
+    invoice_id: uuid.UUID
+    amount_cents: PositiveCents
+    reason: str
+
+
+class RunIn(In):
+    month: str = Field(pattern=MONTH_PATTERN, description="YYYY-MM: a past month, or the current one")
+
+
+class RunStarted(Out):
+    id: uuid.UUID
+    status: Literal["running", "done", "failed"]
+
+
+class RunOut(RunStarted):
+    month: str
+    trigger: Literal["staff", "schedule"]
+    invoices: int = Field(description="how many invoices this run issued")
+    total_cents: NonNegativeCents
+    families_total: int
+    families_done: int
+    errors: int = Field(description="families that could not be invoiced (the run then ends failed)")
+    started_at: datetime
+    finished_at: datetime | None

@@ -37,6 +37,9 @@ def billing_of_app(app: web.Application) -> Billing:
         provider=holder["provider"],
         public_url=settings.public_url,
         resolve_after=timedelta(minutes=settings.payment_resolve_after_minutes),
+        town_name=settings.town_name,
+        town_address=tuple(x.strip() for x in settings.town_address.split("|") if x.strip()),
+        invoice_due_days=settings.invoice_due_days,
     )
 
 

@@ -251,6 +251,7 @@ async def harness(make_database, amqp_url):
         environment="test",
         outbox_poll_seconds=0.2,
         payment_resolve_poll_seconds=3600,
+        invoicing_schedule_enabled=False,  # tests start runs themselves (and the schedule with a clock)
         rpc_timeout_seconds=10,
     )
     app = create_service_app(SPEC, settings)

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict
 from servicekit.consumer import Handler
 from servicekit.events import Envelope
 
-from .service import Event, Messaging, bookings, families, payments
+from .service import Event, Messaging, bookings, families, invoices, payments
 from .service import contacts as use_cases
 from .store import UnitOfWork
 
@@ -173,6 +173,17 @@ class CreditGranted(Narrow):
     reason: str = Field(max_length=60)
 
 
+class InvoiceIssued(Narrow):
+    """billing.invoice.issued (v1): the invoice e-mail, PDF attached."""
+
+    invoice_id: UUID
+    number: str = Field(max_length=40)
+    dossier_id: UUID
+    month: str = Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+    total_cents: Cents
+    due_on: date
+
+
 UseCase = Callable[[Messaging, UnitOfWork, Event, BaseModel], Awaitable[None]]
 Deps = Callable[[], Messaging]
 
@@ -200,6 +211,7 @@ HANDLERS: Mapping[str, tuple[type[Narrow], UseCase]] = {
     "planning.booking_reminder.due": (BookingReminderDue, bookings.booking_reminder_due),
     "billing.payment.succeeded": (PaymentSucceeded, payments.payment_succeeded),
     "billing.credit.granted": (CreditGranted, payments.credit_granted),
+    "billing.invoice.issued": (InvoiceIssued, invoices.invoice_issued),
 }
 
 

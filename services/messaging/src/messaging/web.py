@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from servicekit.identity import Identity, require_identity
 from servicekit.openapi import FileField
 from servicekit.requests import Upload, read_command
-from servicekit.service import CURSORS, DB, SETTINGS
+from servicekit.service import CURSORS, DB, RPC, SETTINGS
 
 from .domain.attachments import attachment_too_large
 from .mail.compose import MailComposer
@@ -45,6 +45,7 @@ def messaging_of_app(app: web.Application) -> Messaging:
         mail=app[COMPOSER],
         attachment_max_bytes=app[SETTINGS].attachment_max_bytes,
         cursors=app[CURSORS],
+        rpc=app.get(RPC),
     )
 
 

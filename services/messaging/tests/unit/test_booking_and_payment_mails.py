@@ -59,6 +59,13 @@ CONTEXTS = {
         reason_text=CREDIT_REASONS["cancellation"],
         link="https://portail.ville.fr/facturation/historique",
     ),
+    "invoice_issued": dict(
+        number="2026-000042",
+        period="novembre 2026",
+        total_cents=1622,
+        due_on=date(2026, 12, 31),
+        link="https://portail.ville.fr/facturation/factures",
+    ),
 }
 
 

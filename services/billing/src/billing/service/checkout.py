@@ -138,7 +138,7 @@ async def create_payment(ctx: Billing, params: CreatePaymentParams) -> dict:
         elif stored.payment.family_id != params.dossier_id or stored.basket_id != params.basket_id:
             raise Conflict("Ce paiement appartient à un autre panier.", code="checkout_id_reused")
     if stored.payment.state is PaymentState.CREATED:
-        stored = await _start(ctx, stored)
+        stored = await start(ctx, stored)
     return answer(stored)
 
 
@@ -172,7 +172,7 @@ async def _new_payment(ctx: Billing, uow: UnitOfWork, params: CreatePaymentParam
     return stored
 
 
-async def _start(ctx: Billing, stored: StoredPayment) -> StoredPayment:
+async def start(ctx: Billing, stored: StoredPayment) -> StoredPayment:
     """Open the provider's operation under the payment's row lock: a concurrent retry of the
     same checkout waits here, then finds the payment started instead of opening a second one."""
     payment = stored.payment

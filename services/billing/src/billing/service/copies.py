@@ -26,6 +26,13 @@ class Adult(Narrow):
     email: str | None = Field(None, max_length=320)
 
 
+class Address(Narrow):
+    line1: str | None = Field(None, max_length=300)
+    line2: str | None = Field(None, max_length=300)
+    postal_code: str | None = Field(None, max_length=20)
+    city: str | None = Field(None, max_length=200)
+
+
 class DossierUpdated(Narrow):
     """accounts.dossier.updated v1."""
 
@@ -34,6 +41,7 @@ class DossierUpdated(Narrow):
     family_name: str = Field(max_length=200)
     invoices_by_email: bool = False
     adults: list[Adult] = Field(default_factory=list)
+    address: Address | None = None  # printed on invoices
 
     @property
     def contact_email(self) -> str | None:
@@ -69,7 +77,20 @@ async def dossier_updated(ctx: Billing, uow: UnitOfWork, event: Event, data: Dos
         family_name=data.family_name,
         contact_email=data.contact_email,
         invoices_by_email=data.invoices_by_email,
+        address=data.address.model_dump() if data.address else None,
     )
+
+
+class ChildChanged(Narrow):
+    """accounts.child.added / accounts.child.updated v1: the first name invoice lines print."""
+
+    dossier_id: UUID
+    child_id: UUID
+    first_name: str = Field(max_length=200)
+
+
+async def child_changed(ctx: Billing, uow: UnitOfWork, event: Event, data: ChildChanged) -> None:
+    await uow.children.upsert(child_id=data.child_id, dossier_id=data.dossier_id, first_name=data.first_name)
 
 
 async def activity_changed(ctx: Billing, uow: UnitOfWork, event: Event, data: ActivityChanged) -> None:

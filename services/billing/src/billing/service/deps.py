@@ -28,6 +28,10 @@ class Billing:
     # A payment still open this long after its creation is asked for at the provider.
     resolve_after: timedelta = timedelta(minutes=5)
     clock: Callable[[], datetime] = utc_now
+    # Printed on invoices (BILLING_TOWN_NAME / BILLING_TOWN_ADDRESS, lines separated by « | »).
+    town_name: str = "Mairie de Puiseux-en-France"
+    town_address: tuple[str, ...] = ("Place de la Mairie", "95380 Puiseux-en-France")
+    invoice_due_days: int = 30
 
     def uow(self) -> UnitOfWork:
         """A unit of work of its own (a use case called by an event joins the consumer's)."""

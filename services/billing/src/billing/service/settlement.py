@@ -22,7 +22,7 @@ from ..domain.events import CreditGranted, DomainEvent, PaymentExpired, PaymentF
 from ..domain.ledger import cancellation_credit, entries_for
 from ..domain.money import Money
 from ..domain.payment_rules import OPERATION_LIFETIME
-from ..domain.payments import CREDIT_PROVIDER, PaymentOutcome, PaymentState, Transition
+from ..domain.payments import CREDIT_PROVIDER, PaymentOutcome, PaymentPurpose, PaymentState, Transition
 from ..providers import OperationResult
 from ..store import UnitOfWork
 from ..store.payments import Payments, StoredPayment
@@ -177,7 +177,7 @@ async def _apply_result(ctx: Billing, uow: UnitOfWork, stored: StoredPayment, re
         log.error("payment_result_mismatch", payment_id=str(payment.id), provider=ctx.provider.name)
         return False
     if result.state == "paid":
-        transition = payment.succeed(ctx.now())
+        transition = payment.succeed(ctx.now(), subject_available=await _still_payable(uow, stored))
     elif result.state == "refused":
         transition = payment.fail(ctx.now(), "refused")
     else:
@@ -186,6 +186,18 @@ async def _apply_result(ctx: Billing, uow: UnitOfWork, stored: StoredPayment, re
         await record(uow, stored, transition)
         log.info("payment_settled", payment_id=str(payment.id), state=transition.payment.state.value)
     return transition.changed
+
+
+async def _still_payable(uow: UnitOfWork, stored: StoredPayment) -> bool:
+    """An invoice paid twice (two payments opened, both paid): the second finds nothing left to
+    pay and becomes a credit, like money arriving for a released basket."""
+    payment = stored.payment
+    if payment.purpose is not PaymentPurpose.INVOICE or payment.state is PaymentState.SUCCEEDED:
+        return True
+    await uow.families.lock_account(payment.family_id)
+    ledger = await uow.ledger.of(payment.family_id)
+    # This payment's own credits are already allocated to the invoice: the card pays the rest.
+    return ledger.outstanding(payment.subject_id) >= payment.amount
 
 
 async def resolve_overdue(ctx: Billing) -> int:

@@ -12,6 +12,7 @@ import asyncpg
 import servicekit.uow
 
 from .families import Activities, Families
+from .invoices import Charges, Children, Counters, Invoices, Runs
 from .ledger import Attendance, BookedDays, Credits, Ledger
 from .payments import Payments
 from .prices import Qfs, Tariffs
@@ -32,3 +33,8 @@ class UnitOfWork(servicekit.uow.UnitOfWork):
         self.credits = Credits(conn)
         self.booked_days = BookedDays(conn)
         self.attendance = Attendance(conn)
+        self.children = Children(conn)
+        self.charges = Charges(conn)
+        self.counters = Counters(conn)
+        self.invoices = Invoices(conn)
+        self.runs = Runs(conn)

@@ -19,20 +19,22 @@ class Families:
         family_name: str,
         contact_email: str | None,
         invoices_by_email: bool,
+        address: dict | None = None,
     ) -> None:
         await self.conn.execute(
             """
-            INSERT INTO families (dossier_id, dossier_number, family_name, contact_email, invoices_by_email)
-            VALUES ($1, $2, $3, $4, $5)
+            INSERT INTO families (dossier_id, dossier_number, family_name, contact_email, invoices_by_email, address)
+            VALUES ($1, $2, $3, $4, $5, $6::jsonb)
             ON CONFLICT (dossier_id) DO UPDATE SET dossier_number = EXCLUDED.dossier_number,
                 family_name = EXCLUDED.family_name, contact_email = EXCLUDED.contact_email,
-                invoices_by_email = EXCLUDED.invoices_by_email, updated_at = now()
+                invoices_by_email = EXCLUDED.invoices_by_email, address = EXCLUDED.address, updated_at = now()
             """,
             dossier_id,
             number,
             family_name,
             contact_email,
             invoices_by_email,
+            address,
         )
 
     async def get(self, dossier_id: uuid.UUID) -> asyncpg.Record | None:

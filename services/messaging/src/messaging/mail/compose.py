@@ -46,6 +46,7 @@ KINDS: dict[str, MailKind] = {
         MailKind("booking_reminder", contains_secret=False),
         MailKind("payment_receipt", contains_secret=False),
         MailKind("credit_notice", contains_secret=False),
+        MailKind("invoice_issued", contains_secret=False),
     )
 }
 
@@ -67,6 +68,16 @@ class OutgoingEmail:
     message_id: str
     user_id: uuid.UUID | None = None
     thread_id: uuid.UUID | None = None
+    attachment: Attachment | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file the e-mail carries (the invoice's PDF)."""
+
+    filename: str
+    content_type: str
+    content: bytes
 
 
 def format_datetime_fr(value: datetime) -> str:
@@ -157,6 +168,7 @@ class MailComposer:
         context: Mapping[str, Any],
         user_id: uuid.UUID | None = None,
         thread_id: uuid.UUID | None = None,
+        attachment: Attachment | None = None,
     ) -> OutgoingEmail:
         subject, text, html = self.render(kind, {"name": to_name, **context})
         email_id = uuid.uuid4()
@@ -173,6 +185,7 @@ class MailComposer:
             message_id=f"<{email_id}@{self.message_id_domain}>",
             user_id=user_id,
             thread_id=thread_id,
+            attachment=attachment,
         )
 
 

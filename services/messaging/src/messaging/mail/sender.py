@@ -53,6 +53,10 @@ def build_message(row, mail_from: str) -> EmailMessage:
     message["Content-Language"] = "fr"
     message.set_content(row["body_text"])
     message.add_alternative(row["body_html"], subtype="html")
+    if row.get("attachment") is not None:
+        maintype, _, subtype = (row["attachment_type"] or "application/octet-stream").partition("/")
+        message.add_attachment(bytes(row["attachment"]), maintype=maintype, subtype=subtype,
+                               filename=row["attachment_name"] or "document")  # fmt: skip
     return message
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -25,6 +26,8 @@ class Messaging:
     attachment_max_bytes: int
     # Signs and checks the cursors of every list (servicekit.pagination).
     cursors: CursorCodec
+    # Request/reply to other services (servicekit.rpc.RpcClient): billing's invoice PDF.
+    rpc: Any = None
 
     def uow(self) -> UnitOfWork:
         """A unit of work of its own (a use case called by an event joins the consumer's)."""

@@ -14,6 +14,7 @@ import structlog
 from .. import schemas
 from ..domain.emails import display_name, is_plausible_address
 from ..domain.errors import NotFound
+from ..mail.compose import Attachment
 from ..store import UnitOfWork
 from ..store.views import emails as views
 from .deps import Messaging
@@ -31,7 +32,14 @@ async def queue_for_contact(ctx: Messaging, uow: UnitOfWork, kind: str, *, user_
 
 
 async def queue_for_dossier(
-    ctx: Messaging, uow: UnitOfWork, kind: str, *, dossier_id: uuid.UUID, event_id: uuid.UUID, context: dict[str, Any]
+    ctx: Messaging,
+    uow: UnitOfWork,
+    kind: str,
+    *,
+    dossier_id: uuid.UUID,
+    event_id: uuid.UUID,
+    context: dict[str, Any],
+    attachment: Attachment | None = None,
 ) -> None:
     """One e-mail to each contact of a family file (by the contact copies accounts feeds).
 
@@ -41,8 +49,9 @@ async def queue_for_dossier(
     contacts = await uow.contacts.of_dossier(dossier_id)
     if not contacts:
         await queue(
-            ctx, uow, kind, user_id=None, to_address=None, to_name="", dedupe_key=f"{kind}:{event_id}", context=context
-        )
+            ctx, uow, kind, user_id=None, to_address=None, to_name="", dedupe_key=f"{kind}:{event_id}", context=context,
+            attachment=attachment,
+        )  # fmt: skip
     for contact in contacts:
         await queue(
             ctx,
@@ -54,6 +63,7 @@ async def queue_for_dossier(
             contact_status=contact["status"],
             dedupe_key=f"{kind}:{event_id}:{contact['user_id']}",
             context=context,
+            attachment=attachment,
         )
 
 
@@ -69,6 +79,7 @@ async def queue(
     context: dict[str, Any],
     thread_id: uuid.UUID | None = None,
     contact_status: str | None = None,
+    attachment: Attachment | None = None,
 ) -> None:
     """Render and queue one e-mail, or record why it is not sent (visible to staff)."""
     if contact_status is None and user_id is not None:
@@ -89,6 +100,7 @@ async def queue(
         context=context,
         user_id=user_id,
         thread_id=thread_id,
+        attachment=attachment,
     )
     if await uow.emails.add(email, suppressed_because=reason):
         log.info(

@@ -102,3 +102,9 @@ class Dossiers:
             invoices_by_email,
             as_of,
         )
+
+    async def invoices_by_email(self, dossier_id: uuid.UUID) -> bool:
+        """Whether the family asked for its invoices by e-mail (unknown family: no)."""
+        return bool(
+            await self.conn.fetchval("SELECT invoices_by_email FROM dossiers WHERE dossier_id = $1", dossier_id)
+        )

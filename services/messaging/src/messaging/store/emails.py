@@ -31,8 +31,9 @@ class Emails:
         inserted = await self.conn.fetchval(
             """
             INSERT INTO emails (id, dedupe_key, kind, user_id, thread_id, to_address, to_name, subject,
-                                body_text, body_html, contains_secret, message_id, state, last_error)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                                body_text, body_html, contains_secret, message_id, state, last_error,
+                                attachment_name, attachment_type, attachment)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
             ON CONFLICT (dedupe_key) DO NOTHING
             RETURNING true
             """,
@@ -50,6 +51,9 @@ class Emails:
             email.message_id,
             "suppressed" if suppressed else "pending",
             suppressed_because,
+            email.attachment.filename if email.attachment else None,
+            email.attachment.content_type if email.attachment else None,
+            email.attachment.content if email.attachment and not suppressed else None,
         )
         if inserted and not suppressed:
             # Delivered at commit only: the sender wakes for e-mails it may send.
@@ -87,7 +91,7 @@ class Emails:
         return await self.conn.fetchrow(
             """
             SELECT id, kind, to_address, to_name, subject, body_text, body_html, message_id,
-                   attempts, contains_secret, user_id
+                   attempts, contains_secret, user_id, attachment_name, attachment_type, attachment
             FROM emails
             WHERE state = 'pending' AND next_attempt_at <= now()
             ORDER BY next_attempt_at, created_at
