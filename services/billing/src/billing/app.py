@@ -17,8 +17,9 @@ from servicekit.service import main as service_main
 from servicekit.settings import ServiceSettings
 from servicekit.worker import background
 
-from . import admin_api, api, consumers, demo, internal_api, rpc
-from .service import settlement
+from . import admin_api, api, consumers, demo, internal_api, qf_api, rpc
+from .service import campaign, settlement
+from .service.qf_config import DEFAULT_PROOF_MAX_BYTES
 from .web import PROVIDER, billing_of_app, with_billing_errors
 
 log = structlog.get_logger(__name__)
@@ -39,6 +40,15 @@ class BillingSettings(ServiceSettings):
     # (its notification never came); past the operation's lifetime it expires.
     payment_resolve_after_minutes: int = Field(5, ge=1, le=24 * 60)
     payment_resolve_poll_seconds: float = Field(60.0, gt=0, le=3600)
+    # QF proofs (docs/billing.md « QF proofs »): written here, named by their id, outside
+    # anything a web server serves; a volume of its own in production.
+    uploads_dir: Path = Path("var/billing-uploads")
+    proof_max_bytes: int = Field(DEFAULT_PROOF_MAX_BYTES, ge=1024, le=50 * 1024 * 1024)
+    # Run on each stored proof with its path as last argument, e.g. "clamdscan --no-summary
+    # --fdpass": exit 0 clean, 1 infected (refused), anything else: upload refused (503).
+    virus_scan_command: str = ""
+    # How often the campaign reminder job looks for families to remind (each one at most weekly).
+    qf_reminder_poll_seconds: float = Field(3600.0, gt=0, le=7 * 24 * 3600)
 
     @field_validator("public_url")
     @classmethod
@@ -81,7 +91,7 @@ OPENAPI_ROUTE = openapi_route(
     access="Public.",
     operation_id="get_billing_openapi",
 )
-ROUTES = (*api.ROUTES, *admin_api.ROUTES, *internal_api.ROUTES, OPENAPI_ROUTE)
+ROUTES = (*api.ROUTES, *admin_api.ROUTES, *qf_api.ROUTES, *internal_api.ROUTES, OPENAPI_ROUTE)
 
 
 def setup(app: web.Application) -> None:
@@ -118,6 +128,24 @@ async def resolver_ctx(app: web.Application):
         await provider.close()
 
 
+async def qf_reminder_loop(app: web.Application) -> None:
+    """The February campaign's reminders (service/campaign.py; at most one a week per family)."""
+    settings: BillingSettings = app[SETTINGS]
+    while True:
+        try:
+            sent = await campaign.send_reminders(billing_of_app(app))
+            if sent:
+                log.info("qf_campaign_reminders_sent", count=sent)
+        except Exception as exc:  # retried at the next round; logged by class only
+            log.error("qf_campaign_reminders_failed", error=type(exc).__name__)
+        await asyncio.sleep(settings.qf_reminder_poll_seconds)
+
+
+async def qf_reminder_ctx(app: web.Application):
+    async with background(qf_reminder_loop(app), name="billing-qf-reminders"):
+        yield
+
+
 SPEC = ServiceSpec(
     name="billing",
     migrations=Path(__file__).parent / "migrations",
@@ -125,7 +153,7 @@ SPEC = ServiceSpec(
     setup_routes=setup,
     event_handlers=event_handlers,
     rpc_handlers=rpc_handlers,
-    extra_contexts=(resolver_ctx,),
+    extra_contexts=(resolver_ctx, qf_reminder_ctx),
     demo_data=demo.load,
 )
 

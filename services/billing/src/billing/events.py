@@ -22,6 +22,8 @@ PAYMENT_SUCCEEDED = "billing.payment.succeeded"
 PAYMENT_FAILED = "billing.payment.failed"
 CREDIT_GRANTED = "billing.credit.granted"
 QF_CHANGED = "billing.qf.changed"
+QF_PROOF_REJECTED = "billing.qf_proof.rejected"
+QF_CAMPAIGN_REMINDER_DUE = "billing.qf_campaign.reminder_due"
 
 
 class PaidLine(EventData):
@@ -106,5 +108,30 @@ class QfChanged(IntegrationEvent):
     valid_to: date = Field(description="inclusive")
 
 
+class QfProofRejected(IntegrationEvent):
+    """Staff refused a family's QF proof (unreadable, wrong document…). messaging: notice
+    with the reason, so the family sends another before the campaign ends."""
+
+    type = QF_PROOF_REJECTED
+    version = 1
+
+    proof_id: uuid.UUID
+    dossier_id: uuid.UUID
+    year: int = Field(description="the campaign year the proof was sent for")
+    reason: str = Field(description="staff's reason, in French, shown to the family")
+
+
+class QfCampaignReminderDue(IntegrationEvent):
+    """The family has no validated QF for the campaign's new period and no proof waiting:
+    messaging reminds it (at most once a week per family; billing's job decides)."""
+
+    type = QF_CAMPAIGN_REMINDER_DUE
+    version = 1
+
+    dossier_id: uuid.UUID
+    year: int
+    ends_on: date = Field(description="the campaign's last day; the highest tariff applies from the day after")
+
+
 # The catalogue (servicekit.catalogue) reads this.
-EVENTS = (PaymentSucceeded, PaymentFailed, CreditGranted, QfChanged)
+EVENTS = (PaymentSucceeded, PaymentFailed, CreditGranted, QfChanged, QfProofRejected, QfCampaignReminderDue)

@@ -17,6 +17,7 @@ from servicekit.service import DB, SETTINGS
 from .domain import errors
 from .providers import provider_from_settings
 from .service import Billing
+from .service.qf_config import QfConfig
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -37,6 +38,11 @@ def billing_of_app(app: web.Application) -> Billing:
         provider=holder["provider"],
         public_url=settings.public_url,
         resolve_after=timedelta(minutes=settings.payment_resolve_after_minutes),
+        qf=QfConfig(
+            uploads_dir=settings.uploads_dir,
+            proof_max_bytes=settings.proof_max_bytes,
+            virus_scan_command=settings.virus_scan_command,
+        ),
     )
 
 

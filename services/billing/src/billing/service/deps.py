@@ -11,6 +11,7 @@ import asyncpg
 
 from ..providers import PaymentProvider
 from ..store import UnitOfWork
+from .qf_config import QfConfig
 
 
 def utc_now() -> datetime:
@@ -28,6 +29,7 @@ class Billing:
     # A payment still open this long after its creation is asked for at the provider.
     resolve_after: timedelta = timedelta(minutes=5)
     clock: Callable[[], datetime] = utc_now
+    qf: QfConfig = QfConfig()
 
     def uow(self) -> UnitOfWork:
         """A unit of work of its own (a use case called by an event joins the consumer's)."""

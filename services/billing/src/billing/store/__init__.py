@@ -15,6 +15,7 @@ from .families import Activities, Families
 from .ledger import Attendance, BookedDays, Credits, Ledger
 from .payments import Payments
 from .prices import Qfs, Tariffs
+from .qf_proofs import QfCampaigns, QfProofs
 
 __all__ = ["UnitOfWork"]
 
@@ -32,3 +33,5 @@ class UnitOfWork(servicekit.uow.UnitOfWork):
         self.credits = Credits(conn)
         self.booked_days = BookedDays(conn)
         self.attendance = Attendance(conn)
+        self.qf_proofs = QfProofs(conn)
+        self.qf_campaigns = QfCampaigns(conn)
