@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict
 from servicekit.consumer import Handler
 from servicekit.events import Envelope
 
-from .service import Event, Messaging, bookings, families, payments
+from .service import Event, Messaging, bookings, families, payments, qf
 from .service import contacts as use_cases
 from .store import UnitOfWork
 
@@ -164,6 +164,22 @@ class CreditGranted(Narrow):
     reason: str = Field(max_length=60)
 
 
+class QfCampaignReminderDue(Narrow):
+    """billing.qf_campaign.reminder_due (v1): the February campaign's reminder."""
+
+    dossier_id: UUID
+    year: int = Field(ge=2000, le=2100)
+    ends_on: date
+
+
+class QfProofRejected(Narrow):
+    """billing.qf_proof.rejected (v1): why staff refused the family's QF proof."""
+
+    dossier_id: UUID
+    year: int = Field(ge=2000, le=2100)
+    reason: str = Field(min_length=1, max_length=500)
+
+
 UseCase = Callable[[Messaging, UnitOfWork, Event, BaseModel], Awaitable[None]]
 Deps = Callable[[], Messaging]
 
@@ -187,6 +203,8 @@ HANDLERS: Mapping[str, tuple[type[Narrow], UseCase]] = {
     "planning.booking_reminder.due": (BookingReminderDue, bookings.booking_reminder_due),
     "billing.payment.succeeded": (PaymentSucceeded, payments.payment_succeeded),
     "billing.credit.granted": (CreditGranted, payments.credit_granted),
+    "billing.qf_campaign.reminder_due": (QfCampaignReminderDue, qf.campaign_reminder_due),
+    "billing.qf_proof.rejected": (QfProofRejected, qf.proof_rejected),
 }
 
 

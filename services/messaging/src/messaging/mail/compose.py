@@ -45,6 +45,8 @@ KINDS: dict[str, MailKind] = {
         MailKind("booking_reminder", contains_secret=False),
         MailKind("payment_receipt", contains_secret=False),
         MailKind("credit_notice", contains_secret=False),
+        MailKind("qf_campaign_reminder", contains_secret=False),
+        MailKind("qf_proof_rejected", contains_secret=False),
     )
 }
 

@@ -1,0 +1,38 @@
+"""billing's QF campaign events → e-mails to the family (real broker, DB and SMTP)."""
+
+from __future__ import annotations
+
+import uuid
+
+from servicekit.testing import eventually
+
+
+async def test_the_campaign_reminder_names_the_end_date_and_the_highest_tariff(harness, parent):
+    envelope = await harness.publish(
+        "billing.qf_campaign.reminder_due",
+        {"dossier_id": str(parent.dossier_id), "year": 2027, "ends_on": "2027-02-28"},
+    )
+    [mail] = await harness.wait_for_mail(parent.email)
+    assert (
+        mail.message["Subject"]
+        == "Quotient familial 2027 : transmettez votre justificatif avant le dimanche 28 février 2027"
+    )
+    assert "le tarif le plus fort" in mail.text
+    assert mail.link("/facturation/quotient-familial")
+
+    async def one():
+        return await harness.count("emails", "kind = 'qf_campaign_reminder' AND dedupe_key LIKE $1",
+                                   f"qf_campaign_reminder:{envelope.id}:%") == 1  # fmt: skip
+
+    await eventually(one)
+
+
+async def test_a_rejected_proof_gives_the_reason(harness, parent):
+    await harness.publish(
+        "billing.qf_proof.rejected",
+        {"proof_id": str(uuid.uuid4()), "dossier_id": str(parent.dossier_id), "year": 2027,
+         "reason": "Document illisible"},
+    )  # fmt: skip
+    [mail] = await harness.wait_for_mail(parent.email)
+    assert mail.message["Subject"] == "Votre justificatif de quotient familial a été refusé"
+    assert "Document illisible" in mail.text and "Document illisible" in mail.html
