@@ -75,6 +75,7 @@ async def test_the_page_shows_the_qf_its_validity_and_the_campaign(parent, billi
     assert "Votre quotient familial est de 740 , valable du 01/02/2026 au 31/01/2027 (Attestation CAF)." in page.text
     assert "ouverte jusqu'au" in page.text and "le tarif le plus fort" in page.text
     assert 'enctype="multipart/form-data"' in page.html and "<script" not in page.html
+    assert 'href="/api/billing/qf/card.pdf"' in page.html
 
 
 async def test_without_a_qf_the_page_says_the_highest_tariff_applies(parent, billing):

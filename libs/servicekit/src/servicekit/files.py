@@ -1,7 +1,7 @@
 """What an uploaded file really is, read from its first bytes (never from its name).
 
 Services accept a few document types from parents (messaging's attachments, billing's QF
-proofs): PDF, JPEG and PNG. ``sniff_content_type(content)`` answers the type its magic bytes
+proofs): PDF, JPEG and PNG, and hand stored files back (``download_response``). ``sniff_content_type(content)`` answers the type its magic bytes
 announce, or ``None`` when they announce none of those **or** when the file also carries
 HTML/script markup anywhere (a polyglot: a file that starts like a PDF but that a browser
 would render as a page if it were ever served with the wrong type). A genuine scan, photo or
@@ -12,6 +12,9 @@ PDF made by an office suite carries none of these tags; XMP metadata (``<x:xmpme
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
+
+from aiohttp import web
 
 PDF = "application/pdf"
 JPEG = "image/jpeg"
@@ -52,3 +55,21 @@ def sniff_content_type(content: bytes) -> str | None:
     if content_type is None or has_markup(content):
         return None
     return content_type
+
+
+def download_response(content: bytes, content_type: str, filename: str) -> web.Response:
+    """Stored bytes as a download: never rendered inline, never sniffed, never cached.
+
+    ``filename`` may hold any character (« avis d'impôt.pdf »): the header carries an ASCII
+    fallback and the exact name (RFC 6266 ``filename*``)."""
+    fallback = "".join(c if (c.isascii() and c.isalnum()) or c in "._-" else "_" for c in filename)
+    return web.Response(
+        body=content,
+        content_type=content_type,
+        headers={
+            "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, no-store",
+        },
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
 from typing import Literal
@@ -17,7 +18,7 @@ from servicekit.service import main as service_main
 from servicekit.settings import ServiceSettings
 from servicekit.worker import background
 
-from . import admin_api, api, consumers, demo, internal_api, qf_api, rpc
+from . import admin_api, api, attestations_api, consumers, demo, internal_api, qf_api, rpc
 from .service import campaign, settlement
 from .service.qf_config import DEFAULT_PROOF_MAX_BYTES
 from .web import PROVIDER, billing_of_app, with_billing_errors
@@ -49,6 +50,10 @@ class BillingSettings(ServiceSettings):
     virus_scan_command: str = ""
     # How often the campaign reminder job looks for families to remind (each one at most weekly).
     qf_reminder_poll_seconds: float = Field(3600.0, gt=0, le=7 * 24 * 3600)
+    # planning's activity codes that are meals, left out of tax attestations (domain/attestation.py).
+    meal_activity_codes: str = "cantine,restauration,repas"
+    # The town printed on the QF card and the tax attestation.
+    town_name: str = "Puiseux-en-France"
 
     @field_validator("public_url")
     @classmethod
@@ -91,7 +96,7 @@ OPENAPI_ROUTE = openapi_route(
     access="Public.",
     operation_id="get_billing_openapi",
 )
-ROUTES = (*api.ROUTES, *admin_api.ROUTES, *qf_api.ROUTES, *internal_api.ROUTES, OPENAPI_ROUTE)
+ROUTES = (*api.ROUTES, *admin_api.ROUTES, *qf_api.ROUTES, *attestations_api.ROUTES, *internal_api.ROUTES, OPENAPI_ROUTE)
 
 
 def setup(app: web.Application) -> None:
@@ -107,17 +112,28 @@ def rpc_handlers(app: web.Application):
     return rpc.rpc_handlers(partial(billing_of_app, app))
 
 
+async def every(seconds: float, job: Callable[[], Awaitable[int]], done: str, failed: str) -> None:
+    """Run ``job`` now and then every ``seconds``; a failed round is retried at the next one
+    (logged by class only: a message could hold personal data)."""
+    while True:
+        try:
+            count = await job()
+            if count:
+                log.info(done, count=count)
+        except Exception as exc:
+            log.error(failed, error=type(exc).__name__)
+        await asyncio.sleep(seconds)
+
+
 async def resolve_loop(app: web.Application) -> None:
     """Payments whose notification never came: ask the provider, settle or expire them."""
     settings: BillingSettings = app[SETTINGS]
-    while True:
-        try:
-            resolved = await settlement.resolve_overdue(billing_of_app(app))
-            if resolved:
-                log.info("overdue_payments_resolved", count=resolved)
-        except Exception as exc:  # a bad round is retried at the next one; logged by class only
-            log.error("overdue_payments_round_failed", error=type(exc).__name__)
-        await asyncio.sleep(settings.payment_resolve_poll_seconds)
+    await every(
+        settings.payment_resolve_poll_seconds,
+        lambda: settlement.resolve_overdue(billing_of_app(app)),
+        "overdue_payments_resolved",
+        "overdue_payments_round_failed",
+    )
 
 
 async def resolver_ctx(app: web.Application):
@@ -131,14 +147,12 @@ async def resolver_ctx(app: web.Application):
 async def qf_reminder_loop(app: web.Application) -> None:
     """The February campaign's reminders (service/campaign.py; at most one a week per family)."""
     settings: BillingSettings = app[SETTINGS]
-    while True:
-        try:
-            sent = await campaign.send_reminders(billing_of_app(app))
-            if sent:
-                log.info("qf_campaign_reminders_sent", count=sent)
-        except Exception as exc:  # retried at the next round; logged by class only
-            log.error("qf_campaign_reminders_failed", error=type(exc).__name__)
-        await asyncio.sleep(settings.qf_reminder_poll_seconds)
+    await every(
+        settings.qf_reminder_poll_seconds,
+        lambda: campaign.send_reminders(billing_of_app(app)),
+        "qf_campaign_reminders_sent",
+        "qf_campaign_reminders_failed",
+    )
 
 
 async def qf_reminder_ctx(app: web.Application):

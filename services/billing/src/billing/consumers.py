@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from servicekit.consumer import Handler
 from servicekit.events import Envelope
 
-from .service import Billing, Event, copies, settlement
+from .service import Billing, Event, attestations, copies, settlement
 from .store import UnitOfWork
 
 
@@ -76,6 +76,8 @@ HANDLERS: Mapping[str, tuple[type[BaseModel], UseCase]] = {
     "planning.activity.updated": (copies.ActivityChanged, copies.activity_changed),
     "planning.attendance.recorded": (copies.AttendanceRecorded, copies.attendance_recorded),
     "accounts.dossier.updated": (copies.DossierUpdated, copies.dossier_updated),
+    "accounts.child.added": (attestations.ChildKnown, attestations.child_known),
+    "accounts.child.updated": (attestations.ChildKnown, attestations.child_known),
 }
 
 

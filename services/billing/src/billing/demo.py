@@ -30,7 +30,7 @@ from .domain.payments import PaymentState
 from .domain.qf import campaign_period
 from .domain.tariffs import school_year_of
 from .providers.simulated import SimulatedTreasury
-from .service import Billing, Event, checkout, copies, prices, settlement
+from .service import Billing, Event, attestations, checkout, copies, prices, settlement
 
 PARIS = ZoneInfo("Europe/Paris")
 DEMO = "https://portail-famille.fr/demo"
@@ -70,6 +70,9 @@ async def load(pool: asyncpg.Pool, settings, today: date | None = None) -> None:
     )
     async with ctx.uow() as uow:
         await copies.dossier_updated(ctx, uow, _event("dossier"), family)
+        arthur = attestations.ChildKnown(child_id=ARTHUR_ID, dossier_id=DOSSIER_ID, first_name="Arthur",
+                                         last_name="LE DERF", birth_date=date(2018, 5, 14))  # fmt: skip
+        await attestations.child_known(ctx, uow, _event("child/arthur"), arthur)
         for code, name, _ in ACTIVITIES:
             activity = copies.ActivityChanged(
                 activity_id=demo_activity_id(year, code),

@@ -24,6 +24,7 @@ CREDIT_GRANTED = "billing.credit.granted"
 QF_CHANGED = "billing.qf.changed"
 QF_PROOF_REJECTED = "billing.qf_proof.rejected"
 QF_CAMPAIGN_REMINDER_DUE = "billing.qf_campaign.reminder_due"
+DOCUMENT_READY = "billing.document.ready"
 
 
 class PaidLine(EventData):
@@ -133,5 +134,27 @@ class QfCampaignReminderDue(IntegrationEvent):
     ends_on: date = Field(description="the campaign's last day; the highest tariff applies from the day after")
 
 
+class DocumentReady(IntegrationEvent):
+    """A document the family asked for is in « Mes documents » (a tax attestation approved by
+    staff). messaging: the « document disponible » notice."""
+
+    type = DOCUMENT_READY
+    version = 1
+
+    dossier_id: uuid.UUID
+    document_id: uuid.UUID
+    kind: Literal["tax_attestation"]
+    title: str = Field(description="« Attestation fiscale 2026 »")
+    year: int | None = None
+
+
 # The catalogue (servicekit.catalogue) reads this.
-EVENTS = (PaymentSucceeded, PaymentFailed, CreditGranted, QfChanged, QfProofRejected, QfCampaignReminderDue)
+EVENTS = (
+    PaymentSucceeded,
+    PaymentFailed,
+    CreditGranted,
+    QfChanged,
+    QfProofRejected,
+    QfCampaignReminderDue,
+    DocumentReady,
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiohttp import web
+from servicekit.files import download_response
 from servicekit.identity import require_identity
 from servicekit.openapi import FileField, Route
 from servicekit.requests import path_uuid, read_command, read_json, read_query
@@ -68,16 +69,7 @@ async def proof_file(request: web.Request) -> web.Response:
     staff(request)
     row, content = await qf_proofs.proof_file(billing(request), path_uuid(request))
     extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[row["content_type"]]
-    return web.Response(
-        body=content,
-        content_type=row["content_type"],
-        headers={
-            "Content-Disposition": f'attachment; filename="justificatif-{row["id"]}.{extension}"',
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return download_response(content, row["content_type"], f"justificatif-{row['id']}.{extension}")
 
 
 async def accept_proof(request: web.Request) -> web.Response:

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
+from .domain.money import NonNegativeCents
 from .schemas import In, Out, QfOut
 
 ProofKind = Literal["avis_imposition", "attestation_caf"]
@@ -85,3 +86,35 @@ class FamilyQf(Out):
     latest_proof: ProofOut | None
     campaign: CampaignOut | None = Field(description="the campaign open today (families may still renew)")
     needs_renewal: bool = Field(description="the open campaign's new period has no validated QF for this family")
+
+
+class AttestationRequestIn(In):
+    year: int = Field(description="a past calendar year")
+
+
+class AttestationRequestOut(Out):
+    id: uuid.UUID = Field(description="also the attestation's document id once approved")
+    year: int
+    state: Literal["pending", "approved"]
+    requested_at: datetime
+    approved_at: datetime | None = None
+    total_cents: NonNegativeCents = Field(description="the total attested once approved (0 while pending)")
+
+
+class AttestationRequestList(Out):
+    requests: list[AttestationRequestOut]
+
+
+class StaffAttestationRequestOut(AttestationRequestOut):
+    dossier_id: uuid.UUID
+    dossier_number: str | None = None
+    family_name: str | None = None
+
+
+class StaffAttestationRequestList(Out):
+    requests: list[StaffAttestationRequestOut]
+
+
+class AttestationRequestsQuery(In):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    state: Literal["pending", "approved"] | None = None

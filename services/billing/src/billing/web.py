@@ -42,6 +42,8 @@ def billing_of_app(app: web.Application) -> Billing:
             uploads_dir=settings.uploads_dir,
             proof_max_bytes=settings.proof_max_bytes,
             virus_scan_command=settings.virus_scan_command,
+            meal_activity_codes=tuple(c.strip() for c in settings.meal_activity_codes.split(",") if c.strip()),
+            town_name=settings.town_name,
         ),
     )
 

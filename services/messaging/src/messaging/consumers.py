@@ -180,6 +180,15 @@ class QfProofRejected(Narrow):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class DocumentReady(Narrow):
+    """billing.document.ready (v1): « un document est disponible »."""
+
+    dossier_id: UUID
+    document_id: UUID
+    kind: str = Field(max_length=60)
+    title: str = Field(min_length=1, max_length=200)
+
+
 UseCase = Callable[[Messaging, UnitOfWork, Event, BaseModel], Awaitable[None]]
 Deps = Callable[[], Messaging]
 
@@ -205,6 +214,7 @@ HANDLERS: Mapping[str, tuple[type[Narrow], UseCase]] = {
     "billing.credit.granted": (CreditGranted, payments.credit_granted),
     "billing.qf_campaign.reminder_due": (QfCampaignReminderDue, qf.campaign_reminder_due),
     "billing.qf_proof.rejected": (QfProofRejected, qf.proof_rejected),
+    "billing.document.ready": (DocumentReady, qf.document_ready),
 }
 
 

@@ -36,3 +36,15 @@ async def test_a_rejected_proof_gives_the_reason(harness, parent):
     [mail] = await harness.wait_for_mail(parent.email)
     assert mail.message["Subject"] == "Votre justificatif de quotient familial a été refusé"
     assert "Document illisible" in mail.text and "Document illisible" in mail.html
+
+
+async def test_an_approved_attestation_is_announced_with_a_link_not_the_file(harness, parent):
+    await harness.publish(
+        "billing.document.ready",
+        {"dossier_id": str(parent.dossier_id), "document_id": str(uuid.uuid4()), "kind": "tax_attestation",
+         "title": "Attestation fiscale 2026", "year": 2026},
+    )  # fmt: skip
+    [mail] = await harness.wait_for_mail(parent.email)
+    assert mail.message["Subject"] == "Document disponible : Attestation fiscale 2026"
+    assert mail.link("/facturation/documents")
+    assert not any(part.get_filename() for part in mail.message.walk())

@@ -12,6 +12,7 @@ LINK = "https://portail.ville.fr/facturation/quotient-familial"
 CONTEXTS = {
     "qf_campaign_reminder": dict(year=2027, ends_on=date(2027, 2, 28), link=LINK),
     "qf_proof_rejected": dict(year=2027, reason="Document illisible <b>flou</b>", link=LINK),
+    "document_ready": dict(title="Attestation fiscale 2026", link="https://portail.ville.fr/facturation/documents"),
 }
 
 
@@ -30,3 +31,9 @@ def test_the_rejection_prints_the_reason_escaped_in_html():
     email = compose("qf_proof_rejected")
     assert "Document illisible <b>flou</b>" in email.body_text
     assert "Document illisible &lt;b&gt;flou&lt;/b&gt;" in email.body_html
+
+
+def test_the_document_notice_names_the_document_and_links_the_documents_page():
+    email = compose("document_ready")
+    assert email.subject == "Document disponible : Attestation fiscale 2026"
+    assert "https://portail.ville.fr/facturation/documents" in email.body_text

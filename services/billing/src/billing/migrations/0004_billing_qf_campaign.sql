@@ -39,3 +39,33 @@ CREATE TABLE qf_campaign_reminders (
     sent_count  int NOT NULL DEFAULT 1,
     PRIMARY KEY (year, dossier_id)
 );
+
+-- accounts' children (accounts.child.added/updated): the tax attestation counts the children
+-- under 6 on 1 January, so billing needs their birth dates.
+CREATE TABLE child_copies (
+    child_id    uuid PRIMARY KEY,
+    dossier_id  uuid NOT NULL,
+    first_name  text NOT NULL,
+    last_name   text NOT NULL,
+    birth_date  date NOT NULL,
+    updated_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX child_copies_dossier ON child_copies (dossier_id);
+
+-- Tax attestations (« attestation fiscale »): asked by the parent for a past year, approved by
+-- staff; the PDF is made once at approval and kept (a re-download gives the same bytes).
+CREATE TABLE attestation_requests (
+    id            uuid PRIMARY KEY,
+    dossier_id    uuid NOT NULL,
+    year          int NOT NULL,
+    state         text NOT NULL CHECK (state IN ('pending', 'approved')),
+    requested_at  timestamptz NOT NULL,
+    requested_by  uuid,
+    approved_at   timestamptz,
+    approved_by   uuid,
+    total_cents   bigint CHECK (total_cents >= 0),
+    pdf           bytea
+);
+-- One request per family and year: asking again while one is pending (or done) changes nothing.
+CREATE UNIQUE INDEX attestation_requests_one_per_year ON attestation_requests (dossier_id, year);
+CREATE INDEX attestation_requests_pending ON attestation_requests (requested_at) WHERE state = 'pending';

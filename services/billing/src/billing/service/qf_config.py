@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..domain.attestation import DEFAULT_MEAL_CODES
+
 DEFAULT_PROOF_MAX_BYTES = 5 * 1024 * 1024
 
 
@@ -17,3 +19,7 @@ class QfConfig:
     # "clamdscan --no-summary --fdpass"): exit 0 clean, 1 infected, anything else: failure.
     virus_scan_command: str = ""
     virus_scan_timeout_seconds: float = 60.0
+    # planning's activity codes that are meals (left out of tax attestations; domain/attestation.py).
+    meal_activity_codes: tuple[str, ...] = DEFAULT_MEAL_CODES
+    # Printed on the QF card and the tax attestation.
+    town_name: str = "Puiseux-en-France"

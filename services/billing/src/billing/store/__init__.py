@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncpg
 import servicekit.uow
 
+from .attestations import AttestationRequests, Children
 from .families import Activities, Families
 from .ledger import Attendance, BookedDays, Credits, Ledger
 from .payments import Payments
@@ -35,3 +36,5 @@ class UnitOfWork(servicekit.uow.UnitOfWork):
         self.attendance = Attendance(conn)
         self.qf_proofs = QfProofs(conn)
         self.qf_campaigns = QfCampaigns(conn)
+        self.children = Children(conn)
+        self.attestations = AttestationRequests(conn)

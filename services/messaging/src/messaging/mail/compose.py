@@ -47,6 +47,7 @@ KINDS: dict[str, MailKind] = {
         MailKind("credit_notice", contains_secret=False),
         MailKind("qf_campaign_reminder", contains_secret=False),
         MailKind("qf_proof_rejected", contains_secret=False),
+        MailKind("document_ready", contains_secret=False),
     )
 }
 
