@@ -4,7 +4,7 @@ weekly to the families that have not renewed, the parent's QF page before/during
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import aiohttp
 from billing.service import campaign
@@ -90,3 +90,22 @@ async def test_the_parent_page_before_during_and_after_the_campaign(harness):
     assert during["campaign"].ends_on.isoformat() == "2028-02-29"
     after = await page(at(2028, 3, 1))
     assert after["qf"] is None and after["campaign"] is None  # the highest tariff from now on
+
+
+async def test_the_checkout_prices_february_with_the_old_qf_until_the_end_date_then_the_highest_tariff(harness):
+    fam = await harness.family()
+    await harness.request(
+        "POST", f"/api/billing/admin/dossiers/{fam.dossier_id}/qf",
+        json={"value": 500, "valid_from": "2026-02-01", "valid_to": "2027-01-31", "proof": "attestation_caf",
+              "state": "validated"},
+        headers=harness.staff_headers(), expect=201,
+    )  # fmt: skip
+    response, _ = await harness.request("POST", "/api/billing/admin/qf-campaigns",
+                                        json={"year": 2027, "ends_on": "2027-02-28"}, headers=harness.staff_headers())  # fmt: skip
+    assert response.status in (201, 409)  # opened by the first test of this module when it ran first
+    days = [date(2027, 1, 29), date(2027, 2, 1), date(2027, 2, 26), date(2027, 3, 1)]
+    quote = await harness.call("quote", {"dossier_id": str(fam.dossier_id), "lines": harness.lines(fam, days)})
+    # before the new period, the grace (to 28 February), then the highest tariff
+    assert [(x["date"], x["amount_cents"]) for x in quote["lines"]] == [
+        ("2027-01-29", 150), ("2027-02-01", 150), ("2027-02-26", 150), ("2027-03-01", 374),
+    ]  # fmt: skip
