@@ -180,6 +180,16 @@ class QfProofRejected(Narrow):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class QfChanged(Narrow):
+    """billing.qf.changed (v1): the family's QF validated (or rejected) by staff."""
+
+    dossier_id: UUID
+    state: str = Field(max_length=20)
+    value: int = Field(ge=0, le=999_999)
+    valid_from: date
+    valid_to: date
+
+
 class DocumentReady(Narrow):
     """billing.document.ready (v1): « un document est disponible »."""
 
@@ -215,6 +225,7 @@ HANDLERS: Mapping[str, tuple[type[Narrow], UseCase]] = {
     "billing.qf_campaign.reminder_due": (QfCampaignReminderDue, qf.campaign_reminder_due),
     "billing.qf_proof.rejected": (QfProofRejected, qf.proof_rejected),
     "billing.document.ready": (DocumentReady, qf.document_ready),
+    "billing.qf.changed": (QfChanged, qf.qf_changed),
 }
 
 

@@ -48,3 +48,14 @@ async def test_an_approved_attestation_is_announced_with_a_link_not_the_file(har
     assert mail.message["Subject"] == "Document disponible : Attestation fiscale 2026"
     assert mail.link("/facturation/documents")
     assert not any(part.get_filename() for part in mail.message.walk())
+
+
+async def test_a_validated_qf_is_announced_and_a_rejected_one_is_not(harness, parent):
+    base = {"dossier_id": str(parent.dossier_id), "value": 740, "valid_from": "2027-02-01",
+            "valid_to": "2028-01-31"}  # fmt: skip
+    rejected = await harness.publish("billing.qf.changed", {**base, "qf_id": str(uuid.uuid4()), "state": "rejected"})
+    await harness.publish("billing.qf.changed", {**base, "qf_id": str(uuid.uuid4()), "state": "validated"})
+    [mail] = await harness.wait_for_mail(parent.email)
+    assert mail.message["Subject"] == "Votre quotient familial a été mis à jour"
+    assert "740" in mail.text and mail.link("/facturation/quotient-familial")
+    assert await harness.count("emails", "dedupe_key LIKE $1", f"qf_validated:{rejected.id}%") == 0

@@ -12,6 +12,7 @@ LINK = "https://portail.ville.fr/facturation/quotient-familial"
 CONTEXTS = {
     "qf_campaign_reminder": dict(year=2027, ends_on=date(2027, 2, 28), link=LINK),
     "qf_proof_rejected": dict(year=2027, reason="Document illisible <b>flou</b>", link=LINK),
+    "qf_validated": dict(value=740, valid_from=date(2027, 2, 1), valid_to=date(2028, 1, 31), link=LINK),
     "document_ready": dict(title="Attestation fiscale 2026", link="https://portail.ville.fr/facturation/documents"),
 }
 
@@ -37,3 +38,8 @@ def test_the_document_notice_names_the_document_and_links_the_documents_page():
     email = compose("document_ready")
     assert email.subject == "Document disponible : Attestation fiscale 2026"
     assert "https://portail.ville.fr/facturation/documents" in email.body_text
+
+
+def test_the_validated_qf_notice_gives_the_value_and_the_validity():
+    email = compose("qf_validated")
+    assert "valable du lundi 1 février 2027 au lundi 31 janvier 2028" in email.body_text

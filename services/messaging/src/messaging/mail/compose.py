@@ -48,6 +48,7 @@ KINDS: dict[str, MailKind] = {
         MailKind("qf_campaign_reminder", contains_secret=False),
         MailKind("qf_proof_rejected", contains_secret=False),
         MailKind("document_ready", contains_secret=False),
+        MailKind("qf_validated", contains_secret=False),
     )
 }
 

@@ -32,3 +32,13 @@ async def proof_rejected(ctx: Messaging, uow: UnitOfWork, event: Event, data) ->
 async def document_ready(ctx: Messaging, uow: UnitOfWork, event: Event, data) -> None:
     """billing.document.ready: the document's title and where to download it (never the file)."""
     await _notice(ctx, uow, event, "document_ready", data.dossier_id, DOCUMENTS_PAGE, title=data.title)
+
+
+async def qf_changed(ctx: Messaging, uow: UnitOfWork, event: Event, data) -> None:
+    """billing.qf.changed: « votre quotient familial a été validé » with its value and validity.
+    A rejection is not announced here: the campaign's refused proof has its own notice, with
+    staff's reason (billing.qf_proof.rejected)."""
+    if data.state != "validated":
+        return
+    await _notice(ctx, uow, event, "qf_validated", data.dossier_id, QF_PAGE, value=data.value,
+                  valid_from=data.valid_from, valid_to=data.valid_to)  # fmt: skip
