@@ -13,18 +13,22 @@ from billing.web import billing_of_app
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n"
 
 
+async def validated_qf(harness, fam, value: int, valid_from: str, valid_to: str) -> None:
+    await harness.request(
+        "POST", f"/api/billing/admin/dossiers/{fam.dossier_id}/qf",
+        json={"value": value, "valid_from": valid_from, "valid_to": valid_to, "proof": "attestation_caf",
+              "state": "validated"},
+        headers=harness.staff_headers(), expect=201,
+    )  # fmt: skip
+
+
 def at(*args) -> datetime:
     return datetime(*args, 9, 0, tzinfo=UTC)
 
 
 async def test_the_campaign_reminds_each_family_without_a_new_qf_at_most_once_a_week(harness):
     silent = await harness.family()  # renewed already
-    await harness.request(
-        "POST", f"/api/billing/admin/dossiers/{silent.dossier_id}/qf",
-        json={"value": 800, "valid_from": "2027-02-01", "valid_to": "2028-01-31", "proof": "attestation_caf",
-              "state": "validated"},
-        headers=harness.staff_headers(), expect=201,
-    )  # fmt: skip
+    await validated_qf(harness, silent, 800, "2027-02-01", "2028-01-31")
     waiting = await harness.family()  # sent its proof: staff have it, no reminder
     data = aiohttp.FormData()
     data.add_field("kind", "avis_imposition")
@@ -69,12 +73,7 @@ async def test_the_campaign_reminds_each_family_without_a_new_qf_at_most_once_a_
 
 async def test_the_parent_page_before_during_and_after_the_campaign(harness):
     fam = await harness.family()
-    await harness.request(
-        "POST", f"/api/billing/admin/dossiers/{fam.dossier_id}/qf",
-        json={"value": 450, "valid_from": "2027-02-01", "valid_to": "2028-01-31", "proof": "attestation_caf",
-              "state": "validated"},
-        headers=harness.staff_headers(), expect=201,
-    )  # fmt: skip
+    await validated_qf(harness, fam, 450, "2027-02-01", "2028-01-31")
     base = billing_of_app(harness.client.server.app)
 
     async def page(now: datetime) -> dict:
@@ -94,12 +93,7 @@ async def test_the_parent_page_before_during_and_after_the_campaign(harness):
 
 async def test_the_checkout_prices_february_with_the_old_qf_until_the_end_date_then_the_highest_tariff(harness):
     fam = await harness.family()
-    await harness.request(
-        "POST", f"/api/billing/admin/dossiers/{fam.dossier_id}/qf",
-        json={"value": 500, "valid_from": "2026-02-01", "valid_to": "2027-01-31", "proof": "attestation_caf",
-              "state": "validated"},
-        headers=harness.staff_headers(), expect=201,
-    )  # fmt: skip
+    await validated_qf(harness, fam, 500, "2026-02-01", "2027-01-31")
     response, _ = await harness.request("POST", "/api/billing/admin/qf-campaigns",
                                         json={"year": 2027, "ends_on": "2027-02-28"}, headers=harness.staff_headers())  # fmt: skip
     assert response.status in (201, 409)  # opened by the first test of this module when it ran first

@@ -138,3 +138,30 @@ async def test_the_virus_scan_hook_refuses_a_flagged_file_and_keeps_nothing(harn
     with pytest.raises(qf_proofs.ScanUnavailable):
         await qf_proofs.upload_proof(broken, who, fam.dossier_id, kind="avis_imposition", year=year,
                                      upload=Upload("a.pdf", PDF))  # fmt: skip
+
+
+async def test_a_scanner_that_hangs_is_stopped_and_the_upload_refused(harness, tmp_path):
+    scanner = tmp_path / "hanging-scan"
+    scanner.write_text("#!/bin/sh\nexec sleep 30\n")
+    scanner.chmod(0o755)
+    fam = await harness.family()
+    base = billing_of_app(harness.client.server.app)
+    slow = dataclasses.replace(
+        base, qf=dataclasses.replace(base.qf, virus_scan_command=str(scanner), virus_scan_timeout_seconds=0.3)
+    )
+    who = Identity(user_id=uuid.uuid4(), roles=frozenset(), dossier_id=fam.dossier_id)
+    files_before = stored_files(harness)
+    with pytest.raises(qf_proofs.ScanUnavailable):
+        await qf_proofs.upload_proof(slow, who, fam.dossier_id, kind="avis_imposition", year=datetime.now(UTC).year,
+                                     upload=Upload("a.pdf", PDF))  # fmt: skip
+    assert stored_files(harness) == files_before
+
+
+async def test_a_proof_whose_file_is_gone_answers_a_french_404(harness):
+    fam = await harness.family()
+    _, proof = await harness.request("POST", "/api/billing/qf-proofs", data=form(PDF), headers=fam.headers,
+                                     expect=201)  # fmt: skip
+    (harness.settings.uploads_dir / uuid.UUID(proof["id"]).hex).unlink()
+    _, body = await harness.get(f"/api/billing/admin/qf-proofs/{proof['id']}/file", headers=harness.staff_headers(),
+                                expect=404)  # fmt: skip
+    assert body["title"] == "Le fichier de ce justificatif est introuvable."

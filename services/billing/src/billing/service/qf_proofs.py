@@ -28,6 +28,7 @@ from servicekit.requests import Upload
 from ..domain.errors import Conflict, NotFound, invalid
 from ..domain.qf import QfProof, QfState, QuotientFamilial, campaign_period
 from ..events import QfProofRejected
+from ..store import UnitOfWork
 from .deps import Billing
 from .prices import record_qf, require_family
 
@@ -94,11 +95,16 @@ async def virus_scan(command: str, path: Path, timeout: float) -> None:
         process = await asyncio.create_subprocess_exec(
             *shlex.split(command), str(path), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
         )
-        code = await asyncio.wait_for(process.wait(), timeout)
-    except (OSError, TimeoutError) as exc:
+    except OSError as exc:  # no such command, not executable
         log.error("virus_scan_failed", error=type(exc).__name__)
-        with contextlib.suppress(ProcessLookupError, UnboundLocalError):
+        raise ScanUnavailable() from None
+    try:
+        code = await asyncio.wait_for(process.wait(), timeout)
+    except TimeoutError:
+        log.error("virus_scan_failed", error="TimeoutError")
+        with contextlib.suppress(ProcessLookupError):
             process.kill()
+        await process.wait()
         raise ScanUnavailable() from None
     if code == 1:
         log.warning("qf_proof_infected", stored_name=path.name)
@@ -154,7 +160,11 @@ async def proof_file(ctx: Billing, proof_id: uuid.UUID) -> tuple[dict, bytes]:
         row = await uow.qf_proofs.get(proof_id)
     if row is None:
         raise UNKNOWN_PROOF
-    content = await asyncio.to_thread((ctx.qf.uploads_dir / row["stored_name"]).read_bytes)
+    try:
+        content = await asyncio.to_thread((ctx.qf.uploads_dir / row["stored_name"]).read_bytes)
+    except FileNotFoundError:  # the volume was not restored with the database: say so, once per read
+        log.error("qf_proof_file_missing", stored_name=row["stored_name"])
+        raise NotFound("Le fichier de ce justificatif est introuvable.", code="qf_proof_file_missing") from None
     return dict(row), content
 
 
@@ -166,16 +176,22 @@ async def list_proofs(ctx: Billing, state: str | None, limit: int) -> list[dict]
 ALREADY_DECIDED = Conflict("Ce justificatif a déjà été traité.", code="qf_proof_decided")
 
 
+async def _pending(uow: UnitOfWork, proof_id: uuid.UUID):
+    """The proof, locked until the decision is written; refused unless still pending."""
+    row = await uow.qf_proofs.get(proof_id, lock=True)
+    if row is None:
+        raise UNKNOWN_PROOF
+    if row["state"] != "pending":
+        raise ALREADY_DECIDED
+    return row
+
+
 async def accept_proof(
     ctx: Billing, who: Identity, proof_id: uuid.UUID, *, value: int, valid_from: date | None, valid_to: date | None
 ) -> tuple[dict, QuotientFamilial]:
     """Accept the proof: a validated QF (by default for its campaign's period) is recorded."""
     async with ctx.uow() as uow:
-        row = await uow.qf_proofs.get(proof_id, lock=True)
-        if row is None:
-            raise UNKNOWN_PROOF
-        if row["state"] != "pending":
-            raise ALREADY_DECIDED
+        row = await _pending(uow, proof_id)
         start, end = campaign_period(row["year"])
         qf = QuotientFamilial(
             value, valid_from or start, valid_to or end, QfProof(row["kind"]), QfState.PENDING, id=uuid.uuid4()
@@ -189,11 +205,7 @@ async def accept_proof(
 
 async def reject_proof(ctx: Billing, who: Identity, proof_id: uuid.UUID, *, reason: str) -> dict:
     async with ctx.uow() as uow:
-        row = await uow.qf_proofs.get(proof_id, lock=True)
-        if row is None:
-            raise UNKNOWN_PROOF
-        if row["state"] != "pending":
-            raise ALREADY_DECIDED
+        row = await _pending(uow, proof_id)
         await uow.qf_proofs.decide(proof_id, state="rejected", reason=reason, qf_id=None, by=who.user_id, at=ctx.now())
         await uow.publish(
             QfProofRejected(proof_id=proof_id, dossier_id=row["dossier_id"], year=row["year"], reason=reason)
