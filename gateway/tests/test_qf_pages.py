@@ -130,3 +130,25 @@ async def test_the_form_needs_its_csrf_token(parent, billing):
     resp = await parent.client.post(PATH, data=form, allow_redirects=False)
     assert resp.status == 403
     assert billing.proofs == []
+
+
+async def test_during_the_grace_the_old_qf_is_said_to_hold_until_the_end_date(parent, billing):
+    billing.qf_pages[dossier_id(parent)] = {
+        "qf": {"id": "6f0b4f5e-5b1e-4f5e-9d7c-1d1d1d1d1d1d", "value": 500, "valid_from": "2026-02-01",
+               "valid_to": "2027-01-31", "proof": "avis_imposition", "proof_label": "Avis d'imposition",
+               "state": "validated"},
+        "in_grace": True,
+        "campaign": {"year": 2027, "starts_on": "2027-02-01", "ends_on": "2027-02-28"},
+        "needs_renewal": True,
+    }  # fmt: skip
+    page = await parent.get(PATH)
+    assert "ce quotient reste appliqué jusqu'au 28 février 2027 inclus" in page.text
+    assert 'href="/api/billing/qf/card.pdf"' not in page.html  # no card for a QF past its validity
+
+
+async def test_a_refused_proof_shows_staffs_reason(parent, billing):
+    await send(parent, PDF)
+    billing.proofs[-1].update(state="rejected", reject_reason="Document illisible <b>")
+    page = await parent.get(PATH)
+    assert "Refusé — Document illisible <b>." in page.text
+    assert "Document illisible &lt;b&gt;" in page.html
