@@ -21,9 +21,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
+from servicekit.files import sniff_content_type
 
 from . import fake_billing_invoices, fake_planning
-from .contracts import checked
+from .contracts import checked, multipart_fields
 from .fake_accounts import refusal
 from .fake_planning import dossier_of, euros, problem
 from .standins import SEEN, SERVICE_NAME, echo, health, misbehaving_routes, remember
@@ -54,6 +55,9 @@ class State:
     received: list[dict[str, Any]] = field(default_factory=list)
     planning: Any = None  # fake_planning.State, linked by ``link``
     clock: datetime = field(default_factory=lambda: datetime(2026, 12, 6, 13, 5, tzinfo=UTC))
+    # GET /api/billing/qf per dossier (what tests set), and the proofs received (qf_proofs).
+    qf_pages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    proofs: list[dict[str, Any]] = field(default_factory=list)
 
     def credit_of(self, dossier_id: str) -> int:
         return self.credits.get(str(dossier_id), 0)
@@ -227,6 +231,46 @@ async def decide(request: web.Request) -> web.Response:
     return web.json_response(operation)
 
 
+PROOF_MAX_BYTES = 5 * 1024 * 1024
+
+
+async def family_qf(request: web.Request) -> web.Response:
+    st, dossier = state(request), dossier_of(request)
+    page = st.qf_pages.get(dossier) or {"qf": None, "in_grace": False, "campaign": None, "needs_renewal": False}
+    latest = next((p for p in reversed(st.proofs) if p["dossier_id"] == dossier), None)
+    out = {k: v for k, v in latest.items() if k not in ("dossier_id", "content")} if latest else None
+    return web.json_response({**page, "latest_proof": out})
+
+
+async def upload_proof(request: web.Request) -> web.Response:
+    """billing's checks, in short: the type from the content (servicekit.files), the size."""
+    st, dossier = state(request), dossier_of(request)
+    fields, upload = await multipart_fields(request)  # over a copy: the contract check read the body
+    content = upload["content"] if upload else None
+    if not content:
+        return problem(422, "qf_proof_missing", "Joignez votre justificatif (fichier PDF, JPEG ou PNG).")
+    if len(content) > PROOF_MAX_BYTES:
+        return problem(413, "qf_proof_too_large", "Le justificatif ne doit pas dépasser 5 Mo.")
+    content_type = sniff_content_type(content)
+    if content_type is None:
+        return problem(415, "qf_proof_unsupported", "Le justificatif doit être un fichier PDF, JPEG ou PNG.")
+    proof = {
+        "id": str(uuid.uuid4()),
+        "kind": fields.get("kind"),
+        "year": int(fields.get("year", "0")),
+        "content_type": content_type,
+        "size_bytes": len(content),
+        "state": "pending",
+        "reject_reason": None,
+        "uploaded_at": st.clock.isoformat(),
+        "decided_at": None,
+        "dossier_id": dossier,
+        "content": content,
+    }
+    st.proofs.append(proof)
+    return web.json_response({k: v for k, v in proof.items() if k not in ("dossier_id", "content")}, status=201)
+
+
 def fake_billing() -> web.Application:
     app = checked(web.Application(middlewares=[remember, record]), "billing")
     app[SERVICE_NAME] = "billing"
@@ -239,6 +283,8 @@ def fake_billing() -> web.Application:
     r.add_get("/api/billing/history", history)
     r.add_get("/api/billing/payments/{id}", get_payment)
     r.add_post("/api/billing/payments/notifications/{provider}", notification)
+    r.add_get("/api/billing/qf", family_qf)
+    r.add_post("/api/billing/qf-proofs", upload_proof)
     r.add_get("/internal/simulated-treasury/operations/{idop}", get_operation)
     r.add_post("/internal/simulated-treasury/operations/{idop}/decision", decide)
     fake_billing_invoices.add_routes(app)

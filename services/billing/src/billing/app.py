@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
 from typing import Literal
@@ -17,8 +18,9 @@ from servicekit.service import main as service_main
 from servicekit.settings import ServiceSettings
 from servicekit.worker import background
 
-from . import admin_api, api, consumers, demo, internal_api, invoices_api, rpc
-from .service import invoicing_run, settlement
+from . import admin_api, api, attestations_api, consumers, demo, internal_api, invoices_api, qf_api, rpc
+from .service import campaign, invoicing_run, settlement
+from .service.qf_config import DEFAULT_PROOF_MAX_BYTES
 from .web import PROVIDER, billing_of_app, with_billing_errors
 
 log = structlog.get_logger(__name__)
@@ -49,6 +51,17 @@ class BillingSettings(ServiceSettings):
     invoicing_day: int = Field(1, ge=1, le=28)
     invoicing_hour: int = Field(6, ge=0, le=23)
     invoicing_poll_seconds: float = Field(600.0, gt=0, le=3600)
+    # QF proofs (docs/billing.md « QF proofs »): written here, named by their id, outside
+    # anything a web server serves; a volume of its own in production.
+    uploads_dir: Path = Path("var/billing-uploads")
+    proof_max_bytes: int = Field(DEFAULT_PROOF_MAX_BYTES, ge=1024, le=50 * 1024 * 1024)
+    # Run on each stored proof with its path as last argument, e.g. "clamdscan --no-summary
+    # --fdpass": exit 0 clean, 1 infected (refused), anything else: upload refused (503).
+    virus_scan_command: str = ""
+    # How often the campaign reminder job looks for families to remind (each one at most weekly).
+    qf_reminder_poll_seconds: float = Field(3600.0, gt=0, le=7 * 24 * 3600)
+    # planning's activity codes that are meals, left out of tax attestations (domain/attestation.py).
+    meal_activity_codes: str = "cantine,restauration,repas"
 
     @field_validator("public_url")
     @classmethod
@@ -91,7 +104,15 @@ OPENAPI_ROUTE = openapi_route(
     access="Public.",
     operation_id="get_billing_openapi",
 )
-ROUTES = (*api.ROUTES, *admin_api.ROUTES, *internal_api.ROUTES, *invoices_api.ROUTES, OPENAPI_ROUTE)
+ROUTES = (
+    *api.ROUTES,
+    *admin_api.ROUTES,
+    *invoices_api.ROUTES,
+    *qf_api.ROUTES,
+    *attestations_api.ROUTES,
+    *internal_api.ROUTES,
+    OPENAPI_ROUTE,
+)
 
 
 def setup(app: web.Application) -> None:
@@ -107,17 +128,28 @@ def rpc_handlers(app: web.Application):
     return rpc.rpc_handlers(partial(billing_of_app, app))
 
 
+async def every(seconds: float, job: Callable[[], Awaitable[int]], done: str, failed: str) -> None:
+    """Run ``job`` now and then every ``seconds``; a failed round is retried at the next one
+    (logged by class only: a message could hold personal data)."""
+    while True:
+        try:
+            count = await job()
+            if count:
+                log.info(done, count=count)
+        except Exception as exc:
+            log.error(failed, error=type(exc).__name__)
+        await asyncio.sleep(seconds)
+
+
 async def resolve_loop(app: web.Application) -> None:
     """Payments whose notification never came: ask the provider, settle or expire them."""
     settings: BillingSettings = app[SETTINGS]
-    while True:
-        try:
-            resolved = await settlement.resolve_overdue(billing_of_app(app))
-            if resolved:
-                log.info("overdue_payments_resolved", count=resolved)
-        except Exception as exc:  # a bad round is retried at the next one; logged by class only
-            log.error("overdue_payments_round_failed", error=type(exc).__name__)
-        await asyncio.sleep(settings.payment_resolve_poll_seconds)
+    await every(
+        settings.payment_resolve_poll_seconds,
+        lambda: settlement.resolve_overdue(billing_of_app(app)),
+        "overdue_payments_resolved",
+        "overdue_payments_round_failed",
+    )
 
 
 async def resolver_ctx(app: web.Application):
@@ -146,6 +178,22 @@ async def invoicing_schedule_ctx(app: web.Application):
     await invoicing_run.stop_running()
 
 
+async def qf_reminder_loop(app: web.Application) -> None:
+    """The February campaign's reminders (service/campaign.py; at most one a week per family)."""
+    settings: BillingSettings = app[SETTINGS]
+    await every(
+        settings.qf_reminder_poll_seconds,
+        lambda: campaign.send_reminders(billing_of_app(app)),
+        "qf_campaign_reminders_sent",
+        "qf_campaign_reminders_failed",
+    )
+
+
+async def qf_reminder_ctx(app: web.Application):
+    async with background(qf_reminder_loop(app), name="billing-qf-reminders"):
+        yield
+
+
 SPEC = ServiceSpec(
     name="billing",
     migrations=Path(__file__).parent / "migrations",
@@ -153,7 +201,7 @@ SPEC = ServiceSpec(
     setup_routes=setup,
     event_handlers=event_handlers,
     rpc_handlers=rpc_handlers,
-    extra_contexts=(resolver_ctx, invoicing_schedule_ctx),
+    extra_contexts=(resolver_ctx, invoicing_schedule_ctx, qf_reminder_ctx),
     demo_data=demo.load,
 )
 

@@ -69,10 +69,18 @@ async def load(pool: asyncpg.Pool, settings, today: date | None = None) -> None:
         family_name="LE DERF",
         invoices_by_email=False,
         adults=[copies.Adult(email="arnaud.lederf@example.org")],
-        address=copies.Address(line1="12 rue des Tilleuls", postal_code="95380", city="Puiseux-en-France"),
+        address=copies.Address(line1="12 rue de la Mairie", postal_code="95380", city="Puiseux-en-France"),
     )
     async with ctx.uow() as uow:
         await copies.dossier_updated(ctx, uow, _event("dossier"), family)
+        arthur = copies.ChildChanged(
+            child_id=ARTHUR_ID,
+            dossier_id=DOSSIER_ID,
+            first_name="Arthur",
+            last_name="Le Derf",
+            birth_date=date(2018, 5, 14),
+        )
+        await copies.child_changed(ctx, uow, _event("child/arthur"), arthur)
         for code, name, _ in ACTIVITIES:
             activity = copies.ActivityChanged(
                 activity_id=demo_activity_id(year, code),
@@ -155,8 +163,6 @@ async def _monthly_invoice(ctx: Billing, year: str, today: date) -> None:
         return
     cantine = demo_activity_id(year, "cantine")
     async with ctx.uow() as uow:
-        child = copies.ChildChanged(dossier_id=DOSSIER_ID, child_id=ARTHUR_ID, first_name="Arthur")
-        await copies.child_changed(ctx, uow, _event("child/arthur"), child)
         for day in (date(month.year, 10, 5), date(month.year, 10, 6)):
             present = copies.AttendanceRecorded(dossier_id=DOSSIER_ID, child_id=ARTHUR_ID, activity_id=cantine,
                                                 date=day, status="present", booked=False)  # fmt: skip

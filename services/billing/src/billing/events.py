@@ -23,6 +23,9 @@ PAYMENT_FAILED = "billing.payment.failed"
 CREDIT_GRANTED = "billing.credit.granted"
 QF_CHANGED = "billing.qf.changed"
 INVOICE_ISSUED = "billing.invoice.issued"
+QF_PROOF_REJECTED = "billing.qf_proof.rejected"
+QF_CAMPAIGN_REMINDER_DUE = "billing.qf_campaign.reminder_due"
+DOCUMENT_READY = "billing.document.ready"
 
 
 class PaidLine(EventData):
@@ -125,5 +128,53 @@ class InvoiceIssued(IntegrationEvent):
     issued_at: datetime
 
 
+class QfProofRejected(IntegrationEvent):
+    """Staff refused a family's QF proof (unreadable, wrong document…). messaging: notice
+    with the reason, so the family sends another before the campaign ends."""
+
+    type = QF_PROOF_REJECTED
+    version = 1
+
+    proof_id: uuid.UUID
+    dossier_id: uuid.UUID
+    year: int = Field(description="the campaign year the proof was sent for")
+    reason: str = Field(description="staff's reason, in French, shown to the family")
+
+
+class QfCampaignReminderDue(IntegrationEvent):
+    """The family has no validated QF for the campaign's new period and no proof waiting:
+    messaging reminds it (at most once a week per family; billing's job decides)."""
+
+    type = QF_CAMPAIGN_REMINDER_DUE
+    version = 1
+
+    dossier_id: uuid.UUID
+    year: int
+    ends_on: date = Field(description="the campaign's last day; the highest tariff applies from the day after")
+
+
+class DocumentReady(IntegrationEvent):
+    """A document the family asked for is in « Mes documents » (a tax attestation approved by
+    staff). messaging: the « document disponible » notice."""
+
+    type = DOCUMENT_READY
+    version = 1
+
+    dossier_id: uuid.UUID
+    document_id: uuid.UUID
+    kind: Literal["tax_attestation"]
+    title: str = Field(description="« Attestation fiscale 2026 »")
+    year: int | None = None
+
+
 # The catalogue (servicekit.catalogue) reads this.
-EVENTS = (PaymentSucceeded, PaymentFailed, CreditGranted, QfChanged, InvoiceIssued)
+EVENTS = (
+    PaymentSucceeded,
+    PaymentFailed,
+    CreditGranted,
+    QfChanged,
+    InvoiceIssued,
+    QfProofRejected,
+    QfCampaignReminderDue,
+    DocumentReady,
+)

@@ -17,6 +17,7 @@ from servicekit.service import DB, SETTINGS
 from .domain import errors
 from .providers import provider_from_settings
 from .service import Billing
+from .service.qf_config import QfConfig
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -40,6 +41,13 @@ def billing_of_app(app: web.Application) -> Billing:
         town_name=settings.town_name,
         town_address=tuple(x.strip() for x in settings.town_address.split("|") if x.strip()),
         invoice_due_days=settings.invoice_due_days,
+        qf=QfConfig(
+            uploads_dir=settings.uploads_dir,
+            proof_max_bytes=settings.proof_max_bytes,
+            virus_scan_command=settings.virus_scan_command,
+            meal_activity_codes=tuple(c.strip() for c in settings.meal_activity_codes.split(",") if c.strip()),
+            town_name=settings.town_name,
+        ),
     )
 
 

@@ -238,7 +238,7 @@ async def _drop_queues(bus: Bus) -> None:
 
 
 @pytest.fixture(scope="module")
-async def harness(make_database, amqp_url):
+async def harness(make_database, amqp_url, tmp_path_factory):
     exchange = f"test.billing.{uuid.uuid4().hex[:8]}"
     bus = Bus(amqp_url, exchange, "planning-test")
     await bus.connect()
@@ -253,6 +253,7 @@ async def harness(make_database, amqp_url):
         payment_resolve_poll_seconds=3600,
         invoicing_schedule_enabled=False,  # tests start runs themselves (and the schedule with a clock)
         rpc_timeout_seconds=10,
+        uploads_dir=tmp_path_factory.mktemp("billing-uploads"),
     )
     app = create_service_app(SPEC, settings)
     client = TestClient(TestServer(app))

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict
 from servicekit.consumer import Handler
 from servicekit.events import Envelope
 
-from .service import Event, Messaging, bookings, families, invoices, payments
+from .service import Event, Messaging, bookings, families, invoices, payments, qf
 from .service import contacts as use_cases
 from .store import UnitOfWork
 
@@ -184,6 +184,41 @@ class InvoiceIssued(Narrow):
     due_on: date
 
 
+class QfCampaignReminderDue(Narrow):
+    """billing.qf_campaign.reminder_due (v1): the February campaign's reminder."""
+
+    dossier_id: UUID
+    year: int = Field(ge=2000, le=2100)
+    ends_on: date
+
+
+class QfProofRejected(Narrow):
+    """billing.qf_proof.rejected (v1): why staff refused the family's QF proof."""
+
+    dossier_id: UUID
+    year: int = Field(ge=2000, le=2100)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class QfChanged(Narrow):
+    """billing.qf.changed (v1): the family's QF validated (or rejected) by staff."""
+
+    dossier_id: UUID
+    state: str = Field(max_length=20)
+    value: int = Field(ge=0, le=999_999)
+    valid_from: date
+    valid_to: date
+
+
+class DocumentReady(Narrow):
+    """billing.document.ready (v1): « un document est disponible »."""
+
+    dossier_id: UUID
+    document_id: UUID
+    kind: str = Field(max_length=60)
+    title: str = Field(min_length=1, max_length=200)
+
+
 UseCase = Callable[[Messaging, UnitOfWork, Event, BaseModel], Awaitable[None]]
 Deps = Callable[[], Messaging]
 
@@ -212,6 +247,10 @@ HANDLERS: Mapping[str, tuple[type[Narrow], UseCase]] = {
     "billing.payment.succeeded": (PaymentSucceeded, payments.payment_succeeded),
     "billing.credit.granted": (CreditGranted, payments.credit_granted),
     "billing.invoice.issued": (InvoiceIssued, invoices.invoice_issued),
+    "billing.qf_campaign.reminder_due": (QfCampaignReminderDue, qf.campaign_reminder_due),
+    "billing.qf_proof.rejected": (QfProofRejected, qf.proof_rejected),
+    "billing.document.ready": (DocumentReady, qf.document_ready),
+    "billing.qf.changed": (QfChanged, qf.qf_changed),
 }
 
 

@@ -12,11 +12,11 @@ table next to its handlers: the table registers the route and feeds the OpenAPI 
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import quote
 
 import structlog
 from aiohttp import web
 from pydantic import BaseModel
+from servicekit.files import download_response
 from servicekit.identity import Identity, require_identity
 from servicekit.openapi import FileField
 from servicekit.requests import Upload, read_command
@@ -77,16 +77,5 @@ def fingerprint_of(cmd: BaseModel, upload: Upload | None) -> tuple:
 
 
 def attachment_response(row) -> web.Response:
-    """The stored bytes as a download: never rendered inline, never sniffed, never cached."""
-    filename = row["filename"]
-    fallback = "".join(c if (c.isascii() and c.isalnum()) or c in "._-" else "_" for c in filename)
-    return web.Response(
-        body=row["content"],
-        content_type=row["content_type"],
-        headers={
-            "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}",
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Cache-Control": "private, no-store",
-        },
-    )
+    """The stored bytes as a download (servicekit.files: never inline, sniffed or cached)."""
+    return download_response(row["content"], row["content_type"], row["filename"])

@@ -10,6 +10,7 @@ from messaging.mail.compose import KINDS, MailComposer, format_datetime_fr, form
 from messaging.mail.sender import build_message
 
 from .test_booking_and_payment_mails import CONTEXTS as BOOKING_AND_PAYMENT_CONTEXTS
+from .test_qf_mails import CONTEXTS as QF_CONTEXTS
 
 NOW = datetime(2026, 3, 12, 13, 5, tzinfo=UTC)
 MAIL = MailComposer(public_url="https://portail.ville.fr/", mail_from="Portail Famille <ne-pas-repondre@ville.fr>")
@@ -41,6 +42,7 @@ CONTEXTS = {
     ),
     # The booking and payment kinds: test_booking_and_payment_mails.py tests their wording.
     **BOOKING_AND_PAYMENT_CONTEXTS,
+    **QF_CONTEXTS,
 }
 
 

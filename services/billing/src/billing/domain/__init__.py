@@ -66,7 +66,7 @@ from billing.domain.payments import (
     checkout,
 )
 from billing.domain.pricing import UNIT_PRICING, BookingLine, DayPrice, Quote, QuoteLine, price_day, quote
-from billing.domain.qf import QfHistory, QfProof, QfState, QuotientFamilial, campaign_period
+from billing.domain.qf import QfCampaign, QfHistory, QfProof, QfState, QuotientFamilial, campaign_period
 from billing.domain.tariffs import Bracket, TariffGrid, school_year_of
 
 __all__ = [
@@ -107,6 +107,7 @@ __all__ = [
     "PaymentState",
     "PaymentSucceeded",
     "PositiveCents",
+    "QfCampaign",
     "QfHistory",
     "QfProof",
     "QfState",

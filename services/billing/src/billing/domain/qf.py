@@ -20,6 +20,13 @@ February 2027 campaign gets by default (2027-02-01 to 2028-01-31), and
 ``history.needs_renewal(2027)`` says whether a family has no validated QF for that period's first
 day (the families the campaign reminds).
 
+The campaign's timeline (:class:`QfCampaign`, opened by staff with an ``ends_on`` date): the new
+period starts on 1 February; from then until ``ends_on`` (inclusive) a family that has not
+renewed yet keeps the QF of its previous period (the one valid on 31 January: the campaign's
+grace); from the day after ``ends_on`` it pays the highest tariff until a new QF is validated.
+A history knows the campaigns (``QfHistory(qfs, campaigns)``): ``value_on(day)`` applies the
+grace, ``proved_on(day)`` never does (what the family actually proved for that day).
+
 Refusals of bad values are :class:`InvalidInput` with codes ``qf_value_invalid``,
 ``qf_period_invalid``, ``qf_proof_invalid``, ``qf_state_invalid``.
 """
@@ -28,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from billing.domain.errors import Conflict, NotFound, invalid
@@ -122,6 +129,37 @@ def campaign_period(year: int) -> tuple[date, date]:
     return date(year, 2, 1), date(year + 1, 1, 31)
 
 
+@dataclass(frozen=True)
+class QfCampaign:
+    """The February ``year`` campaign; families may renew until ``ends_on`` (inclusive)."""
+
+    year: int
+    ends_on: date
+
+    def __post_init__(self) -> None:
+        if type(self.year) is not int or not 2000 <= self.year <= 2100:
+            raise invalid("year", "qf_campaign_invalid", "L'année de la campagne n'est pas valable.")
+        start, end = campaign_period(self.year)
+        if type(self.ends_on) is not date or not start <= self.ends_on <= end:
+            raise invalid(
+                "ends_on",
+                "qf_campaign_invalid",
+                f"La date de fin de campagne doit être comprise entre le {start:%d/%m/%Y} et le {end:%d/%m/%Y}.",
+            )
+
+    @property
+    def starts_on(self) -> date:
+        return campaign_period(self.year)[0]
+
+    def in_grace(self, day: date) -> bool:
+        """Whether ``day`` is in the new period but before the campaign's end (the old QF holds)."""
+        return self.starts_on <= day <= self.ends_on
+
+    def is_open_on(self, day: date) -> bool:
+        """Whether families may still renew on ``day`` (the campaign is opened before February)."""
+        return day <= self.ends_on
+
+
 QF_OVERLAP = (
     "Cette période chevauche celle d'un quotient familial déjà validé pour cette famille. "
     "Raccourcissez d'abord la période de l'ancien quotient."
@@ -133,17 +171,30 @@ class QfHistory:
     """One family's QFs; see the module docstring."""
 
     qfs: tuple[QuotientFamilial, ...] = ()
+    campaigns: tuple[QfCampaign, ...] = ()
 
-    def __init__(self, qfs: Iterable[QuotientFamilial] = ()):
+    def __init__(self, qfs: Iterable[QuotientFamilial] = (), campaigns: Iterable[QfCampaign] = ()):
         qfs = tuple(sorted(qfs, key=lambda qf: (qf.valid_from, qf.valid_to)))
         validated = [qf for qf in qfs if qf.is_validated]
         for earlier, later in zip(validated, validated[1:], strict=False):
             if earlier.overlaps(later):
                 raise Conflict(QF_OVERLAP, code="qf_overlap", field="valid_from")
         object.__setattr__(self, "qfs", qfs)
+        object.__setattr__(self, "campaigns", tuple(campaigns))
 
     def value_on(self, day: date) -> QuotientFamilial | None:
-        """The validated QF covering ``day``, or ``None`` (→ the highest tariff)."""
+        """The QF that prices ``day``, or ``None`` (→ the highest tariff): the validated QF
+        covering it, else during a campaign's grace the one of the previous period."""
+        proved = self.proved_on(day)
+        if proved is not None:
+            return proved
+        for campaign in self.campaigns:
+            if campaign.in_grace(day):
+                return self.proved_on(campaign.starts_on - timedelta(days=1))
+        return None
+
+    def proved_on(self, day: date) -> QuotientFamilial | None:
+        """The validated QF covering ``day`` (no grace)."""
         if isinstance(day, datetime) or not isinstance(day, date):
             raise TypeError("a QF is looked up for a calendar day (date), not an instant")
         for qf in self.qfs:
@@ -152,25 +203,25 @@ class QfHistory:
         return None
 
     def needs_renewal(self, campaign_year: int) -> bool:
-        return self.value_on(campaign_period(campaign_year)[0]) is None
+        return self.proved_on(campaign_period(campaign_year)[0]) is None
 
     def validated(self) -> tuple[QuotientFamilial, ...]:
         return tuple(qf for qf in self.qfs if qf.is_validated)
 
     def with_qf(self, qf: QuotientFamilial) -> QfHistory:
         """The history with ``qf`` added; refused when ``qf`` is validated and overlaps."""
-        return QfHistory((*self.qfs, qf))
+        return QfHistory((*self.qfs, qf), self.campaigns)
 
     def validate(self, qf_id: Hashable) -> tuple[QfHistory, QuotientFamilial]:
         """Validate the pending QF ``qf_id``; refused when its period overlaps a validated one."""
         target = self._find(qf_id)
         done = target.validated()
-        return QfHistory(done if qf is target else qf for qf in self.qfs), done
+        return QfHistory((done if qf is target else qf for qf in self.qfs), self.campaigns), done
 
     def reject(self, qf_id: Hashable) -> tuple[QfHistory, QuotientFamilial]:
         target = self._find(qf_id)
         done = target.rejected()
-        return QfHistory(done if qf is target else qf for qf in self.qfs), done
+        return QfHistory((done if qf is target else qf for qf in self.qfs), self.campaigns), done
 
     def _find(self, qf_id: Hashable) -> QuotientFamilial:
         for qf in self.qfs:

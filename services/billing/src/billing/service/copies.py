@@ -82,15 +82,24 @@ async def dossier_updated(ctx: Billing, uow: UnitOfWork, event: Event, data: Dos
 
 
 class ChildChanged(Narrow):
-    """accounts.child.added / accounts.child.updated v1: the first name invoice lines print."""
+    """accounts.child.added / accounts.child.updated v1: the first name invoice lines print,
+    the birth date the tax attestation needs (children under 6 on 1 January)."""
 
     dossier_id: UUID
     child_id: UUID
     first_name: str = Field(max_length=200)
+    last_name: str = Field(max_length=200)
+    birth_date: date
 
 
 async def child_changed(ctx: Billing, uow: UnitOfWork, event: Event, data: ChildChanged) -> None:
-    await uow.children.upsert(child_id=data.child_id, dossier_id=data.dossier_id, first_name=data.first_name)
+    await uow.children.upsert(
+        child_id=data.child_id,
+        dossier_id=data.dossier_id,
+        first_name=data.first_name,
+        last_name=data.last_name,
+        birth_date=data.birth_date,
+    )
 
 
 async def activity_changed(ctx: Billing, uow: UnitOfWork, event: Event, data: ActivityChanged) -> None:

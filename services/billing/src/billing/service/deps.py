@@ -11,6 +11,7 @@ import asyncpg
 
 from ..providers import PaymentProvider
 from ..store import UnitOfWork
+from .qf_config import QfConfig
 
 
 def utc_now() -> datetime:
@@ -32,6 +33,7 @@ class Billing:
     town_name: str = "Mairie de Puiseux-en-France"
     town_address: tuple[str, ...] = ("Place de la Mairie", "95380 Puiseux-en-France")
     invoice_due_days: int = 30
+    qf: QfConfig = QfConfig()
 
     def uow(self) -> UnitOfWork:
         """A unit of work of its own (a use case called by an event joins the consumer's)."""

@@ -44,9 +44,9 @@ class Document:
 @dataclass(frozen=True)
 class DocumentKind:
     name: str
-    list: Callable[[UnitOfWork, uuid.UUID], Awaitable[list[Document]]]
+    list: Callable[[Billing, UnitOfWork, uuid.UUID], Awaitable[list[Document]]]
     # The PDF's bytes and file name, or None when the id is not this family's document of this kind.
-    pdf: Callable[[UnitOfWork, uuid.UUID, uuid.UUID], Awaitable[tuple[bytes, str] | None]]
+    pdf: Callable[[Billing, UnitOfWork, uuid.UUID, uuid.UUID], Awaitable[tuple[bytes, str] | None]]
 
 
 KINDS: dict[str, DocumentKind] = {}
@@ -65,7 +65,7 @@ async def listing(ctx: Billing, dossier_id: uuid.UUID) -> list[dict]:
     found: list[Document] = []
     async with ctx.uow() as uow:
         for kind in KINDS.values():
-            found += await kind.list(uow, dossier_id)
+            found += await kind.list(ctx, uow, dossier_id)
     found.sort(key=lambda d: (d.date, d.number or ""), reverse=True)
     return [d.as_payload() for d in found]
 
@@ -73,7 +73,7 @@ async def listing(ctx: Billing, dossier_id: uuid.UUID) -> list[dict]:
 async def pdf(ctx: Billing, dossier_id: uuid.UUID, document_id: uuid.UUID) -> tuple[bytes, str]:
     async with ctx.uow() as uow:
         for kind in KINDS.values():
-            got = await kind.pdf(uow, dossier_id, document_id)
+            got = await kind.pdf(ctx, uow, dossier_id, document_id)
             if got is not None:
                 return got
     raise DocumentNotFound()

@@ -124,4 +124,10 @@ async def _list(uow: UnitOfWork, dossier_id: uuid.UUID) -> list[documents.Docume
     return found
 
 
-documents.register(documents.DocumentKind("invoices", _list, _pdf))
+documents.register(
+    documents.DocumentKind(
+        "invoices",
+        lambda ctx, uow, dossier_id: _list(uow, dossier_id),
+        lambda ctx, uow, dossier_id, document_id: _pdf(uow, dossier_id, document_id),
+    )
+)

@@ -42,14 +42,22 @@ async def add_qf(
 ) -> QuotientFamilial:
     qf = QuotientFamilial(value, valid_from, valid_to, proof, QfState.PENDING, id=uuid.uuid4())
     async with ctx.uow() as uow:
-        await require_family(uow, dossier_id)
-        await uow.families.lock_account(dossier_id)  # two validations at once cannot both pass the overlap check
-        history = await uow.qfs.history(dossier_id)
-        await uow.qfs.add(dossier_id, qf, by=who.user_id)
-        if state == QfState.VALIDATED:
-            _, qf = history.with_qf(qf).validate(qf.id)
-            await _decided(ctx, uow, who, dossier_id, qf)
+        qf = await record_qf(ctx, uow, who, dossier_id, qf, validated=state == QfState.VALIDATED)
         await uow.commit()
+    return qf
+
+
+async def record_qf(
+    ctx: Billing, uow: UnitOfWork, who: Identity, dossier_id: uuid.UUID, qf: QuotientFamilial, *, validated: bool
+) -> QuotientFamilial:
+    """Add ``qf`` (pending) to the family's history, validated at once if asked, in ``uow``."""
+    await require_family(uow, dossier_id)
+    await uow.families.lock_account(dossier_id)  # two validations at once cannot both pass the overlap check
+    history = await uow.qfs.history(dossier_id)
+    await uow.qfs.add(dossier_id, qf, by=who.user_id)
+    if validated:
+        _, qf = history.with_qf(qf).validate(qf.id)
+        await _decided(ctx, uow, who, dossier_id, qf)
     return qf
 
 

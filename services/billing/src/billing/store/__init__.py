@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncpg
 import servicekit.uow
 
+from .attestations import AttestationRequests
 from .families import Activities, Families
 from .invoices import Charges, Children, Counters, Invoices, Runs
 from .ledger import Attendance, BookedDays, Credits, Ledger
 from .payments import Payments
 from .prices import Qfs, Tariffs
+from .qf_proofs import QfCampaigns, QfProofs
 
 __all__ = ["UnitOfWork"]
 
@@ -38,3 +40,6 @@ class UnitOfWork(servicekit.uow.UnitOfWork):
         self.counters = Counters(conn)
         self.invoices = Invoices(conn)
         self.runs = Runs(conn)
+        self.qf_proofs = QfProofs(conn)
+        self.qf_campaigns = QfCampaigns(conn)
+        self.attestations = AttestationRequests(conn)

@@ -7,29 +7,43 @@ from datetime import date, datetime
 
 import asyncpg
 
+from billing.domain.attestation import Child
 from billing.domain.invoicing import Charge, InvoiceLine, Presence
 from billing.domain.money import Money
 
 
 class Children:
+    """accounts' children (accounts.child.added / updated): first names for invoice lines,
+    birth dates for the tax attestation (children under 6 on 1 January)."""
+
     def __init__(self, conn: asyncpg.Connection):
         self.conn = conn
 
-    async def upsert(self, *, child_id: uuid.UUID, dossier_id: uuid.UUID, first_name: str) -> None:
+    async def upsert(
+        self, *, child_id: uuid.UUID, dossier_id: uuid.UUID, first_name: str, last_name: str, birth_date: date
+    ) -> None:
         await self.conn.execute(
             """
-            INSERT INTO children (child_id, dossier_id, first_name) VALUES ($1, $2, $3)
-            ON CONFLICT (child_id) DO UPDATE SET dossier_id = EXCLUDED.dossier_id,
-                first_name = EXCLUDED.first_name, updated_at = now()
+            INSERT INTO children (child_id, dossier_id, first_name, last_name, birth_date) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (child_id) DO UPDATE SET dossier_id = EXCLUDED.dossier_id, first_name = EXCLUDED.first_name,
+                last_name = EXCLUDED.last_name, birth_date = EXCLUDED.birth_date, updated_at = now()
             """,
             child_id,
             dossier_id,
             first_name,
+            last_name,
+            birth_date,
         )
 
     async def names(self, dossier_id: uuid.UUID) -> dict[uuid.UUID, str]:
         rows = await self.conn.fetch("SELECT child_id, first_name FROM children WHERE dossier_id = $1", dossier_id)
         return {r["child_id"]: r["first_name"] for r in rows}
+
+    async def of_family(self, dossier_id: uuid.UUID) -> list[Child]:
+        rows = await self.conn.fetch(
+            "SELECT * FROM children WHERE dossier_id = $1 AND birth_date IS NOT NULL ORDER BY birth_date", dossier_id
+        )
+        return [Child(r["child_id"], r["first_name"], r["last_name"], r["birth_date"]) for r in rows]
 
 
 class Charges:

@@ -9,7 +9,7 @@ from datetime import datetime
 import asyncpg
 
 from billing.domain.money import Money
-from billing.domain.qf import QfHistory, QuotientFamilial
+from billing.domain.qf import QfCampaign, QfHistory, QuotientFamilial
 from billing.domain.tariffs import Bracket, TariffGrid
 
 
@@ -94,9 +94,14 @@ class Qfs:
             + (" FOR UPDATE" if lock else ""),
             dossier_id,
         )
+        # The campaigns' grace (domain/qf.py) prices the days of February like January.
+        campaigns = await self.conn.fetch("SELECT year, ends_on FROM qf_campaigns ORDER BY year")
         return QfHistory(
-            QuotientFamilial(r["value"], r["valid_from"], r["valid_to"], r["proof"], r["state"], id=r["id"])
-            for r in rows
+            (
+                QuotientFamilial(r["value"], r["valid_from"], r["valid_to"], r["proof"], r["state"], id=r["id"])
+                for r in rows
+            ),
+            (QfCampaign(c["year"], c["ends_on"]) for c in campaigns),
         )
 
     async def decide(self, qf: QuotientFamilial, *, by: uuid.UUID, at: datetime) -> None:

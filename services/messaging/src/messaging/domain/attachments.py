@@ -1,6 +1,7 @@
 """Attachments: the type comes from the content's first bytes, never from the name.
 
-A file called ``facture.pdf`` that starts with ``MZ`` is a Windows program: refused. The
+A file called ``facture.pdf`` that starts with ``MZ`` is a Windows program: refused, and so
+is a PDF that also carries an HTML page (servicekit.files, shared with billing's QF proofs). The
 stored name is rebuilt from what the parent sent (base name only, no control or reserved
 characters, bounded) with the extension of the type actually found.
 """
@@ -13,18 +14,13 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from servicekit.files import EXTENSIONS, sniff_content_type
+
 from .errors import AttachmentTooLarge, UnsupportedAttachment
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 FILENAME_MAX = 100
 
-# (magic prefix, content type, extension)
-_SIGNATURES = (
-    (b"%PDF-", "application/pdf", ".pdf"),
-    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-)
-_EXTENSIONS = {ctype: ext for _, ctype, ext in _SIGNATURES}
 _EQUIVALENT_EXTENSIONS = {".jpeg": ".jpg", ".jpe": ".jpg"}
 _RESERVED = re.compile(r'[<>:"/\\|?*;\x00-\x1f\x7f]')
 
@@ -44,15 +40,8 @@ class Attachment:
         return hashlib.sha256(self.content).hexdigest()
 
 
-def sniff_content_type(content: bytes) -> str | None:
-    for magic, content_type, _ in _SIGNATURES:
-        if content.startswith(magic):
-            return content_type
-    return None
-
-
 def sanitize_filename(raw: str | None, content_type: str) -> str:
-    extension = _EXTENSIONS[content_type]
+    extension = EXTENSIONS[content_type]
     # Browsers percent-encode some characters of a file name (%22 for a quote), some
     # clients all of them: decode first, so that an encoded "../" is seen as one.
     name = unquote(raw or "", errors="replace").replace("\\", "/").rsplit("/", 1)[-1]

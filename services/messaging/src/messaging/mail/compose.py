@@ -47,6 +47,10 @@ KINDS: dict[str, MailKind] = {
         MailKind("payment_receipt", contains_secret=False),
         MailKind("credit_notice", contains_secret=False),
         MailKind("invoice_issued", contains_secret=False),
+        MailKind("qf_campaign_reminder", contains_secret=False),
+        MailKind("qf_proof_rejected", contains_secret=False),
+        MailKind("document_ready", contains_secret=False),
+        MailKind("qf_validated", contains_secret=False),
     )
 }
 
