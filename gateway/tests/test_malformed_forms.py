@@ -15,6 +15,7 @@ from gateway.app import create_app
 from gateway.settings import SERVICES, GatewaySettings
 
 from .browser import Browser, csrf_in
+from .portal_fakes import serving_fakes
 
 # aiohttp warns about the broken Content-Disposition headers of the corpus, as it should.
 pytestmark = [
@@ -105,6 +106,15 @@ def corpus(csrf: str) -> list[tuple[str, str, bytes]]:
         ("a body of another type", "text/plain", b"csrf_token=" + token),
         ("no content type at all", "", b"csrf_token=" + token + b"&\xff"),
     ]
+
+
+@pytest.fixture
+async def services():
+    """Planning and billing speak their contracts here: an echo would make every page that
+    reads their answer report a bad gateway, which is right for an upstream that answers
+    nonsense but says nothing about the malformed form itself."""
+    async with serving_fakes() as servers:
+        yield servers
 
 
 @pytest.fixture

@@ -11,22 +11,17 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from ..browser import Browser
-from ..fake_accounts import fake_accounts
 from ..fake_billing import STATE as BILLING_STATE
 from ..fake_billing import State as BillingState
-from ..fake_billing import fake_billing, link
 from ..fake_planning import STATE as PLANNING_STATE
 from ..fake_planning import State as PlanningState
-from ..fake_planning import fake_planning
-from ..standins import serving, stand_ins
+from ..portal_fakes import serving_fakes
 
 
 @pytest.fixture
 async def services() -> AsyncIterator[dict[str, TestServer]]:
     """As conftest's, with planning and billing speaking docs/saga.md instead of echoing."""
-    apps = stand_ins(accounts=fake_accounts(), planning=fake_planning(), billing=fake_billing())
-    link(apps["planning"], apps["billing"])
-    async with serving(apps) as servers:
+    async with serving_fakes() as servers:
         yield servers
 
 
