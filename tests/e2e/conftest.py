@@ -21,8 +21,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from portal_stack.stack import MailSink, Stack, drop_vhost, smtp_sink, start_stack
 
-from ..system.stack import MailSink, Stack, drop_vhost, smtp_sink, start_stack
 from .support import unavailable
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -7,8 +7,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-
-from ..system.stack import text_of
+from portal_stack.stack import text_of
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 

@@ -21,9 +21,9 @@ from datetime import date
 
 import aiohttp
 import pytest
+from portal_stack.stack import Parent, days_in_state, month_with_bookable_days, saga_mails
 from servicekit.testing import eventually
 
-from ..system.stack import Parent, days_in_state, month_with_bookable_days, saga_mails
 from .support import artifact
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]

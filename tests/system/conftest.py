@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from .portal import stack_fixture
+from portal_stack.portal import stack_fixture
 
 
 @pytest.fixture(scope="session")

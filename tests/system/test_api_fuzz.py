@@ -22,11 +22,10 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from portal_stack.portal import DEMO_PARENT, Stack
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
-
-from .portal import DEMO_PARENT, Stack
 
 pytestmark = pytest.mark.timeout(420)
 

@@ -26,9 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
-from servicekit.testing import eventually
-
-from .stack import (
+from portal_stack.stack import (
     Parent,
     days_in_state,
     month_with_bookable_days,
@@ -37,6 +35,7 @@ from .stack import (
     smtp_sink,
     text_of,
 )
+from servicekit.testing import eventually
 
 pytestmark = pytest.mark.timeout(240)
 

@@ -38,10 +38,9 @@ import asyncpg
 import pytest
 from accounts.demo import TERMS_TEXT, TERMS_VERSION
 from aiosmtpd.controller import Controller
+from portal_stack.processes import ServiceProcess, free_port
 from servicekit.identity import IDENTITY_HEADER, Identity, sign_identity
 from servicekit.testing import ADMIN_DSN, AMQP_BASE, eventually, rabbitmqctl
-
-from .processes import ServiceProcess, free_port
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -12,9 +12,8 @@ import secrets
 import time
 
 import pytest
+from portal_stack.processes import BIN, answers, free_port, json_lines, start
 from servicekit.testing import eventually
-
-from .processes import BIN, answers, free_port, json_lines, start
 
 pytestmark = pytest.mark.timeout(90)
 

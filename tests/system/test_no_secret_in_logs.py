@@ -13,8 +13,7 @@ import asyncio
 
 import aiohttp
 import pytest
-
-from .portal import DEMO_PARENT, Stack
+from portal_stack.portal import DEMO_PARENT, Stack
 
 pytestmark = pytest.mark.timeout(300)
 

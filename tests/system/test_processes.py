@@ -10,9 +10,8 @@ import uuid
 
 import aiohttp
 import pytest
+from portal_stack.processes import BIN, answers, free_port, json_lines, start
 from servicekit.testing import eventually
-
-from .processes import BIN, answers, free_port, json_lines, start
 
 
 @pytest.fixture

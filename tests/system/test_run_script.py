@@ -27,9 +27,8 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
+from portal_stack.processes import answers, free_port, tail
 from servicekit.testing import ADMIN_DSN, AMQP_BASE, eventually, rabbitmqctl
-
-from .processes import answers, free_port, tail
 
 pytestmark = pytest.mark.timeout(240)
 

@@ -7,10 +7,9 @@ import importlib
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from portal_stack.processes import free_port
 from servicekit.db import create_pool
 from servicekit.service import DB, create_service_app
-
-from .processes import free_port
 
 SERVICES = {
     "accounts": "/api/accounts/terms",

@@ -287,3 +287,13 @@ async def test_an_amount_below_the_card_minimum_is_refused(harness):
         await harness.checkout(fam, [D1], lines=harness.lines(fam, [D1], activity_id=cheap))
     assert refused.value.error_type == "payment_amount_out_of_limits" and "1,00" in refused.value.detail
     assert await harness.count("payments", "dossier_id = $1", fam.dossier_id) == 0
+
+
+async def test_more_checkouts_at_once_than_the_pool_has_connections_all_get_their_payment(harness):
+    # Each opening holds its payment's row lock while the simulated Treasury records the
+    # operation: with a second connection per opening, ten at once held the whole pool and
+    # waited for an eleventh for ever (found by the Sunday-evening rush of bench/).
+    families = [await harness.family(qf=500) for _ in range(30)]
+    answers = await asyncio.wait_for(asyncio.gather(*(harness.checkout(f, [D1]) for f in families)), timeout=60)
+    assert [a["status"] for _, a in answers] == ["pending"] * len(families)
+    assert len({a["payment_id"] for _, a in answers}) == len(families)

@@ -62,7 +62,14 @@ class PaymentProvider(Protocol):
         email: str | None,
         return_url: str,
         notification_url: str,
-    ) -> StartedOperation: ...
+        conn: asyncpg.Connection | None = None,
+    ) -> StartedOperation:
+        """Open the operation. ``conn`` is the caller's connection, inside the transaction that
+        holds the payment's row lock: a provider that keeps its state in billing's database
+        (the simulated Treasury) writes with it, never with a second connection of the pool —
+        as many checkouts at once as the pool has connections would otherwise each hold one
+        and wait for another, for ever. A remote provider ignores it."""
+        ...
 
     async def result(self, idop: str) -> OperationResult:
         """Ask the provider for the operation's real state; never trust a notification's content."""

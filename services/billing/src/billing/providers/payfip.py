@@ -52,6 +52,7 @@ from typing import Literal, TypeVar
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
+import asyncpg
 import requests
 import structlog
 import zeep
@@ -175,6 +176,7 @@ class PayfipProvider(PaymentProvider):
         email: str | None,
         return_url: str,
         notification_url: str,
+        conn: asyncpg.Connection | None = None,
     ) -> StartedOperation:
         amount = PAYFIP_LIMITS.check(Money(amount_cents))  # Money refuses floats and bools
         check_refdet(refdet)

@@ -42,11 +42,12 @@ class SimulatedTreasury:
         email: str | None,
         return_url: str,
         notification_url: str,
+        conn: asyncpg.Connection | None = None,
     ) -> StartedOperation:
         # The same limits as PayFiP, so development refuses what production would.
         PAYFIP_LIMITS.check(Money(amount_cents))
         idop = secrets.token_hex(16)
-        await self.pool.execute(
+        await (conn or self.pool).execute(
             "INSERT INTO simulated_operations (idop, payment_id, refdet, amount_cents, email, state, return_url) "
             "VALUES ($1, $2, $3, $4, $5, 'pending', $6)",
             idop,

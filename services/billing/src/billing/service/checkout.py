@@ -189,6 +189,7 @@ async def start(ctx: Billing, stored: StoredPayment) -> StoredPayment:
                 email=family["contact_email"] if family else None,
                 return_url=ctx.public_url + f"/facturation/paiements/{payment.id}",
                 notification_url=ctx.public_url + f"/api/billing/payments/notifications/{ctx.provider.name}",
+                conn=uow.conn,
             )
             transition = stored.payment.start(operation.idop, ctx.now())
             await settlement.record(uow, stored, transition, payment_url=operation.payment_url)
