@@ -22,7 +22,7 @@ from aio_pika.abc import (
     AbstractRobustChannel,
     AbstractRobustConnection,
 )
-from aio_pika.exceptions import DeliveryError
+from aio_pika.exceptions import AMQPError, DeliveryError
 from pydantic import ValidationError
 
 log = structlog.get_logger(__name__)
@@ -144,6 +144,12 @@ class RpcClient:
                     timeout=timeout,
                 )
             except DeliveryError:
+                raise RpcUnavailable(service, method) from None
+            except (AMQPError, ConnectionError, RuntimeError) as exc:
+                # The broker is restarting or the channel is being reopened (aio-pika's robust
+                # connection): the caller gets the same « unavailable » as for a missing service,
+                # never an exception its handler does not expect (a 500).
+                log.warning("rpc_publish_failed", service=service, method=method, error=type(exc).__name__)
                 raise RpcUnavailable(service, method) from None
             try:
                 body = await asyncio.wait_for(future, timeout)

@@ -64,3 +64,16 @@ async def test_unknown_service_is_reported_at_once(client):
     with pytest.raises(RpcUnavailable):
         await client.call("nobody-" + uuid.uuid4().hex[:6], "quote", {}, timeout=3)
     assert time.monotonic() - started < 2.5
+
+
+async def test_a_channel_being_reopened_is_unavailable_not_an_unexpected_error(bus, client):
+    # What a broker restart looks like from the caller for a moment: aio-pika raises its own
+    # channel-state error, which a handler catching RpcError would let out as a 500.
+    async def quote(params: dict) -> dict:
+        return {"amount_cents": 374}
+
+    await RpcServer(bus.channel, bus.service, {"quote": quote}).start()
+    await client._channel.close()
+    with pytest.raises(RpcUnavailable):
+        await client.call(bus.service, "quote", {"days": 1}, timeout=1)
+    assert client._futures == {}
