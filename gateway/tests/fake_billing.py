@@ -180,6 +180,7 @@ async def get_payment(request: web.Request) -> web.Response:
             "reference": payment.reference,
             "created_at": payment.created_at.isoformat(),
             "lines": payment.lines,
+            "purpose": "basket",
         }
     )
 

@@ -156,7 +156,8 @@ async def test_a_refused_payment_books_nothing_and_says_what_next(parent, town, 
         "aucune réservation n'a été enregistrée" in page.text
         and "places retenues pour vous ont été libérées" in page.text
     )
-    assert 'href="/planning/panier">Retour à la validation des modifications' in page.html
+    # Planning released the basket with the places: the parent books again from the month.
+    assert "refaites votre saisie dans le planning" in page.text and 'href="/planning">Retour au planning' in page.html
     assert town.reservations == set() and town.basket(parent.dossier).status == "open"
     # Deciding again keeps the first decision.
     await decide(parent, location, "payer")

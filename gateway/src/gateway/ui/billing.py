@@ -115,6 +115,7 @@ async def payment(request: web.Request) -> web.Response:
             if isinstance(line, dict)
         ],
         "payment_id": str(uuid.UUID(request.match_info["payment_id"])),
+        "for_invoice": doc.get("purpose") == "invoice",
     }
     return render(request, "billing/payment.html", context)
 

@@ -76,6 +76,9 @@ class PaymentOut(Out):
     reference: str
     created_at: datetime
     lines: list[PaymentLineOut]
+    purpose: Literal["basket", "invoice"] = Field(
+        "basket", description="basket: days booked at « Payer »; invoice: « Payer mes factures »"
+    )
 
 
 # --- staff -----------------------------------------------------------------------------------

@@ -79,6 +79,7 @@ async def payment(ctx: Billing, payment_id: uuid.UUID, dossier_id: uuid.UUID | N
         total=format_cents(total),
         reference=row["refdet"],
         created_at=row["created_at"],
+        purpose=row["purpose"],
         lines=[
             schemas.PaymentLineOut(
                 date=x["day"],
