@@ -7,8 +7,10 @@ from gateway.forwarding import resolve_client
 from gateway.settings import GatewaySettings, parse_networks
 from gateway.throttle import RateLimiter
 from pydantic import ValidationError
+from servicekit.identity import verify_client
 
 from .fake_accounts import PASSWORD
+from .standins import IDENTITY_SECRET
 
 PROXIES = parse_networks("10.0.0.0/8, 192.168.1.7")
 
@@ -107,3 +109,14 @@ def test_the_brake_can_be_turned_off():
 
     app = create_app(GatewaySettings(environment="development", login_attempts_per_minute=0))
     assert LOGIN_LIMITER not in app
+
+
+async def test_services_get_the_client_address_signed(make_gateway):
+    # accounts' throttles count per client from this header, never from X-Forwarded-For.
+    gateway = await make_gateway(trusted_proxies="127.0.0.1/32")
+    doc = await (await gateway.get("/api/accounts/profile", headers={"X-Forwarded-For": "198.51.100.7"})).json()
+    seen = {k.lower(): v for k, v in doc["headers"]}
+    assert verify_client(seen["x-portail-client"], IDENTITY_SECRET) == "198.51.100.7"
+    forged = await (await gateway.get("/api/accounts/profile", headers={"X-Portail-Client": "forged"})).json()
+    seen = {k.lower(): v for k, v in forged["headers"]}
+    assert verify_client(seen["x-portail-client"], IDENTITY_SECRET) == "127.0.0.1"

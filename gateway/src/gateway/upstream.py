@@ -22,7 +22,7 @@ import aiohttp
 import structlog
 from aiohttp import hdrs, web
 from multidict import CIMultiDict, MultiMapping
-from servicekit.identity import IDENTITY_HEADER, sign_identity
+from servicekit.identity import CLIENT_HEADER, IDENTITY_HEADER, sign_client, sign_identity
 from servicekit.logging import REQUEST_ID_HEADER
 from servicekit.problems import Problem
 from servicekit.web import REQUEST_ID, ReadyCheck
@@ -115,6 +115,14 @@ def _add_forwarding(request: web.Request, headers: CIMultiDict[str], settings: G
     client = client_address(request, settings)
     if client:
         headers["X-Forwarded-For"] = client
+        # What services believe (their throttles count per client): the same address, signed,
+        # since an X-Forwarded-For can be written by whoever reaches a service directly.
+        try:
+            headers[CLIENT_HEADER] = sign_client(
+                client, settings.identity_secret, ttl_seconds=settings.identity_ttl_seconds
+            )
+        except ValueError:  # not an IP address (a unix socket's peer): services use their peer
+            pass
     headers["X-Forwarded-Proto"] = client_scheme(request, settings)
 
 
