@@ -141,7 +141,13 @@ def identity_headers(user_id: uuid.UUID, *roles: str, dossier_id: uuid.UUID | No
     return {IDENTITY_HEADER: token}
 
 
-STAFF = identity_headers(uuid.uuid4(), "planning_staff")
+STAFF_USER = uuid.uuid4()
+
+
+def staff_headers() -> dict[str, str]:
+    """Signed when used: an identity lives 60 s, and a module's tests may start minutes after
+    this file was imported (a signed constant expired in the full suite: 401 for staff)."""
+    return identity_headers(STAFF_USER, "planning_staff")
 
 
 @dataclass
@@ -155,7 +161,9 @@ class Harness:
     events: list[Envelope]
     activities: dict[str, uuid.UUID] = field(default_factory=dict)
 
-    staff = STAFF
+    @property
+    def staff(self) -> dict[str, str]:
+        return staff_headers()
 
     async def count(self, table: str, where: str = "true", *args) -> int:
         return await self.db.fetchval(f"SELECT count(*) FROM {table} WHERE {where}", *args)
@@ -201,7 +209,7 @@ class Harness:
             r = await self.client.post(
                 "/api/planning/admin/enrolments",
                 json={"child_id": str(family.child_id), "activity_id": str(self.activities[code])},
-                headers=STAFF,
+                headers=staff_headers(),
             )
             assert r.status == 201, await r.text()
         return family
@@ -323,12 +331,12 @@ async def setup_town(h: Harness) -> None:
                 "ends_at": end,
                 "capacity": capacity,
             },
-            headers=STAFF,
+            headers=staff_headers(),
         )
         assert r.status == 201, await r.text()
         h.activities[code] = uuid.UUID((await r.json())["id"])
     for month in ("2026-12", "2027-01"):
-        r = await h.client.put(f"/api/planning/admin/months/{month}", json={"open": True}, headers=STAFF)
+        r = await h.client.put(f"/api/planning/admin/months/{month}", json={"open": True}, headers=staff_headers())
         assert r.status == 200, await r.text()
 
 
