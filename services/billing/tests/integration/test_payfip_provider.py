@@ -261,7 +261,9 @@ async def test_the_blocking_call_runs_off_the_event_loop(provider, standin):
     assert started.idop in standin.operations
     gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
     assert ticks[-1] - ticks[0] >= 0.6
-    assert len(ticks) >= 20 and max(gaps) < 0.3, "the loop stalled while PayFiP was answering"
+    # On the loop, the call would stall it for the whole 0.6 s delay; off it, gaps stay well
+    # below that even on a loaded 2-core machine (the thread's XML parsing holds the GIL a while).
+    assert len(ticks) >= 10 and max(gaps) < 0.5, "the loop stalled while PayFiP was answering"
 
 
 async def test_concurrent_calls_share_the_client_safely(provider, standin):
