@@ -34,14 +34,6 @@ REQUEST_TIMEOUT_SECONDS = 15
 # Closes the session it is called with: the parent's pass uses a fresh one each time.
 LOGOUT = ("DELETE", "/api/accounts/sessions/current")
 
-# Server errors known on this branch whose fix belongs elsewhere, by operation: they make
-# the test an expected failure (xfail) naming them, never a pass; any other one fails it.
-# servicekit.requests._read_multipart lets aiohttp's InvalidHeader (a part header it cannot
-# parse) out as a 500: fixed on the services side of issue 11. Remove once merged.
-KNOWN_ELSEWHERE = {
-    ("POST", "/api/messaging/threads"): "servicekit multipart reader: InvalidHeader → 500",
-    ("POST", "/api/messaging/threads/{id}/messages"): "servicekit multipart reader: InvalidHeader → 500",
-}
 
 
 def log_in(http: requests.Session, stack: Stack) -> str:
@@ -123,8 +115,4 @@ async def test_no_operation_answers_a_server_error(stack):
     assert operations >= 20, f"only {operations} operations in the merged document"
     assert fuzzer.sent >= operations * 2
     summary = f"{len(fuzzer.failures)} server errors in {fuzzer.sent} requests over {operations} operations ({elapsed:.0f} s):\n"
-    unexpected = [text for operation, text in fuzzer.failures if operation not in KNOWN_ELSEWHERE]
-    assert not unexpected, summary + "\n".join(unexpected[:40])
-    if fuzzer.failures:
-        known = sorted({f"{m} {p}: {KNOWN_ELSEWHERE[(m, p)]}" for (m, p), _ in fuzzer.failures})
-        pytest.xfail(summary + "\n".join(known))
+    assert not fuzzer.failures, summary + "\n".join(text for _, text in fuzzer.failures[:40])

@@ -17,13 +17,12 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from typing import Any
 
 import structlog
 from aiohttp import web
-from aiohttp.http_exceptions import HttpProcessingError
+from servicekit.logging import install_log_filters
 
 from .settings import GatewaySettings
 
@@ -33,35 +32,6 @@ MAX_LINE_BYTES = 8190
 MAX_FIELD_BYTES = 8190
 MAX_HEADERS = 100
 ACCEPT_REPORT_INTERVAL_SECONDS = 60.0
-AIOHTTP_LOGGERS = ("aiohttp.server", "aiohttp.web", "aiohttp.access", "aiohttp.internal")
-
-
-class RawRequestFilter(logging.Filter):
-    """aiohttp's records about unparsable requests, without the request's bytes."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        exc = record.exc_info[1] if record.exc_info else None
-        if isinstance(exc, HttpProcessingError):
-            record.msg = "bad_http_request_refused error=%s status=%s"
-            record.args = (type(exc).__name__, exc.code)
-            record.exc_info = None
-            record.exc_text = None
-            record.stack_info = None
-            record.levelno, record.levelname = logging.INFO, "INFO"
-        return True
-
-
-_FILTER = RawRequestFilter()
-
-
-def install_log_filters() -> None:
-    """Idempotent: every aiohttp server logger gets the filter once."""
-    for name in AIOHTTP_LOGGERS:
-        logger = logging.getLogger(name)
-        if _FILTER not in logger.filters:
-            logger.addFilter(_FILTER)
-
-
 class AcceptErrorReporter:
     """A loop exception handler: failed ``accept()`` calls reported once per interval."""
 

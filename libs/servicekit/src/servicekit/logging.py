@@ -12,8 +12,14 @@ import sys
 import uuid
 
 import structlog
+from aiohttp.http_exceptions import HttpProcessingError
 
 REQUEST_ID_HEADER = "X-Request-ID"
+
+# aiohttp's own loggers. When a request cannot be parsed (headers over the limit, a broken
+# request line), aiohttp logs the exception, whose message quotes the raw bytes — a session
+# cookie or an Authorization header included. ``RawRequestFilter`` keeps the fact, drops the
+# bytes; every process installs it (servicekit's ``run``, the gateway's ``serve``).
 
 
 def configure_logging(fmt: str = "console", level: str = "INFO", service: str | None = None) -> None:
@@ -85,3 +91,32 @@ def clean_request_id(value: str | None) -> str:
 
 def get_logger(name: str | None = None):
     return structlog.get_logger(name)
+
+
+AIOHTTP_LOGGERS = ("aiohttp.server", "aiohttp.web", "aiohttp.access", "aiohttp.internal")
+
+
+class RawRequestFilter(logging.Filter):
+    """aiohttp's records about unparsable requests, without the request's bytes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            record.msg = "bad_http_request_refused error=%s status=%s"
+            record.args = (type(exc).__name__, exc.code)
+            record.exc_info = None
+            record.exc_text = None
+            record.stack_info = None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+_FILTER = RawRequestFilter()
+
+
+def install_log_filters() -> None:
+    """Idempotent: every aiohttp server logger gets the filter once."""
+    for name in AIOHTTP_LOGGERS:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)

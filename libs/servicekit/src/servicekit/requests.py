@@ -18,6 +18,7 @@ from typing import TypeVar
 
 import aiohttp
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from pydantic import BaseModel, ValidationError
 
 from .errors import DomainError, NotFound, TooLarge
@@ -195,7 +196,9 @@ async def _read_multipart(
             raw = await _read_part(part, FORM_TEXT_MAX_BYTES, functools.partial(_field_too_long, part.name))
             fields[part.name] = raw.decode(part.get_charset(default="utf-8"))
         raise _bad_form()
-    except (ValueError, AssertionError, LookupError, aiohttp.ClientPayloadError):
+    except (ValueError, AssertionError, LookupError, aiohttp.ClientPayloadError, HttpProcessingError):
+        # HttpProcessingError: a part's headers aiohttp cannot parse (InvalidHeader), whose
+        # message quotes the body — a 400 for the sender, nothing of it in the logs.
         raise _bad_form() from None
 
 

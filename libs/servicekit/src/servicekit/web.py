@@ -29,7 +29,7 @@ from prometheus_client import (
 from pydantic import ValidationError
 
 from .errors import DomainError
-from .logging import REQUEST_ID_HEADER, clean_request_id
+from .logging import REQUEST_ID_HEADER, clean_request_id, install_log_filters
 from .problems import Problem, problem_response, validation_problem
 from .requests import read_json
 
@@ -238,6 +238,7 @@ def metrics_server(host: str, port: int):
 
 def run(app: web.Application, host: str, port: int) -> None:
     """Serve until SIGTERM/SIGINT, then finish in-flight requests and run the cleanups."""
+    install_log_filters()
     log.info("starting", host=host, port=port)
     web.run_app(app, host=host, port=port, access_log=None, print=None, shutdown_timeout=15, handle_signals=True)
 

@@ -157,6 +157,16 @@ async def test_multipart_form_with_its_file(client):
     assert await resp.json() == {"seats": 1, "note": "", "urgent": False, "file": "a.pdf", "size": 13}
 
 
+async def test_a_part_with_headers_aiohttp_cannot_parse_is_400_not_500(client):
+    # What the schemathesis pass sent: a part header line with no colon (InvalidHeader).
+    body = (
+        b"--B\r\nContent-Disposition: form-data; name=\"seats\"\r\nnot a header line\r\n\r\n1\r\n--B--\r\n"
+    )
+    resp = await client.post("/any", data=body, headers={"Content-Type": "multipart/form-data; boundary=B"})
+    assert resp.status == 400
+    assert resp.content_type == "application/problem+json"
+
+
 async def test_oversized_file_is_413_naming_the_field(client):
     form = aiohttp.FormData()
     form.add_field("seats", "1")
