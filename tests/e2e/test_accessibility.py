@@ -401,7 +401,12 @@ async def booking_site():
     fakes["fake_billing"].link(apps["planning"], apps["billing"])
     async with fakes["standins"].serving(apps) as servers:
         urls = {f"{name}_url": str(server.make_url("")).rstrip("/") for name, server in servers.items()}
-        settings = GatewaySettings(**urls, identity_secret=fakes["standins"].IDENTITY_SECRET, environment="test")
+        settings = GatewaySettings(
+            **urls,
+            identity_secret=fakes["standins"].IDENTITY_SECRET,
+            session_secret=fakes["standins"].SESSION_SECRET,
+            environment="test",
+        )
         gateway = TestServer(create_app(settings))
         await gateway.start_server()
         try:
