@@ -16,8 +16,9 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
-from servicekit.testing import eventually
+from servicekit.testing import eventually, rabbitmqctl
 
 from .processes import BIN, answers, free_port, tail
 
@@ -119,8 +120,19 @@ async def stop_stack(stack: Stack) -> None:
 
 
 async def stack_fixture(make_database, amqp_url, logs: Path, **extra_env: str) -> AsyncIterator[Stack]:
-    stack = await start_stack(make_database, amqp_url, logs, **extra_env)
+    """The stack on a vhost of its own: the services' queue names are fixed (``billing.events``),
+    and in the session's vhost they would keep this stack's dead-letter exchange for the
+    system tests that declare the same queues afterwards (PRECONDITION_FAILED)."""
+    vhost = f"portal_{secrets.token_hex(4)}"
+    user = urlsplit(amqp_url).username or "guest"
+    await asyncio.to_thread(rabbitmqctl, "add_vhost", vhost)
+    await asyncio.to_thread(rabbitmqctl, "set_permissions", "-p", vhost, user, ".*", ".*", ".*")
+    own_url = urlunsplit(urlsplit(amqp_url)._replace(path="/" + quote(vhost, safe="")))
     try:
-        yield stack
+        stack = await start_stack(make_database, own_url, logs, **extra_env)
+        try:
+            yield stack
+        finally:
+            await stop_stack(stack)
     finally:
-        await stop_stack(stack)
+        await asyncio.to_thread(rabbitmqctl, "delete_vhost", vhost)
