@@ -30,6 +30,7 @@ import itertools
 import json
 import os
 import random
+import secrets
 import statistics
 import sys
 import time
@@ -204,6 +205,8 @@ def gateway_settings(
         "amqp_url": amqp,
         "http_host": "127.0.0.1",
         "http_port": port,
+        # Test mode refuses the development secret: one made for this process.
+        "session_secret": secrets.token_urlsafe(32),
     }
     for name in fields:
         if name.endswith("_url") and name[: -len("_url")] in UPSTREAMS:
