@@ -144,3 +144,30 @@ async def http_client(app: web.Application) -> AsyncIterator[TestClient]:
         yield client
     finally:
         await client.close()
+
+
+def served_api_routes(app: web.Application) -> set[tuple[str, str]]:
+    """(method, path) of every /api route an app serves, as an OpenAPI document names them."""
+    return {
+        (route.method.lower(), route.resource.canonical)
+        for route in app.router.routes()
+        if route.resource is not None and route.resource.canonical.startswith("/api/") and route.method != "HEAD"
+    }
+
+
+def documented_operations(document: dict) -> set[tuple[str, str]]:
+    return {(method, path) for path, operations in document["paths"].items() for method in operations}
+
+
+def checked_component_schemas(document: dict) -> dict:
+    """The document's component schemas, each a valid JSON Schema and every $ref to one resolving."""
+    import re
+
+    from jsonschema import Draft202012Validator  # a test dependency: imported only when called
+
+    components = document["components"]["schemas"]
+    for schema in components.values():
+        Draft202012Validator.check_schema(schema)
+    for ref in re.findall(r"#/components/schemas/([A-Za-z0-9_\-.]+)", json.dumps(document)):
+        assert ref in components, ref
+    return components

@@ -12,18 +12,14 @@ from planning.app import ROUTES, PlanningSettings, create_app
 from planning.domain import DayProblem, Month, PlanningError, errors
 from planning.service.errors import from_domain
 from servicekit.openapi import openapi_document
+from servicekit.testing import checked_component_schemas, documented_operations, served_api_routes
 
 
 def test_every_api_route_is_documented():
     app = create_app(PlanningSettings(environment="test"))
     document = openapi_document(ROUTES)
-    served = {
-        (route.method.lower(), route.resource.canonical)
-        for route in app.router.routes()
-        if route.resource is not None and route.resource.canonical.startswith("/api/") and route.method != "HEAD"
-    }
-    documented = {(method, path) for path, operations in document["paths"].items() for method in operations}
-    assert served and served == documented
+    served = served_api_routes(app)
+    assert served and served == documented_operations(document)
 
 
 def test_the_contract_paths_are_there():
@@ -49,11 +45,7 @@ def test_the_contract_paths_are_there():
 def test_schemas_are_valid_and_the_staff_routes_say_their_role():
     document = openapi_document(ROUTES)
     assert document["openapi"] == "3.1.0"
-    components = document["components"]["schemas"]
-    for schema in components.values():
-        Draft202012Validator.check_schema(schema)
-    for ref in re.findall(r"#/components/schemas/([A-Za-z0-9_\-]+)", str(document)):
-        assert ref in components, ref
+    checked_component_schemas(document)
     for path, operations in document["paths"].items():
         for operation in operations.values():
             if path.startswith("/api/planning/admin/"):
