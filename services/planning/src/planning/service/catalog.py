@@ -20,7 +20,7 @@ from ..domain import (
 from ..events import ActivityCreated, ActivityUpdated
 from ..schemas import admin as s
 from ..store import UnitOfWork
-from ..store.catalog import hhmm
+from ..store.catalog import Activities, hhmm
 from .deps import Planning
 from .errors import ActivityNotFound, DuplicateActivity, UnknownSchoolYear
 
@@ -122,8 +122,10 @@ async def update_activity(p: Planning, activity_id: uuid.UUID, cmd: s.ActivityUp
 
 
 async def activities(p: Planning, school_year: str | None) -> s.AdminActivityList:
-    async with UnitOfWork(p.pool) as uow:
-        found = await uow.activities.of_year(school_year)
+    # A read (the public list is on every visitor's path): one SELECT on a pooled
+    # connection, no unit of work and its BEGIN/COMMIT round trips.
+    async with p.pool.acquire() as conn:
+        found = await Activities(conn).of_year(school_year)
     return s.AdminActivityList(activities=[activity_out(a) for a in found])
 
 
