@@ -20,7 +20,10 @@ from .web import (
     read_message,
 )
 
-PARENT = "Any signed-in user; a parent reaches only the threads they started (others: 404)."
+PARENT = (
+    "Any signed-in user; a parent reaches only the threads they started (others: 404). "
+    "A thread they removed (« Supprimer ») answers 410 thread_deleted to them alone."
+)
 
 
 async def list_themes(request: web.Request) -> web.Response:
@@ -125,7 +128,7 @@ ROUTES = (
         "One thread; marks the town's replies read",
         "parents",
         response=schemas.ThreadOut,
-        errors=(404,),
+        errors=(404, 410),
         access=PARENT,
     ),
     Route(
@@ -138,7 +141,7 @@ ROUTES = (
         multipart=ATTACHMENT,
         response=schemas.ThreadOut,
         status=201,
-        errors=(400, 404, 409, 413, 415, 422),
+        errors=(400, 404, 409, 410, 413, 415, 422),
         headers=(IDEMPOTENCY_PARAM,),
         access=PARENT,
     ),
@@ -159,7 +162,7 @@ ROUTES = (
         "Download an attachment",
         "parents",
         download=ATTACHMENT_TYPES,
-        errors=(404,),
+        errors=(404, 410),
         access=PARENT,
     ),
     Route(

@@ -106,6 +106,9 @@ class MessageOut(Output):
     created_at: datetime
     read_at: datetime | None = Field(description="when the other side read it; null: unread")
     attachments: list[AttachmentOut] = []
+    email_copy: EmailState | None = Field(
+        None, description="« Confirmation par email »: the delivery state of the copy asked for; null: none asked"
+    )
 
 
 class ThreadOut(Output):
@@ -135,6 +138,9 @@ class ThreadSummary(Output):
 class ThreadPage(Output):
     threads: list[ThreadSummary]
     next_cursor: str | None
+    deleted_count: int = Field(
+        0, description="threads of this box the parent removed (« Supprimer »): an empty box is then not a new one"
+    )
 
 
 class Notifications(Output):

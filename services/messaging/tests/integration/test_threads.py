@@ -283,10 +283,10 @@ async def test_delete_hides_from_the_parent_but_the_town_keeps_it(harness, paren
     response = await harness.client.delete(f"/api/messaging/threads/{tid}", headers=parent.headers)
     assert response.status == 204
     assert (await harness.client.delete(f"/api/messaging/threads/{tid}", headers=parent.headers)).status == 204
-    assert (await harness.client.get(f"/api/messaging/threads/{tid}", headers=parent.headers)).status == 404
     for box in ("inbox", "sent"):
         listing = await (await harness.client.get(f"/api/messaging/threads?box={box}", headers=parent.headers)).json()
         assert tid not in [t["id"] for t in listing["threads"]]
+        assert listing["deleted_count"] == 1  # the box is empty because the parent emptied it
     assert (await (await harness.client.get("/api/messaging/notifications", headers=parent.headers)).json())[
         "unread_replies"
     ] == 0
@@ -457,3 +457,66 @@ async def test_the_reply_event_reaches_the_bus(harness, parent):
 
     await eventually(both_published)
     await probe.delete()
+
+
+async def test_a_deleted_thread_is_gone_for_its_owner_and_missing_for_others(harness, parent):
+    """The e-mail « La mairie a répondu » may link to a thread the parent has deleted since:
+    they are told so (410 thread_deleted); anyone else still gets a plain 404."""
+    other = await harness.make_parent()
+    response = await harness.client.post(
+        "/api/messaging/threads",
+        data=form({"theme_id": str(harness.themes["scolaire"]), "subject": "Privé", "body": "Privé."}, file=PDF),
+        headers=parent.headers,
+    )
+    thread = await response.json()
+    tid = thread["id"]
+    attachment_url = thread["messages"][0]["attachments"][0]["url"]
+    assert (await harness.client.delete(f"/api/messaging/threads/{tid}", headers=parent.headers)).status == 204
+
+    def attempts(who):
+        return [
+            harness.client.get(f"/api/messaging/threads/{tid}", headers=who.headers),
+            harness.client.post(f"/api/messaging/threads/{tid}/messages", json={"body": "Et ?"}, headers=who.headers),
+            harness.client.get(attachment_url, headers=who.headers),
+        ]
+
+    for attempt in attempts(parent):
+        response = await attempt
+        assert response.status == 410 and response.content_type == "application/problem+json"
+        problem = await response.json()
+        assert problem["type"].endswith("/thread_deleted") and "supprimé" in problem["title"]
+    for attempt in attempts(other):
+        response = await attempt
+        assert response.status == 404
+        assert "supprimé" not in await response.text() and "thread_deleted" not in await response.text()
+    assert await harness.count("messages", "thread_id = $1", uuid.UUID(tid)) == 1  # nothing added
+    # Other parents' boxes say nothing of it.
+    for box in ("inbox", "sent"):
+        listing = await (await harness.client.get(f"/api/messaging/threads?box={box}", headers=other.headers)).json()
+        assert listing["deleted_count"] == 0
+
+
+async def test_a_new_box_counts_no_deleted_thread(harness):
+    parent = await harness.make_parent()
+    for box in ("inbox", "sent"):
+        listing = await (await harness.client.get(f"/api/messaging/threads?box={box}", headers=parent.headers)).json()
+        assert listing == {"threads": [], "next_cursor": None, "deleted_count": 0}
+    tid = (await harness.start_thread(parent))["id"]
+    assert (await harness.client.delete(f"/api/messaging/threads/{tid}", headers=parent.headers)).status == 204
+    inbox = await (await harness.client.get("/api/messaging/threads?box=inbox", headers=parent.headers)).json()
+    sent = await (await harness.client.get("/api/messaging/threads?box=sent", headers=parent.headers)).json()
+    # Never answered: it was only ever in « Message(s) envoyé(s) ».
+    assert inbox["deleted_count"] == 0 and sent["deleted_count"] == 1
+
+
+async def test_each_message_says_whether_its_copy_was_asked_for(harness, parent):
+    thread = await harness.start_thread(parent, email_copy=True)
+    [first] = thread["messages"]
+    assert first["email_copy"] in ("pending", "sent")
+    response = await harness.client.post(
+        f"/api/messaging/threads/{thread['id']}/messages", json={"body": "Sans copie."}, headers=parent.headers
+    )
+    [_, second] = (await response.json())["messages"]
+    assert second["email_copy"] is None
+    without = await harness.start_thread(parent, email_copy=False)
+    assert without["messages"][0]["email_copy"] is None

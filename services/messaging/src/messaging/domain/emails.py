@@ -12,6 +12,9 @@ SUPPRESSED = "suppressed"
 FAILED = "failed"
 STATES = (PENDING, SENT, BOUNCED, SUPPRESSED, FAILED)
 
+# « Confirmation par email »: one copy per message, found again by this key's prefix.
+MESSAGE_COPY_KEY = "message_copy:"
+
 ADDRESS_MAX = 254
 # Deliberately plain: one @, no spaces, no characters that could break an SMTP envelope or
 # a header. Whether the mailbox exists is the receiving server's answer (a bounce).

@@ -40,9 +40,23 @@ class Conflict(MessagingError, kit.Conflict):
     pass
 
 
+class Gone(MessagingError, kit.Gone):
+    pass
+
+
 class ThreadClosed(Conflict):
     code = "thread_closed"
     title = "Cette conversation est close. Merci d'envoyer un nouveau message."
+
+
+class ThreadDeleted(Gone):
+    """The parent's own thread, which they removed from their box (« Supprimer »).
+
+    Told apart from a missing one for its owner only: another family's thread stays a 404.
+    """
+
+    code = "thread_deleted"
+    title = "Vous avez supprimé cette conversation de votre messagerie."
 
 
 class UnknownTheme(InvalidInput):

@@ -13,7 +13,8 @@ from servicekit.identity import Identity
 from .. import events, schemas
 from ..domain import threads as rules
 from ..domain.attachments import Attachment, accept_attachment
-from ..domain.errors import NotFound, UnknownTheme
+from ..domain.emails import MESSAGE_COPY_KEY
+from ..domain.errors import NotFound, ThreadDeleted, UnknownTheme
 from ..store import Record, UnitOfWork
 from ..store.threads import Threads
 from ..store.views import threads as views
@@ -134,11 +135,12 @@ def _accept(ctx: Messaging, upload: Upload | None) -> Attachment | None:
 async def _own_thread(
     threads: Threads, caller: Identity, thread_id: uuid.UUID, *, for_update: bool = False, include_hidden: bool = False
 ) -> Record:
+    """The caller's thread: another's, or none, is a 404; their own once deleted, a 410."""
     thread = await threads.get(thread_id, for_update=for_update)
     if thread is None or thread["user_id"] != caller.user_id:
         raise NotFound("Ce message n'existe pas.")
     if thread["hidden_by_parent_at"] is not None and not include_hidden:
-        raise NotFound("Ce message n'existe pas.")
+        raise ThreadDeleted()
     return thread
 
 
@@ -169,7 +171,7 @@ async def _parent_writes(
             uow,
             "message_copy",
             user_id=thread["user_id"],
-            dedupe_key=f"message_copy:{message_id}",
+            dedupe_key=f"{MESSAGE_COPY_KEY}{message_id}",
             thread_id=thread["id"],
             context={
                 "theme_label": thread["theme_label"],

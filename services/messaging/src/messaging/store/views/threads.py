@@ -11,7 +11,7 @@ import asyncpg
 from servicekit.pagination import CursorCodec
 
 from ... import schemas
-from ...domain.emails import display_name
+from ...domain.emails import MESSAGE_COPY_KEY, display_name
 from ..threads import THREAD_COUNTS, THREAD_SELECT
 from . import after, page
 
@@ -43,7 +43,17 @@ async def parent_threads(
         limit + 1,
     )
     rows, next_cursor = page(codec, rows, limit, "last_message_at")
-    return schemas.ThreadPage(threads=[_summary(r) for r in rows], next_cursor=next_cursor)
+    deleted = await conn.fetchval(
+        """
+        SELECT count(*) FROM threads t
+        WHERE t.user_id = $1 AND t.hidden_by_parent_at IS NOT NULL
+          AND ($2 = 'sent' OR EXISTS (
+                SELECT 1 FROM messages m WHERE m.thread_id = t.id AND m.author_kind = 'staff'))
+        """,
+        user_id,
+        box,
+    )
+    return schemas.ThreadPage(threads=[_summary(r) for r in rows], next_cursor=next_cursor, deleted_count=deleted)
 
 
 async def unread_replies(conn: asyncpg.Connection, user_id: uuid.UUID) -> schemas.Notifications:
@@ -80,6 +90,7 @@ async def parent_thread(conn: asyncpg.Connection, thread: Record) -> schemas.Thr
                 created_at=m["created_at"],
                 read_at=m["read_at"],
                 attachments=files.get(m["id"], []),
+                email_copy=m["email_copy"],
             )
             for m in await _messages(conn, tid)
         ],
@@ -149,6 +160,7 @@ async def staff_thread(conn: asyncpg.Connection, thread: Record) -> schemas.Staf
             created_at=m["created_at"],
             read_at=m["read_at"],
             attachments=files.get(m["id"], []),
+            email_copy=m["email_copy"],
         )
         for m in await _messages(conn, tid)
     ]
@@ -176,7 +188,17 @@ async def attachment(conn: asyncpg.Connection, thread_id: uuid.UUID, attachment_
 
 
 async def _messages(conn: asyncpg.Connection, thread_id: uuid.UUID) -> list[Record]:
-    return await conn.fetch("SELECT * FROM messages WHERE thread_id = $1 ORDER BY created_at, id", thread_id)
+    """The thread's messages, each with the state of its e-mailed copy (queued with the
+    message under this dedupe key, service/threads.py), null when none was asked for."""
+    return await conn.fetch(
+        """
+        SELECT m.*, e.state AS email_copy FROM messages m
+        LEFT JOIN emails e ON e.dedupe_key = $2 || m.id::text
+        WHERE m.thread_id = $1 ORDER BY m.created_at, m.id
+        """,
+        thread_id,
+        MESSAGE_COPY_KEY,
+    )
 
 
 async def _attachments(
