@@ -22,13 +22,14 @@ from aiohttp import web
 from servicekit.identity import Identity
 
 from .contracts import checked, multipart_fields
-from .fake_accounts import UNAUTHENTICATED, identity_of, problem, refusal
+from .fake_accounts import TYPE, UNAUTHENTICATED, identity_of, problem, refusal
 from .standins import SEEN, SERVICE_NAME, echo, health, misbehaving_routes, remember
 
 MAX_BYTES = 5 * 1024 * 1024
 SIGNATURES = ((b"%PDF-", "application/pdf"), (b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 INVALID = "Certaines informations saisies ne sont pas valides."
+DELETED = "Vous avez supprimé cette conversation de votre messagerie."
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Message:
     created_at: datetime
     read_at: datetime | None = None
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    email_copy: str | None = None  # the copy's delivery state; None: no copy asked for
 
 
 @dataclass
@@ -151,6 +153,7 @@ def thread_doc(st: State, thread: Thread) -> dict[str, Any]:
                 "created_at": iso(m.created_at),
                 "read_at": iso(m.read_at),
                 "attachments": m.attachments,
+                "email_copy": m.email_copy,
             }
             for m in thread.messages
         ],
@@ -158,10 +161,19 @@ def thread_doc(st: State, thread: Thread) -> dict[str, Any]:
 
 
 def own_thread(request: web.Request) -> Thread:
+    """404 for none or another parent's; 410 for their own once deleted (and only theirs)."""
     thread = state(request).threads.get(request.match_info["id"])
-    if thread is None or thread.user_id != str(parent(request).user_id) or thread.hidden:
+    if thread is None or thread.user_id != str(parent(request).user_id):
         raise refusal(404, "not_found", "Ce message n'existe pas.")
+    if thread.hidden:
+        doc = {"type": TYPE + "thread_deleted", "title": DELETED, "status": 410}
+        raise web.HTTPGone(text=json.dumps(doc), content_type="application/problem+json")
     return thread
+
+
+def copy_state(fields: dict[str, Any]) -> str | None:
+    """A copy asked for is queued (« pending ») with the message, as messaging does."""
+    return "pending" if str(fields.get("email_copy")).lower() == "true" else None
 
 
 @web.middleware
@@ -292,6 +304,7 @@ async def start_thread(request: web.Request) -> web.Response:
         }
         return problem(422, "unknown_theme", INVALID, errors=[error])
     thread = st.add_thread(str(who.user_id), fields["subject"].strip(), fields["theme_id"], fields["body"].strip())
+    thread.messages[0].email_copy = copy_state(fields)
     store_file(st, thread.messages[0], thread.id, recorded["file"])
     doc = thread_doc(st, thread)
     remember_answer(request, slot, doc)
@@ -309,9 +322,11 @@ async def list_threads(request: web.Request) -> web.Response:
     limit = int(request.query.get("limit", "20"))
     cursor = request.query.get("cursor")
     offset = int(cursor[1:]) if cursor and cursor.startswith("o") else 0
-    mine = [t for t in st.threads.values() if t.user_id == user_id and not t.hidden]
+    mine = [t for t in st.threads.values() if t.user_id == user_id]
     if box == "inbox":
         mine = [t for t in mine if any(m.author == "staff" for m in t.messages)]
+    deleted_count = sum(1 for t in mine if t.hidden)
+    mine = [t for t in mine if not t.hidden]
     mine.sort(key=lambda t: t.last_message_at, reverse=True)
     page = mine[offset : offset + limit]
     summaries = [
@@ -330,7 +345,7 @@ async def list_threads(request: web.Request) -> web.Response:
         for t in page
     ]
     next_cursor = f"o{offset + limit}" if offset + limit < len(mine) else None
-    return web.json_response({"threads": summaries, "next_cursor": next_cursor})
+    return web.json_response({"threads": summaries, "next_cursor": next_cursor, "deleted_count": deleted_count})
 
 
 async def get_thread(request: web.Request) -> web.Response:
@@ -357,7 +372,8 @@ async def add_message(request: web.Request) -> web.Response:
         return answer
     if thread.state == "closed":
         return problem(409, "thread_closed", "Cette conversation est close. Merci d'envoyer un nouveau message.")
-    message = Message(str(uuid.uuid4()), "parent", recorded["fields"]["body"].strip(), st.tick())
+    fields = recorded["fields"]
+    message = Message(str(uuid.uuid4()), "parent", fields["body"].strip(), st.tick(), email_copy=copy_state(fields))
     thread.messages.append(message)
     store_file(st, message, thread.id, recorded["file"])
     doc = thread_doc(st, thread)

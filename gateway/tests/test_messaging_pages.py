@@ -112,7 +112,7 @@ async def test_signed_out_visitors_go_to_the_login_page(browser, mairie):
 async def test_the_form_offers_the_themes_and_says_what_files_are_accepted(parent, mairie):
     page = await parent.get("/messagerie/nouveau")
     assert page.status == 200
-    assert "<h1>Envoyer un message</h1>" in page.html
+    assert "<h1>Écrire un message</h1>" in page.html
     assert 'enctype="multipart/form-data"' in page.html
     for name, label in (
         ("theme_id", "Thème"),
@@ -157,14 +157,32 @@ async def test_a_message_without_attachment_goes_as_json_with_the_identity(paren
     assert "Cookie" not in call["headers"] and "Authorization" not in call["headers"]
 
     (thread,) = mairie.threads.values()
-    assert page.location == f"/messagerie/{thread.id}/confirmation?copie=oui"
+    # The confirmation says what messaging stored, not what the address says.
+    assert page.location == f"/messagerie/{thread.id}/confirmation"
     page = await parent.get(page.location)
     assert page.status == 200
     assert "Votre message a bien été envoyé." in page.text
     assert "Une copie de votre message est envoyée à votre adresse e-mail." in page.text
     assert "Objet Allergie" in page.text and "Thème Restauration" in page.text
     assert f'href="/messagerie/{thread.id}?boite=envoyes">Voir mon message</a>' in page.html
-    assert 'href="/messagerie?boite=envoyes#mes-messages">Message(s) envoyé(s)</a>' in page.html
+    assert 'href="/messagerie?boite=envoyes">Message(s) envoyé(s)</a>' in page.html
+
+
+async def test_the_confirmation_says_the_copy_as_messaging_stored_it(parent, mairie):
+    without = mairie.add_thread(parent.user.id, "Cantine")
+    # An old or hand-made address cannot make the page claim a copy.
+    page = await parent.get(f"/messagerie/{without.id}/confirmation?copie=oui")
+    assert page.status == 200 and "Votre message a bien été envoyé." in page.text
+    assert "copie" not in page.text.lower()
+    for state in ("pending", "sent"):
+        without.messages[0].email_copy = state
+        page = await parent.get(f"/messagerie/{without.id}/confirmation")
+        assert "Une copie de votre message est envoyée à votre adresse e-mail." in page.text
+    for state in ("suppressed", "bounced", "failed"):
+        without.messages[0].email_copy = state
+        page = await parent.get(f"/messagerie/{without.id}/confirmation")
+        assert "Une copie de votre message est envoyée" not in page.text
+        assert "Vous avez demandé une copie par e-mail, mais elle n'a pas pu être envoyée" in page.text
 
 
 async def test_a_message_with_an_attachment_goes_as_multipart_with_the_file_bytes(parent, mairie):
@@ -341,9 +359,13 @@ async def test_inbox_holds_the_answered_threads_with_the_unread_said_in_words(pa
     mairie.add_thread(parent.user.id, "Sans réponse")
     page = await parent.get("/messagerie")
     assert page.status == 200
-    assert "Consulter mes messages" in page.text
-    assert '<a class="entry" href="/messagerie/nouveau">Communiquer avec un service de la Mairie</a>' in page.html
-    assert '<a href="/messagerie#mes-messages" aria-current="page">Boîte de réception' in page.html
+    # One way to write, then the conversations: no entry that only jumps down the page.
+    main = re.search(r"<main.*</main>", page.html, flags=re.DOTALL).group(0)
+    assert re.findall(r'<a [^>]*href="/messagerie/nouveau"[^>]*>([^<]+)</a>', main) == ["Écrire un message"]
+    assert '<a class="button" href="/messagerie/nouveau">Écrire un message</a>' in main
+    assert 'href="#mes-messages"' not in main and "Consulter mes messages" not in text_of(main)
+    assert main.index("Écrire un message") < main.index('class="thread-list"')
+    assert '<a href="/messagerie" aria-current="page">Boîte de réception' in page.html
     assert "Inscription cantine" in page.text and "Sans réponse" not in page.text
     item = re.search(r'<li class="thread thread-unread">.*?</li>', page.html, flags=re.DOTALL).group(0)
     assert "Nouvelle réponse" in text_of(item)
@@ -351,7 +373,7 @@ async def test_inbox_holds_the_answered_threads_with_the_unread_said_in_words(pa
     assert "Restauration" in text_of(item) and "2 messages" in text_of(item)
 
     page = await parent.get("/messagerie?boite=envoyes")
-    assert '<a href="/messagerie?boite=envoyes#mes-messages" aria-current="page">Message(s) envoyé(s)</a>' in page.html
+    assert '<a href="/messagerie?boite=envoyes" aria-current="page">Message(s) envoyé(s)</a>' in page.html
     assert "Inscription cantine" in page.text and "Sans réponse" in page.text
     assert f'href="/messagerie/{answered.id}?boite=envoyes"' in page.html
     assert [
@@ -367,14 +389,12 @@ async def test_lists_are_paginated(parent, mairie):
         mairie.add_thread(parent.user.id, f"Message {i:02d}")
     page = await parent.get("/messagerie?boite=envoyes")
     assert page.text.count("Message ") >= 20 and "Message 24" in page.text and "Message 04" not in page.text
-    next_href = html_lib.unescape(
-        re.search(r'<a href="([^"]+)#mes-messages">Messages plus anciens', page.html).group(1)
-    )
+    next_href = html_lib.unescape(re.search(r'<a href="([^"]+)">Messages plus anciens', page.html).group(1))
     assert next_href == "/messagerie?boite=envoyes&curseur=o20"
     page = await parent.get(next_href)
     assert "Message 04" in page.text and "Message 24" not in page.text
     assert "Messages plus anciens" not in page.text
-    assert '<a href="/messagerie?boite=envoyes#mes-messages">← Messages les plus récents</a>' in page.html
+    assert '<a href="/messagerie?boite=envoyes">← Messages les plus récents</a>' in page.html
     # A cursor that is not one of messaging's starts again at the first page.
     page = await parent.get("/messagerie?boite=envoyes&curseur=../../x")
     assert page.status == 200 and "Message 24" in page.text
@@ -383,6 +403,31 @@ async def test_lists_are_paginated(parent, mairie):
 async def test_empty_boxes_say_so(parent, mairie):
     assert "Aucune réponse de la Mairie pour le moment." in (await parent.get("/messagerie")).text
     assert "Vous n'avez envoyé aucun message" in (await parent.get("/messagerie?boite=envoyes")).text
+
+
+async def test_a_box_emptied_by_the_parent_does_not_say_nothing_was_ever_sent(parent, mairie):
+    answered = mairie.add_thread(parent.user.id, "Cantine")
+    mairie.staff_reply(answered.id)
+    answered.hidden = True
+    sent = await parent.get("/messagerie?boite=envoyes")
+    assert "Vous n'avez envoyé aucun message" not in sent.text
+    assert "Votre boîte « Message(s) envoyé(s) » est vide : vous avez supprimé la conversation qu'elle contenait." in (
+        sent.text
+    )
+    assert "si elle vous répond à nouveau, la conversation reviendra dans votre boîte de réception" in sent.text
+    inbox = await parent.get("/messagerie")
+    assert "Aucune réponse de la Mairie pour le moment." not in inbox.text
+    assert "vous avez supprimé la conversation à laquelle la Mairie avait répondu." in inbox.text
+
+    for subject in ("Périscolaire", "Facture"):
+        mairie.add_thread(parent.user.id, subject).hidden = True
+    sent = await parent.get("/messagerie?boite=envoyes")
+    assert "vous avez supprimé les 3 conversations qu'elle contenait." in sent.text
+    # Never answered, those two were never in the inbox.
+    assert "vous avez supprimé la conversation à laquelle" in (await parent.get("/messagerie")).text
+    # Another family's deletions are not this box's business.
+    mairie.add_thread(str(uuid.uuid4()), "Voisin").hidden = True
+    assert "les 3 conversations" in (await parent.get("/messagerie?boite=envoyes")).text
 
 
 # --- a thread -------------------------------------------------------------------------
@@ -411,7 +456,10 @@ async def test_a_thread_shows_its_messages_in_order_with_french_dates_and_attach
     href = f"/messagerie/{thread.id}/pieces-jointes/{attachment_id}"
     assert f'<a href="{href}" download>menu de décembre.pdf</a>' in html_lib.unescape(town)
     assert "(PDF, 1 ko)" in text_of(town)
-    assert '<a class="button" href="#repondre">Répondre</a>' in page.html
+    # « Répondre » leads to the text box itself, which following the link focuses.
+    assert '<a class="button" href="#f-body">Répondre</a>' in page.html
+    assert '<textarea class="input textarea" id="f-body" name="body"' in section(page.html, "repondre")
+    assert '<script src="/static/messaging.js" defer></script>' in page.html
     assert f'<a class="button button-secondary" href="/messagerie/{thread.id}/supprimer">Supprimer</a>' in page.html
     # Reading it marked the reply read: no more « Nouvelle réponse ».
     page = await parent.get(f"/messagerie/{thread.id}")
@@ -450,7 +498,7 @@ async def test_a_thread_of_another_family_is_a_french_404(parent, mairie):
         page = await parent.get(path)
         assert page.status == 404, path
         assert "Page introuvable" in page.text and "Ce message n'existe pas." in page.text
-        assert "Pas à moi" not in page.text
+        assert "Pas à moi" not in page.text and "supprimé" not in page.text
     mine = mairie.add_thread(parent.user.id)
     token = csrf_in((await parent.get(f"/messagerie/{mine.id}")).html, f"/messagerie/{mine.id}/repondre")
     page = await parent.post(f"/messagerie/{other.id}/repondre", {"csrf_token": token, "body": "Intrus"})
@@ -458,6 +506,10 @@ async def test_a_thread_of_another_family_is_a_french_404(parent, mairie):
     page = await parent.post(f"/messagerie/{other.id}/supprimer", {"csrf_token": token})
     assert page.status == 404
     assert other.messages[-1].author == "staff" and not other.hidden
+    # Deleted by its family: still a plain 404 here, no hint that it exists.
+    other.hidden = True
+    page = await parent.get(f"/messagerie/{other.id}")
+    assert page.status == 404 and "Ce message n'existe pas." in page.text and "supprimé" not in page.text
     # Not a thread id at all: the router's own 404.
     assert (await parent.get("/messagerie/pas-un-identifiant")).status == 404
 
@@ -501,12 +553,42 @@ async def test_a_closed_thread_refuses_a_reply_politely(parent, mairie):
     page = await parent.get(f"/messagerie/{thread.id}")
     assert "Cette conversation est close : il n'est plus possible d'y répondre." in page.text
     assert f"/messagerie/{thread.id}/repondre" not in page.html
-    assert '<a href="/messagerie/nouveau">envoyez un nouveau message</a>' in page.html
+    assert '<a href="/messagerie/nouveau">écrivez un nouveau message</a>' in page.html
     # A form opened before the town closed it.
     page = await parent.post(f"/messagerie/{thread.id}/repondre", {"csrf_token": token, "body": "Encore une question"})
     assert page.status == 409
     assert "Cette conversation est close. Merci d'envoyer un nouveau message." in page.text
     assert len(thread.messages) == 2
+
+
+async def test_a_deleted_conversation_is_explained_with_the_way_to_write_again(parent, mairie):
+    """The e-mail « La mairie a répondu » links to the thread; the parent deleted it since."""
+    thread = mairie.add_thread(parent.user.id, "Allergie")
+    reply = mairie.staff_reply(thread.id)
+    attachment_id = mairie.attach(reply, thread.id, "menu.pdf", b"%PDF-1.4", "application/pdf")
+    page = await parent.get(f"/messagerie/{thread.id}")
+    token = csrf_in(page.html, f"/messagerie/{thread.id}/repondre")
+    thread.hidden = True
+    for path in (
+        f"/messagerie/{thread.id}",
+        f"/messagerie/{thread.id}?boite=envoyes",
+        f"/messagerie/{thread.id}/confirmation",
+        f"/messagerie/{thread.id}/supprimer",
+        f"/messagerie/{thread.id}/pieces-jointes/{attachment_id}",
+    ):
+        page = await parent.get(path)
+        assert page.status == 410, path
+        assert "<h1>Conversation supprimée</h1>" in page.html
+        assert "Vous avez supprimé cette conversation de votre messagerie" in page.text
+        assert '<a class="button" href="/messagerie/nouveau">Écrire un message</a>' in page.html
+        assert "Référence de la demande" not in page.text and "Page introuvable" not in page.text
+    # A reply typed in a tab opened before: explained too, and nothing sent.
+    page = await parent.post(f"/messagerie/{thread.id}/repondre", {"csrf_token": token, "body": "Et ensuite ?"})
+    assert page.status == 410 and "Conversation supprimée" in page.text
+    assert len(thread.messages) == 2
+    # Deleting it again changes nothing and lands on the box.
+    page = await parent.post(f"/messagerie/{thread.id}/supprimer", {"csrf_token": token})
+    assert page.status == 303 and thread.hidden
 
 
 async def test_supprimer_asks_first_then_removes_it_from_the_box(parent, mairie):

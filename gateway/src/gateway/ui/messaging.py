@@ -6,7 +6,8 @@ Message, « Confirmation par email », « Envoyer ») → the confirmation; « M
 envoyé(s) »; a reply of the town → « Répondre » or « Supprimer ».
 
 Everything lives at messaging (docs/messaging.md); these pages only show it. A thread of
-another family is a 404 there, hence here. Forms work without JavaScript: POST → 303 →
+another family is a 404 there, hence here; one the parent deleted is a 410 (to them only),
+which a page of its own explains. Forms work without JavaScript: POST → 303 →
 GET, the delete asks on a page of its own. Each form carries an idempotency key, so that
 a double click (or a resent form) sends one message, not two.
 """
@@ -14,6 +15,7 @@ a double click (or a resent form) sends one message, not two.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import uuid
 from typing import Any
@@ -124,6 +126,22 @@ async def _with_count(request: web.Request, context: dict[str, Any]) -> dict[str
     return context
 
 
+def _deleted_said_plainly(handler):
+    """A page of a thread the parent deleted (an old e-mail's link, another tab): what
+    happened and how to write again, rather than a 404 with a request reference."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except UpstreamProblem as problem:
+            if problem.status != 410:
+                raise
+        return render(request, "messaging/deleted.html", await _with_count(request, {}), status=410)
+
+    return wrapped
+
+
 # --- « Consulter mes messages » -------------------------------------------------------
 
 
@@ -142,9 +160,15 @@ async def index(request: web.Request) -> web.Response:
     if isinstance(next_cursor, str) and _CURSOR.match(next_cursor):
         next_href = _list_href(box_key) + ("&" if box_key != "reception" else "?") + f"curseur={next_cursor}"
     message_key = request.query.get("message", "")
+    try:
+        deleted_count = max(0, int(page.get("deleted_count") or 0))
+    except (TypeError, ValueError):
+        deleted_count = 0
     context = {
         "box": box_key,
         "threads": threads,
+        # An empty box the parent emptied is not one where nothing was ever written.
+        "deleted_count": deleted_count,
         "next_href": next_href,
         "first_href": _list_href(box_key) if cursor else None,
         "message": MESSAGES.get(message_key),
@@ -224,18 +248,19 @@ async def send(request: web.Request) -> web.Response:
             except ValueError:
                 log.warning("upstream_answer_malformed", service="messaging", call="start_thread")
                 raise Problem(502) from None
-            copy = "?copie=oui" if values["email_copy"] else ""
-            return redirect(f"/messagerie/{thread_id}/confirmation{copy}")
+            return redirect(f"/messagerie/{thread_id}/confirmation")
     if attachment is not None and "attachment" not in form.errors:
         form.error("attachment", FILE_NOT_KEPT)
     return _new_page(request, themes, form, status=status)
 
 
 @login_required
+@_deleted_said_plainly
 async def confirmation(request: web.Request) -> web.Response:
-    """« La confirmation apparaît. »"""
+    """« La confirmation apparaît. » The copy by e-mail is said as messaging stored it."""
     thread = thread_view(await messaging.get_thread(request, _thread_id(request)))
-    context = {"thread": thread, "message": SENT_MESSAGE, "email_copy": request.query.get("copie") == "oui"}
+    first = thread.messages[0] if thread.messages else None
+    context = {"thread": thread, "message": SENT_MESSAGE, "email_copy": first.email_copy if first else None}
     return render(request, "messaging/confirmation.html", await _with_count(request, context))
 
 
@@ -261,12 +286,14 @@ async def _thread_page(
 
 
 @login_required
+@_deleted_said_plainly
 async def view(request: web.Request) -> web.Response:
     form = Form(values={"idempotency_key": idempotency_key(None), "email_copy": False})
     return await _thread_page(request, form, message=MESSAGES.get(request.query.get("message", "")))
 
 
 @login_required
+@_deleted_said_plainly
 async def reply(request: web.Request) -> web.Response:
     thread_id = _thread_id(request)
     values: dict[str, Any] = await read_form(request, ("body", "email_copy", "idempotency_key"))
@@ -302,6 +329,7 @@ async def reply(request: web.Request) -> web.Response:
 
 
 @login_required
+@_deleted_said_plainly
 async def delete_form(request: web.Request) -> web.Response:
     """« Supprimer »: asked on a page of its own (no script to confirm with)."""
     thread = thread_view(await messaging.get_thread(request, _thread_id(request)))
@@ -319,6 +347,7 @@ async def delete(request: web.Request) -> web.Response:
 
 
 @login_required
+@_deleted_said_plainly
 async def download(request: web.Request) -> web.StreamResponse:
     """An attachment, streamed from messaging: always a download, never sniffed or cached."""
     attachment_id = uuid.UUID(request.match_info["attachment_id"])

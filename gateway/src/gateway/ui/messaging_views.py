@@ -16,6 +16,8 @@ from babel.numbers import format_decimal
 PARIS = ZoneInfo("Europe/Paris")
 # What messaging stores and serves; anything else is downloaded as bytes.
 DOWNLOAD_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+# messaging's e-mail states: the first two mean the copy is on its way (or arrived).
+COPY_STATES = ("pending", "sent", "bounced", "suppressed", "failed")
 
 
 def french_datetime(value: Any) -> str:
@@ -70,6 +72,8 @@ class MessageView:
     when_iso: str
     new: bool
     attachments: list[AttachmentView] = field(default_factory=list)
+    # « Confirmation par email »: the copy's delivery state as messaging stored it; None: not asked.
+    email_copy: str | None = None
 
 
 @dataclass
@@ -114,6 +118,7 @@ def thread_view(doc: dict[str, Any]) -> ThreadView:
                 # messaging answers the view taken before marking: null is "new to you".
                 new=from_town and m.get("read_at") is None,
                 attachments=attachments,
+                email_copy=m.get("email_copy") if m.get("email_copy") in COPY_STATES else None,
             )
         )
     return ThreadView(
