@@ -326,6 +326,9 @@ SIGNED_IN = {
     "messagerie": "/messagerie",
     "nouveau-message": "/messagerie/nouveau",
     "fil": "/messagerie/{thread_id}",
+    "message-envoye": "/messagerie/{thread_id}/confirmation",
+    "messages-envoyes": "/messagerie?boite=envoyes",
+    "supprimer-message": "/messagerie/{thread_id}/supprimer",
 }
 
 

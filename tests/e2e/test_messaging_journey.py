@@ -4,7 +4,8 @@ A parent with an active account writes to the town with « Confirmation par emai
 PNG attached → the confirmation → « Message(s) envoyé(s) » → the copy e-mail arrives; an
 agent of the theme's service answers through messaging's staff API → the home page says
 « 1 nouvelle réponse » → the thread shows the reply, the count is back to none →
-« Répondre » → « Supprimer » takes it out of the parent's box.
+« Répondre » (the focus in the text box) → « Supprimer » takes it out of the parent's box,
+and the e-mailed link then says the conversation was deleted.
 
 The parent registers through accounts' wizard calls (the gateway's own, not the browser:
 the registration pages have their journey) and activates with the e-mailed token; the
@@ -137,8 +138,8 @@ async def test_write_to_the_town_read_the_reply_answer_and_delete(page, suite, m
     await page.keyboard.press("Enter")
     await page.wait_for_url(base + "/messagerie/nouveau")
 
-    # « Envoyer un message »: Thème, Objet, Message, a PNG, « Confirmation par email ».
-    assert "Envoyer un message" in await main_text(page)
+    # « Écrire un message »: Thème, Objet, Message, a PNG, « Confirmation par email ».
+    assert "Écrire un message" in await main_text(page)
     await page.select_option("#f-theme_id", label="Restauration")
     await page.fill("#f-subject", subject)
     body = "Bonjour,\nArthur est allergique aux arachides : voici le certificat.\nMerci."
@@ -164,11 +165,12 @@ async def test_write_to_the_town_read_the_reply_answer_and_delete(page, suite, m
     await page.set_input_files("#f-attachment", files=[certificate])
     await page.click("form.form button:has-text('Envoyer')")
 
-    # The confirmation.
-    await page.wait_for_url(re.compile(r".*/messagerie/[0-9a-f-]{36}/confirmation\?copie=oui$"))
+    # The confirmation, the copy said as messaging stored it.
+    await page.wait_for_url(re.compile(r".*/messagerie/[0-9a-f-]{36}/confirmation$"))
     thread_id = re.search(r"/messagerie/([0-9a-f-]{36})/", page.url).group(1)
     confirmation = await main_text(page)
     assert "Votre message a bien été envoyé." in confirmation
+    assert "Une copie de votre message est envoyée à votre adresse e-mail." in confirmation
     assert subject in confirmation and "Restauration" in confirmation
 
     # « Message(s) envoyé(s) » lists it.
@@ -226,7 +228,8 @@ async def test_write_to_the_town_read_the_reply_answer_and_delete(page, suite, m
     # « Répondre ».
     await page.goto(f"{base}/messagerie/{thread_id}")
     await page.click("main >> a:has-text('Répondre')")
-    await page.fill("#f-body", "Merci beaucoup !")
+    assert await page.evaluate("() => document.activeElement.id") == "f-body"
+    await page.keyboard.type("Merci beaucoup !")
     await page.click("section.reply button:has-text('Envoyer')")
     await page.wait_for_url(f"{base}/messagerie/{thread_id}?message=repondu")
     thread = await main_text(page)
@@ -242,6 +245,9 @@ async def test_write_to_the_town_read_the_reply_answer_and_delete(page, suite, m
     assert "Le message a été supprimé de votre boîte." in inbox
     assert subject not in inbox
     await page.goto(base + "/messagerie?boite=envoyes")
-    assert subject not in await main_text(page)
+    sent = await main_text(page)
+    assert subject not in sent and "vous avez supprimé la conversation" in sent
+    # The copy's link now says the conversation was deleted, and how to write again.
     await page.goto(f"{base}/messagerie/{thread_id}")
-    assert "Page introuvable" in await main_text(page)
+    deleted = await main_text(page)
+    assert "Conversation supprimée" in deleted and "Écrire un message" in deleted
