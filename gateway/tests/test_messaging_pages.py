@@ -460,6 +460,9 @@ async def test_a_thread_shows_its_messages_in_order_with_french_dates_and_attach
     assert '<a class="button" href="#f-body">Répondre</a>' in page.html
     assert '<textarea class="input textarea" id="f-body" name="body"' in section(page.html, "repondre")
     assert '<script src="/static/messaging.js" defer></script>' in page.html
+    script = await parent.client.get("/static/messaging.js")
+    assert script.status == 200 and "javascript" in script.content_type
+    assert "f-body" not in await script.text()  # generic: any link to a form field
     assert f'<a class="button button-secondary" href="/messagerie/{thread.id}/supprimer">Supprimer</a>' in page.html
     # Reading it marked the reply read: no more « Nouvelle réponse ».
     page = await parent.get(f"/messagerie/{thread.id}")

@@ -6,7 +6,14 @@
   var FIELDS = /^(TEXTAREA|INPUT|SELECT)$/;
 
   function field(hash) {
-    var target = hash && hash.length > 1 ? document.getElementById(decodeURIComponent(hash.slice(1))) : null;
+    var target = null;
+    if (hash && hash.length > 1) {
+      try {
+        target = document.getElementById(decodeURIComponent(hash.slice(1)));
+      } catch (e) {
+        return null; // a malformed address: leave it to the browser
+      }
+    }
     return target && FIELDS.test(target.tagName) ? target : null;
   }
 
