@@ -70,7 +70,9 @@ def test_the_confirmed_days_a_closure_covers_are_cancelled(closed, cancelled):
 def test_each_cancellation_carries_what_billing_credits_and_each_family_gets_one_notice():
     outcome = apply_closure(closure(D3, D3), BOOKINGS + BOOKINGS, ())  # read twice: cancelled once
     assert len(outcome.cancelled) == 3
-    assert ClosedDayCancelled(DayRef(LEA, CANTINE, D3), UUID(int=5005), OTHER_FAMILY, UUID(int=9000)) in outcome.cancelled
+    assert (
+        ClosedDayCancelled(DayRef(LEA, CANTINE, D3), UUID(int=5005), OTHER_FAMILY, UUID(int=9000)) in outcome.cancelled
+    )
     assert outcome.notices == (
         FamilyDaysClosed(FAMILY, tuple(sorted([DayRef(ARTHUR, CANTINE, D3), DayRef(ARTHUR, ALSH, D3)]))),
         FamilyDaysClosed(OTHER_FAMILY, (DayRef(LEA, CANTINE, D3),)),

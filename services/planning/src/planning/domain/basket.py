@@ -347,7 +347,11 @@ class Basket:
         if not closed:
             return None
         lines = tuple(BasketLine(ref, self.lines[ref]) for ref in closed)
-        held = tuple(line.ref for line in lines if line.change == "add") if self.status is BasketStatus.CHECKING_OUT else ()
+        held = (
+            tuple(line.ref for line in lines if line.change == "add")
+            if self.status is BasketStatus.CHECKING_OUT
+            else ()
+        )
         self._replace_lines({ref: change for ref, change in self.lines.items() if ref not in set(closed)})
         return BasketLinesWithdrawn(self.id, self.family_id, lines, held)
 
