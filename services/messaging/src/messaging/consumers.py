@@ -134,11 +134,12 @@ class ConfirmedDay(Narrow):
 
 
 class ReservationsConfirmed(Narrow):
-    """planning.reservations.confirmed (v1): the booking confirmation."""
+    """planning.reservations.confirmed (v1): the booking confirmation. It may confirm no day
+    (staff closed every day of a basket being paid): then there is nothing to announce."""
 
     dossier_id: UUID
     payment_id: UUID | None = None
-    reservations: list[ConfirmedDay] = Field(min_length=1, max_length=2000)
+    reservations: list[ConfirmedDay] = Field(max_length=2000)
 
 
 class ClosureDaysCancelled(Narrow):

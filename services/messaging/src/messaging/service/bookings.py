@@ -18,8 +18,11 @@ async def reservations_confirmed(ctx: Messaging, uow: UnitOfWork, event: Event, 
     """planning.reservations.confirmed: the days booked, per child and activity, and what was paid.
 
     The amount comes from billing.payment.succeeded, which planning confirms on: when it
-    has not arrived yet, the e-mail says the amount is in the receipt.
+    has not arrived yet, the e-mail says the amount is in the receipt. No day confirmed (all
+    closed while the family paid: the closure notice told them), no e-mail.
     """
+    if not data.reservations:
+        return
     children = await uow.children.first_names({r.child_id for r in data.reservations})
     activities = await uow.activities.names({r.activity_id for r in data.reservations})
     payment = await uow.payments.get(data.payment_id) if data.payment_id is not None else None
