@@ -41,6 +41,7 @@ async def add_closure(p: Planning, cmd: s.ClosureIn) -> tuple[s.ClosureCreated, 
         for basket in baskets:
             if basket.version != versions[basket.id]:
                 await uow.baskets.save(basket, versions[basket.id])
+        await uow.places.lock_period(closure.period.start, closure.period.end, closure.activity_id)
         await uow.places.release(outcome.released)
         cancelled = await _cancel(uow, outcome, now)
         await _notify(uow, closure_id, closure, outcome)
@@ -71,7 +72,7 @@ def _lines(withdrawn: tuple[BasketLinesWithdrawn, ...]) -> int:
 
 async def _cancel(uow: UnitOfWork, outcome: ClosureOutcome, now) -> int:
     done = 0
-    for c in outcome.cancelled:  # sorted by (activity, day): places are updated in lock order
+    for c in outcome.cancelled:  # the period's places are locked already (lock_period)
         if await uow.reservations.cancel(c.ref, now) is None:
             continue
         await uow.places.cancel(c.ref)
