@@ -297,3 +297,34 @@ async def test_more_checkouts_at_once_than_the_pool_has_connections_all_get_thei
     answers = await asyncio.wait_for(asyncio.gather(*(harness.checkout(f, [D1]) for f in families)), timeout=60)
     assert [a["status"] for _, a in answers] == ["pending"] * len(families)
     assert len({a["payment_id"] for _, a in answers}) == len(families)
+
+
+async def test_a_paid_day_planning_does_not_confirm_and_a_closed_day_become_full_credits(harness):
+    """Staff closed D2 while the family was paying: planning confirms D1 only → D2's share is
+    credited; then D1 is closed too (after any deadline): its cancellation is credited in full."""
+    fam = await harness.family(qf=500)
+    params, answer = await harness.checkout(fam, [D1, D2])
+    await harness.pay(answer)
+    await harness.wait_events("billing.payment.succeeded", payment_id=answer["payment_id"])
+    (reservation,) = await confirm(harness, fam, params, answer, [D1])
+    (unconfirmed,) = await harness.wait_events("billing.credit.granted", dossier_id=fam.dossier_id)
+    assert (unconfirmed["amount_cents"], unconfirmed["reason"]) == (150, "cancellation")
+    assert unconfirmed["label"].startswith("Avoir : journée du 15/12/2026 non réservée")
+    # the same confirmation published again (another event id): no second credit
+    await confirm(harness, fam, params, answer, [D1])
+
+    closed = {"reservation_id": str(reservation), "dossier_id": str(fam.dossier_id), "child_id": str(fam.child_id),
+              "activity_id": str(harness.activity_id), "date": D1.isoformat(), "payment_id": answer["payment_id"],
+              "reason": "closure"}  # fmt: skip
+    await harness.publish("planning.reservation.cancelled", closed)
+    await harness.publish("planning.reservation.cancelled", closed)
+
+    async def both() -> bool:
+        return len(harness.events("billing.credit.granted", dossier_id=fam.dossier_id)) >= 2
+
+    await eventually(both)
+    await asyncio.sleep(0.5)
+    credits = harness.events("billing.credit.granted", dossier_id=fam.dossier_id)
+    assert sorted(c["amount_cents"] for c in credits) == [150, 150]
+    account = await harness.account(fam)
+    assert (account["credit_cents"], account["balance_cents"]) == (300, -300)

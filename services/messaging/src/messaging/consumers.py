@@ -134,11 +134,22 @@ class ConfirmedDay(Narrow):
 
 
 class ReservationsConfirmed(Narrow):
-    """planning.reservations.confirmed (v1): the booking confirmation."""
+    """planning.reservations.confirmed (v1): the booking confirmation. It may confirm no day
+    (staff closed every day of a basket being paid): then there is nothing to announce."""
 
     dossier_id: UUID
     payment_id: UUID | None = None
-    reservations: list[ConfirmedDay] = Field(min_length=1, max_length=2000)
+    reservations: list[ConfirmedDay] = Field(max_length=2000)
+
+
+class ClosureDaysCancelled(Narrow):
+    """planning.closure.days_cancelled (v1): staff closed days the family had booked."""
+
+    dossier_id: UUID
+    label: str = Field(min_length=1, max_length=200)
+    starts_on: date
+    ends_on: date
+    days: list[ConfirmedDay] = Field(min_length=1, max_length=2000)
 
 
 class ReminderChild(Narrow):
@@ -244,6 +255,7 @@ HANDLERS: Mapping[str, tuple[type[Narrow], UseCase]] = {
     "planning.activity.updated": (ActivityKnown, families.activity_known),
     "planning.reservations.confirmed": (ReservationsConfirmed, bookings.reservations_confirmed),
     "planning.booking_reminder.due": (BookingReminderDue, bookings.booking_reminder_due),
+    "planning.closure.days_cancelled": (ClosureDaysCancelled, bookings.closure_days_cancelled),
     "billing.payment.succeeded": (PaymentSucceeded, payments.payment_succeeded),
     "billing.credit.granted": (CreditGranted, payments.credit_granted),
     "billing.invoice.issued": (InvoiceIssued, invoices.invoice_issued),

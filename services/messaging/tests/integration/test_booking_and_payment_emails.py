@@ -122,6 +122,31 @@ async def test_booking_confirmation_lists_the_days_and_the_amount_paid(harness, 
     await delivered_once(harness, envelope, "booking_confirmation", parent.user_id)
 
 
+async def test_a_closure_notice_names_the_child_the_days_the_activity_and_the_credit(harness, parent):
+    arthur = await known_child(harness, parent)
+    cantine = await known_activity(harness)
+    closed = {
+        "closure_id": str(uuid.uuid4()),
+        "dossier_id": str(parent.dossier_id),
+        "label": "Grève du personnel",
+        "starts_on": "2026-12-07",
+        "ends_on": "2026-12-08",
+        "days": [
+            {"child_id": str(arthur), "activity_id": str(cantine), "date": d} for d in ("2026-12-08", "2026-12-07")
+        ],
+    }
+    envelope = await harness.publish("planning.closure.days_cancelled", closed)
+    [mail] = await harness.wait_for_mail(parent.email)
+    assert mail.message["Subject"] == "Fermeture « Grève du personnel » : des journées réservées sont annulées"
+    assert "du lundi 7 décembre 2026 au mardi 8 décembre 2026, décidée par la mairie" in mail.text
+    assert (
+        "Arthur\n  2026/2027 - Cantine (11h30 à 13h30) :\n  - lundi 7 décembre 2026\n  - mardi 8 décembre 2026"
+        in mail.text
+    )
+    assert "rendu en totalité sous forme d'avoir" in mail.text and mail.link("/planning")
+    await delivered_once(harness, envelope, "closure_notice", parent.user_id)
+
+
 async def test_booking_confirmation_before_the_payment_points_to_the_receipt(harness, parent):
     confirmed = {
         "basket_id": str(uuid.uuid4()),
@@ -201,7 +226,7 @@ async def test_credit_notice(harness, parent):
     envelope = await harness.publish("billing.credit.granted", credit)
     [mail] = await harness.wait_for_mail(parent.email)
     assert mail.message["Subject"] == "Un avoir de 3,74\u00a0€ a été ajouté à votre compte"
-    assert "une journée déjà payée a été annulée avant la date limite" in mail.text
+    assert "une journée déjà payée a été annulée" in mail.text
     assert mail.link("/facturation/historique")
     await delivered_once(harness, envelope, "credit_notice", parent.user_id)
 

@@ -39,6 +39,13 @@ CONTEXTS = {
         payment={"total_cents": 1122, "credit_used_cents": 0, "reference": "PF-2026-0042"},
         link="https://portail.ville.fr/planning",
     ),
+    "closure_notice": dict(
+        label="Grève",
+        starts_on=date(2026, 12, 7),
+        ends_on=date(2026, 12, 8),
+        children=days_by_child(DAYS, NAMES, ACTIVITIES),
+        link="https://portail.ville.fr/planning",
+    ),
     "booking_reminder": dict(
         children=["Arthur", "Léa"],
         week_starts_on=date(2026, 12, 14),
@@ -109,6 +116,22 @@ def test_booking_confirmation_says_what_the_credit_covered():
     assert "Montant réglé : 11,22\u00a0€ (dont 3,74\u00a0€ déduits de votre avoir), référence R1." in email.body_text
 
 
+def test_closure_notice_says_which_days_of_which_child_and_activity_and_that_they_are_credited():
+    email = render("closure_notice", label="Grève <du personnel>")
+    assert email.subject == "Fermeture « Grève <du personnel> » : des journées réservées sont annulées"
+    text = email.body_text
+    assert "fermeture « Grève <du personnel> » du lundi 7 décembre 2026 au mardi 8 décembre 2026" in text
+    assert (
+        "Arthur\n  2026/2027 - Cantine (11h30 à 13h30) :\n  - lundi 7 décembre 2026\n  - jeudi 10 décembre 2026" in text
+    )
+    assert "Léa\n  2026/2027 - Cantine (11h30 à 13h30) :\n  - mardi 8 décembre 2026" in text
+    assert "rendu en totalité sous forme d'avoir sur votre compte famille" in text
+    assert "https://portail.ville.fr/planning" in text
+    assert "Grève &lt;du personnel&gt;" in email.body_html and "<li>mardi 8 décembre 2026</li>" in email.body_html
+    one_day = render("closure_notice", ends_on=date(2026, 12, 7))
+    assert "fermeture « Grève » du lundi 7 décembre 2026, décidée" in one_day.body_text
+
+
 def test_booking_reminder_names_the_children_the_week_and_the_deadline_in_paris_time():
     email = render("booking_reminder")
     assert email.subject == "Pensez à réserver pour la semaine du lundi 14 décembre 2026"
@@ -137,7 +160,7 @@ def test_payment_receipt_for_an_invoice_with_credit():
 def test_credit_notice_with_and_without_a_known_reason():
     email = render("credit_notice")
     assert email.subject == "Un avoir de 3,74\u00a0€ a été ajouté à votre compte"
-    assert "ajouté à votre compte : une journée déjà payée a été annulée avant la date limite." in email.body_text
+    assert "ajouté à votre compte : une journée déjà payée a été annulée." in email.body_text
     bare = render("credit_notice", reason_text=None)
     assert "ajouté à votre compte.\n" in bare.body_text
 

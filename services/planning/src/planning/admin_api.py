@@ -13,7 +13,7 @@ from servicekit.web import model_response
 
 from .domain import Month
 from .schemas import admin as s
-from .service import catalog, children, lists
+from .service import catalog, children, closures, lists
 from .web import MONTH_PARAM, STAFF_ROLE, csv_response, path_month, planning, staff
 
 ADMIN = "/api/planning/admin"
@@ -66,13 +66,14 @@ async def list_months(request: web.Request) -> web.Response:
 async def create_closure(request: web.Request) -> web.Response:
     staff(request)
     cmd = await read_json(request, s.ClosureIn)
-    return model_response(await catalog.add_closure(planning(request), cmd), status=201)
+    answer, created = await closures.add_closure(planning(request), cmd)
+    return model_response(answer, status=201 if created else 200)
 
 
 async def list_closures(request: web.Request) -> web.Response:
     staff(request)
     query = read_query(request, s.PeriodQuery)
-    return model_response(await catalog.closures(planning(request), query.from_, query.to))
+    return model_response(await closures.closures(planning(request), query.from_, query.to))
 
 
 async def create_school_holiday(request: web.Request) -> web.Response:
@@ -137,6 +138,18 @@ async def export_reservations(request: web.Request) -> web.Response:
     return csv_response(text, f"reservations-{month}.csv")
 
 
+CLOSURE_EFFECTS = (
+    "Days already booked on the closed dates are cancelled in the same transaction: each confirmed (paid) "
+    "reservation is cancelled, its place freed and `planning.reservation.cancelled` (`reason: closure`) "
+    "published — billing credits what was paid, in full, whatever the deadline; pending basket lines on those "
+    "days are withdrawn (a basket being paid gives its held places back and those days are never confirmed: "
+    "billing credits their share of the payment); each family concerned gets one "
+    "`planning.closure.days_cancelled` (an e-mail). The answer counts them: `cancelled_reservations`, "
+    "`withdrawn_basket_lines`, `families_notified`. The same closure (activity, dates, label) posted again "
+    "answers 200 with its id and, normally, zero everywhere: nothing is cancelled or credited twice."
+)
+
+
 def _route(method, path, handler, summary, **kw) -> Route:
     return Route(
         method,
@@ -165,7 +178,7 @@ ROUTES = (
            body=s.MonthIn, response=s.MonthOut, path_params=(MONTH_PARAM,)),
     _route("GET", "/months", list_months, "The months open for booking", response=s.MonthList),
     _route("POST", "/closures", create_closure, "Close one activity (or all) from one date to another",
-           body=s.ClosureIn, response=s.ClosureOut, status=201, errors=(404,)),
+           body=s.ClosureIn, response=s.ClosureCreated, status=201, errors=(404,), description=CLOSURE_EFFECTS),
     _route("GET", "/closures", list_closures, "Closures overlapping ?from=&to=",
            query=s.PeriodQuery, response=s.ClosureList, errors=(422,)),
     _route("POST", "/school-holidays", create_school_holiday, "Add a school-holiday period to a school year",

@@ -99,7 +99,7 @@ class BasketExpired(IntegrationEvent):
 
 
 class ReservationCancelled(IntegrationEvent):
-    """A paid day was unbooked before its cancellation deadline. billing: credit of what was paid for that day."""
+    """A paid day was unbooked before its cancellation deadline, or staff closed it. billing: credit of what was paid for that day."""
 
     type = "planning.reservation.cancelled"
     version = 1
@@ -110,6 +110,25 @@ class ReservationCancelled(IntegrationEvent):
     activity_id: uuid.UUID
     date: date
     payment_id: uuid.UUID | None
+    reason: Literal["family", "closure"] = Field(
+        "family",
+        description="family: unbooked by the parent (before the deadline); closure: staff closed the day "
+        "(any time, full credit). Added to v1 as an optional field.",
+    )
+
+
+class ClosureDaysCancelled(IntegrationEvent):
+    """Staff closed days a family had booked or was paying for: they are cancelled and credited. messaging: notice e-mail."""
+
+    type = "planning.closure.days_cancelled"
+    version = 1
+
+    closure_id: uuid.UUID
+    dossier_id: uuid.UUID
+    label: str = Field(description="The closure's label, as staff typed it (« Grève »).")
+    starts_on: date
+    ends_on: date
+    days: list[DayLine] = Field(description="The family's days cancelled (booked, or being paid).")
 
 
 class AttendanceRecorded(IntegrationEvent):
@@ -151,6 +170,7 @@ EVENTS = (
     ReservationsRefused,
     BasketExpired,
     ReservationCancelled,
+    ClosureDaysCancelled,
     AttendanceRecorded,
     BookingReminderDue,
 )

@@ -257,7 +257,7 @@ async def reservations_confirmed(ctx: Billing, uow: UnitOfWork, event: Event, da
     await record(uow, stored, stored.payment.mark_applied(ctx.now()))
     paid = {(x.child_id, x.activity_id, x.day): x for x in await uow.payments.lines(stored.payment.id)}
     for r in data.reservations:
-        line = paid.get((r.child_id, r.activity_id, r.date))
+        line = paid.pop((r.child_id, r.activity_id, r.date), None)
         if line is None:
             continue  # a day planning confirms but billing did not price: nothing was paid for it
         await uow.booked_days.add(
@@ -271,6 +271,24 @@ async def reservations_confirmed(ctx: Billing, uow: UnitOfWork, event: Event, da
             amount=line.amount,
             at=ctx.now(),
         )
+    await _credit_unconfirmed(ctx, uow, stored.payment.id, data.dossier_id, paid.values())
+
+
+async def _credit_unconfirmed(ctx: Billing, uow: UnitOfWork, payment_id: uuid.UUID, dossier_id, lines) -> None:
+    """Paid days planning did not confirm — staff closed them while the family was paying, or
+    the day was booked meanwhile — become credits, in full: paid money is never lost. One
+    credit per day and payment (its key stands in for the reservation that never was)."""
+    for line in lines:
+        if line.amount.cents == 0:
+            continue
+        credit = cancellation_credit(
+            family_id=dossier_id,
+            amount_paid=line.amount,
+            label=f"Avoir : journée du {line.day:%d/%m/%Y} non réservée — {line.label}",
+            at=ctx.now(),
+        )
+        key = uuid.uuid5(payment_id, f"{line.child_id}/{line.activity_id}/{line.day}")
+        await grant(uow, credit, payment_id=payment_id, reservation_id=key)
 
 
 async def reservations_refused(ctx: Billing, uow: UnitOfWork, event: Event, data) -> None:

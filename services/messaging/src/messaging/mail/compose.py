@@ -44,6 +44,7 @@ KINDS: dict[str, MailKind] = {
         MailKind("reply_notice", contains_secret=False),
         MailKind("booking_confirmation", contains_secret=False),
         MailKind("booking_reminder", contains_secret=False),
+        MailKind("closure_notice", contains_secret=False),
         MailKind("payment_receipt", contains_secret=False),
         MailKind("credit_notice", contains_secret=False),
         MailKind("invoice_issued", contains_secret=False),

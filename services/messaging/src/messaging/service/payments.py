@@ -10,7 +10,7 @@ HISTORY_PAGE = "/facturation/historique"
 
 # billing's credit reasons (billing.domain.events.CreditReason), as a parent reads them.
 CREDIT_REASONS = {
-    "cancellation": "une journée déjà payée a été annulée avant la date limite",
+    "cancellation": "une journée déjà payée a été annulée",
     "late_payment": "votre paiement est arrivé après l'expiration de vos réservations, qui n'ont pas pu être confirmées",
     "staff": "geste commercial ou correction du service Facturation",
 }

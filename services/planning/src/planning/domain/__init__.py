@@ -16,6 +16,8 @@ Modules, from the ground up:
   ``DayState`` (closed > pending > booked > locked > full > bookable).
 - :mod:`.basket` — the ``Basket`` aggregate: ``request_days``/``request_month``, ``checkout``,
   ``confirm``, ``fail``, ``expire``, ``clear``, ``drop``.
+- :mod:`.closures` — ``apply_closure``: a closure added after families booked cancels
+  their days (full credit) and withdraws basket lines on them.
 - :mod:`.attendance` — ``record_attendance``.
 - :mod:`.events` — the domain events the methods return; :mod:`.errors` — what they refuse.
 
@@ -27,12 +29,14 @@ from .attendance import record_attendance
 from .basket import Basket, BasketStatus, CheckoutResult, ConfirmOutcome, ConfirmResult
 from .calendar import Calendar, Closure, DayRun, Period, french_public_holidays, zone_school_holidays
 from .capacity import Capacity, DayCapacity
+from .closures import BookedDay, ClosedDayCancelled, ClosureOutcome, FamilyDaysClosed, apply_closure
 from .deadlines import PARIS, DeadlinePolicy, DeadlineRule
 from .errors import Conflict, DayProblem, Invalid, NotFound, PlanningError, RulesViolated
 from .events import (
     AttendanceRecorded,
     BasketCheckedOut,
     BasketLine,
+    BasketLinesWithdrawn,
     BasketReleased,
     DayRef,
     PaymentNotApplied,
@@ -51,15 +55,19 @@ __all__ = [
     "Basket",
     "BasketCheckedOut",
     "BasketLine",
+    "BasketLinesWithdrawn",
     "BasketReleased",
     "BasketStatus",
+    "BookedDay",
     "BookingRules",
     "BookingWindows",
     "Calendar",
     "Capacity",
     "CheckoutResult",
     "Child",
+    "ClosedDayCancelled",
     "Closure",
+    "ClosureOutcome",
     "ConfirmOutcome",
     "ConfirmResult",
     "Conflict",
@@ -71,6 +79,7 @@ __all__ = [
     "DayView",
     "DeadlinePolicy",
     "DeadlineRule",
+    "FamilyDaysClosed",
     "Invalid",
     "Month",
     "NotFound",
@@ -81,6 +90,7 @@ __all__ = [
     "ReservationsConfirmed",
     "RulesViolated",
     "SchoolYear",
+    "apply_closure",
     "day_view",
     "french_public_holidays",
     "month_grid",

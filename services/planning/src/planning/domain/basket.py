@@ -26,6 +26,7 @@ Life cycle (``status``)::
   after ``expires_at``, or for a released or already-paid basket, is refused: the result says
   the payment must become a credit; planning never confirms places it has freed.
 - :meth:`Basket.fail` (``billing.payment.failed``) / :meth:`Basket.expire`: places freed.
+- :meth:`Basket.withdraw`: staff closed days it has lines on (domain/closures.py).
 - ``confirmed`` and ``released`` are final; the service starts a new basket for the family.
 
 Every method either raises a :class:`~planning.domain.errors.PlanningError` and changes
@@ -43,12 +44,14 @@ from uuid import UUID
 
 from . import errors
 from .activities import Activity, Child
+from .calendar import Closure
 from .capacity import DayCapacity
 from .deadlines import DeadlinePolicy, require_aware
 from .errors import DayProblem, NotFound, RulesViolated, french_date
 from .events import (
     BasketCheckedOut,
     BasketLine,
+    BasketLinesWithdrawn,
     BasketReleased,
     Change,
     DayRef,
@@ -333,6 +336,24 @@ class Basket:
         self.checkout_id = self.expires_at = self.checked_out_at = None
         self.version += 1
         return self.adds
+
+    def withdraw(self, closures: Iterable[Closure]) -> BasketLinesWithdrawn | None:
+        """Staff closed days this basket has lines on: those lines go, even while it is being
+        paid (its held places on them are then to be given back, and :meth:`confirm` will not
+        book them). ``None`` when no line is on a closed day, or the basket is final."""
+        if self.status not in (BasketStatus.OPEN, BasketStatus.CHECKING_OUT):
+            return None
+        closed = [ref for ref in sorted(self.lines) if any(c.closes(ref.activity_id, ref.day) for c in closures)]
+        if not closed:
+            return None
+        lines = tuple(BasketLine(ref, self.lines[ref]) for ref in closed)
+        held = (
+            tuple(line.ref for line in lines if line.change == "add")
+            if self.status is BasketStatus.CHECKING_OUT
+            else ()
+        )
+        self._replace_lines({ref: change for ref, change in self.lines.items() if ref not in set(closed)})
+        return BasketLinesWithdrawn(self.id, self.family_id, lines, held)
 
     def cancellations(self) -> tuple[ReservationCancelled, ...]:
         """The removals of a checked-out basket, to apply once billing accepted the payment

@@ -83,6 +83,17 @@ class ReservationCancelled:
 
 
 @dataclass(frozen=True, slots=True)
+class BasketLinesWithdrawn:
+    """Lines of an active basket on closed days, gone. ``held``: the ``add`` days of a basket
+    being paid, whose held places are to be given back (never confirmed)."""
+
+    basket_id: UUID
+    family_id: UUID
+    lines: tuple[BasketLine, ...]
+    held: tuple[DayRef, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class BasketReleased:
     """Not paid (``reason``: ``"payment_failed"`` or ``"expired"``): the held ``days`` are free again."""
 
@@ -124,6 +135,7 @@ Event = (
     | ReservationsConfirmed
     | ReservationCancelled
     | BasketReleased
+    | BasketLinesWithdrawn
     | PaymentNotApplied
     | AttendanceRecorded
 )

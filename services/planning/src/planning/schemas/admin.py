@@ -125,6 +125,19 @@ class ClosureOut(BaseModel):
     label: str
 
 
+class ClosureCreated(ClosureOut):
+    """POST's answer: 201 for a new closure, 200 when the same one (activity, dates, label)
+    was already recorded; the counts are what this request did (0 the second time)."""
+
+    cancelled_reservations: int = Field(
+        ge=0, description="Confirmed (paid) reservations on the closed days, cancelled and credited in full."
+    )
+    withdrawn_basket_lines: int = Field(
+        ge=0, description="Pending basket lines on the closed days withdrawn (held places freed)."
+    )
+    families_notified: int = Field(ge=0, description="Families told by e-mail (planning.closure.days_cancelled).")
+
+
 class ClosureList(BaseModel):
     closures: list[ClosureOut]
 

@@ -1,15 +1,13 @@
-"""Staff configuration: school years, activities, school-holiday periods, closures, open
-months and the deadline rule."""
+"""Staff configuration: school years, activities, school-holiday periods, open months and
+the deadline rule (closures: service/closures.py)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from ..domain import (
     Activity,
     Calendar,
-    Closure,
     DeadlinePolicy,
     DeadlineRule,
     Invalid,
@@ -161,29 +159,6 @@ async def school_holidays(p: Planning, label: str) -> s.SchoolHolidayList:
         for r in staff
     ]
     return s.SchoolHolidayList(school_year=label, periods=sorted(periods, key=lambda x: x.from_))
-
-
-async def add_closure(p: Planning, cmd: s.ClosureIn) -> s.ClosureOut:
-    closure = Closure(Period(cmd.from_, cmd.to, cmd.label), cmd.activity_id)
-    async with UnitOfWork(p.pool) as uow:
-        if cmd.activity_id is not None and await uow.activities.get(cmd.activity_id) is None:
-            raise ActivityNotFound()
-        closure_id = await uow.calendars.add_closure(closure)
-        await uow.commit()
-    return s.ClosureOut(id=closure_id, activity_id=cmd.activity_id, from_=cmd.from_, to=cmd.to, label=cmd.label)
-
-
-async def closures(p: Planning, first: date, last: date) -> s.ClosureList:
-    async with UnitOfWork(p.pool) as uow:
-        rows = await uow.calendars.closure_rows(first, last)
-    return s.ClosureList(
-        closures=[
-            s.ClosureOut(
-                id=r["id"], activity_id=r["activity_id"], from_=r["starts_on"], to=r["ends_on"], label=r["label"]
-            )
-            for r in rows
-        ]
-    )
 
 
 async def set_month(p: Planning, month: Month, is_open: bool) -> s.MonthOut:

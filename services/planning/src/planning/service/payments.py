@@ -74,6 +74,19 @@ async def expire_baskets(p: Planning, now: datetime | None = None) -> int:
     return expired
 
 
+async def _withdraw_closed(uow: UnitOfWork, basket: Basket) -> None:
+    """Never confirm a closed day: a closure recorded while this basket was being paid (its
+    own transaction withdrew the line already, unless « Valider » raced it) — the line goes,
+    its held place is freed, and billing credits that day's share of the payment."""
+    if basket.status is not BasketStatus.CHECKING_OUT or not basket.adds:
+        return
+    days = [ref.day for ref in basket.adds]
+    closures = await uow.calendars.closures(min(days), max(days))
+    withdrawn = basket.withdraw(closures) if closures else None
+    if withdrawn is not None:
+        await uow.places.release(withdrawn.held)
+
+
 def _refusal_reason(event: PaymentNotApplied, release_reason: str | None) -> str:
     if event.reason == "basket_released" and release_reason == "expired":
         return "expired"
@@ -89,6 +102,7 @@ async def payment_succeeded(
         await _refuse(uow, basket_id, checkout_id, dossier_id, payment_id, "unknown_basket")
         return None
     read_version, current_checkout = basket.version, basket.checkout_id
+    await _withdraw_closed(uow, basket)
     result = basket.confirm(payment_id, now, checkout_id)
     release_reason = (await uow.baskets.row(basket.id))["release_reason"]
     for event in result.events:

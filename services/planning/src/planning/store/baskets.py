@@ -8,7 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
-from ..domain import Basket, BasketStatus, DayRef
+from ..domain import Basket, BasketStatus, Closure, DayRef
 
 ACTIVE = ("open", "checking_out")
 
@@ -28,6 +28,22 @@ class Baskets:
     async def get(self, basket_id: UUID, *, lock: bool = False) -> Basket | None:
         row = await self.conn.fetchrow(f"SELECT * FROM baskets WHERE id = $1{' FOR UPDATE' if lock else ''}", basket_id)
         return await self._basket(row) if row else None
+
+    async def touched_by(self, closure: Closure) -> list[Basket]:
+        """The active baskets with a line on the closure's dates, locked in id order."""
+        rows = await self.conn.fetch(
+            """
+            SELECT * FROM baskets WHERE status = ANY($4::text[]) AND id IN (
+                SELECT basket_id FROM basket_lines
+                WHERE day BETWEEN $1 AND $2 AND ($3::uuid IS NULL OR activity_id = $3))
+            ORDER BY id FOR UPDATE
+            """,
+            closure.period.start,
+            closure.period.end,
+            closure.activity_id,
+            list(ACTIVE),
+        )
+        return [await self._basket(row) for row in rows]
 
     async def row(self, basket_id: UUID) -> asyncpg.Record | None:
         return await self.conn.fetchrow("SELECT * FROM baskets WHERE id = $1", basket_id)

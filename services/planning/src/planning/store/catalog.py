@@ -174,6 +174,19 @@ class Calendars:
             closure.period.label,
         )
 
+    async def same_closure(self, closure: Closure) -> asyncpg.Record | None:
+        """The closure already recorded with these activity, dates and label (a POST sent twice).
+        Serialised by a transaction-level lock: two identical POSTs at once make one closure."""
+        await self.conn.execute("SELECT pg_advisory_xact_lock(hashtext('planning.closures'))")
+        return await self.conn.fetchrow(
+            "SELECT id, activity_id, starts_on, ends_on, label FROM closures "
+            "WHERE activity_id IS NOT DISTINCT FROM $1 AND starts_on = $2 AND ends_on = $3 AND label = $4",
+            closure.activity_id,
+            closure.period.start,
+            closure.period.end,
+            closure.period.label,
+        )
+
     async def closure_rows(self, first: date, last: date) -> list[asyncpg.Record]:
         return await self.conn.fetch(
             "SELECT id, activity_id, starts_on, ends_on, label FROM closures "

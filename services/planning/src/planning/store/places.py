@@ -80,6 +80,17 @@ class Places:
             ref.day,
         )
 
+    async def lock_period(self, first: date, last: date, activity_id: UUID | None) -> None:
+        """Lock a period's rows (of one activity, or all) in the one order, before updating them
+        in any order (a closure frees confirmed and held places of many days at once)."""
+        await self.conn.execute(
+            "SELECT 1 FROM day_places WHERE day BETWEEN $1 AND $2 AND ($3::uuid IS NULL OR activity_id = $3) "
+            "ORDER BY activity_id, day FOR UPDATE",
+            first,
+            last,
+            activity_id,
+        )
+
     async def set_capacity(self, activity_id: UUID, capacity: int, from_day: date) -> None:
         await self.conn.execute(
             "UPDATE day_places SET capacity = $2 WHERE activity_id = $1 AND day >= $3", activity_id, capacity, from_day

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
-from ..domain import DayRef
+from ..domain import BookedDay, Closure, DayRef
 
 
 class Reservations:
@@ -44,6 +44,23 @@ class Reservations:
             ref.day,
             now,
         )
+
+    async def closed_by(self, closure: Closure) -> list[BookedDay]:
+        """The confirmed reservations on the closure's dates (of its activity, or of all), locked."""
+        rows = await self.conn.fetch(
+            """
+            SELECT id, dossier_id, child_id, activity_id, day, payment_id FROM reservations
+            WHERE day BETWEEN $1 AND $2 AND ($3::uuid IS NULL OR activity_id = $3) AND status = 'confirmed'
+            ORDER BY activity_id, day, child_id FOR UPDATE
+            """,
+            closure.period.start,
+            closure.period.end,
+            closure.activity_id,
+        )
+        return [
+            BookedDay(r["id"], r["dossier_id"], DayRef(r["child_id"], r["activity_id"], r["day"]), r["payment_id"])
+            for r in rows
+        ]
 
     async def booked(self, child_ids: list[UUID], first: date, last: date) -> set[DayRef]:
         rows = await self.conn.fetch(
