@@ -358,6 +358,7 @@ async def test_an_unknown_or_expired_activation_link_offers_to_start_again(brows
     assert "Ce lien d'activation n'est plus valable" in page.text
     assert "Ce lien d'activation n'est pas valide ou n'existe plus." in page.text
     assert '<a class="button" href="/inscription">Recommencer mon inscription</a>' in page.html
+    assert '<a href="/inscription/bienvenue">Recevoir un nouvel e-mail d&#39;activation</a>' in page.html
     assert (await browser.get("/activation")).status == 404
 
 

@@ -6,7 +6,8 @@ Each page is checked at a phone's size (390×844) and a desktop's (1280×800):
   WCAG 2.0 / 2.1 A and AA rules (tags wcag2a, wcag2aa, wcag21a, wcag21aa), then with its
   landmark and heading rules: no violation at all;
 - ``<html lang="fr">``, exactly one ``<h1>``, a ``<title>`` that says something;
-- the keyboard: the first Tab lands on the skip link (« Aller au contenu » → ``main``),
+- the keyboard: the first Tab lands on the skip link (« Aller au contenu » → ``main``) — or,
+  on a form back with errors, whose error summary has the focus, on the summary's link to a field —
   and the next Tabs move to elements on screen with a visible focus indicator (an outline
   or a box-shadow), an outline not cut off by the edge of the screen.
 
@@ -164,6 +165,12 @@ async def audit(page, axe, what: str) -> list[str]:
 async def keyboard_problems(page) -> list[str]:
     problems = []
     seen = []
+    # A form back with errors gives the focus to its error summary (in <main>, after the
+    # skip link): the first Tab then goes to the summary's first link, to the field.
+    summary_first = await page.evaluate(
+        "() => document.activeElement && document.activeElement.id === 'erreurs'"
+        " && document.activeElement.querySelectorAll('a[href^=\"#f-\"]').length > 0"
+    )
     for n in range(TABS):
         await page.keyboard.press("Tab")
         focused = await page.evaluate(FOCUSED)
@@ -171,7 +178,10 @@ async def keyboard_problems(page) -> list[str]:
             problems.append(f"Tab #{n + 1} leaves the focus nowhere (after {seen})")
             break
         name = f"<{focused['tag']}> {focused['text']!r}"
-        if n == 0 and not ("skip-link" in focused["cls"] and focused["skipTarget"] == "main"):
+        if n == 0 and summary_first:
+            if not (focused["tag"] == "a" and (focused["href"] or "").startswith("#f-")):
+                problems.append(f"from the focused error summary, the first Tab goes to {name}, not to a field's link")
+        elif n == 0 and not ("skip-link" in focused["cls"] and focused["skipTarget"] == "main"):
             problems.append(f"the first focusable element is {name}, not the skip link to <main>")
         if seen and focused == seen[-1][1]:
             problems.append(f"Tab #{n + 1} does not move the focus (still on {name})")
@@ -221,7 +231,7 @@ async def test_login_failure(chromium, suite, axe, viewport):
         await page.fill("#f-password", "Pas-Le-Bon-2026")
         await page.click("form.form button:has-text('Se connecter')")
         await page.wait_for_selector(".error-summary")
-        assert "Identifiant ou mot de passe incorrect." in await page.inner_text(".error-summary")
+        assert "Nom d'utilisateur ou mot de passe incorrect." in await page.inner_text(".error-summary")
         assert_accessible(await audit(page, axe, f"connexion refusée ({viewport})"))
     finally:
         await context.close()

@@ -121,6 +121,9 @@ def _activation_refused(request: web.Request, problem: UpstreamProblem | None, *
             or "Ce lien a déjà servi ou a expiré : un compte non activé dans les 24 heures est supprimé.",
             "action_href": "/inscription",
             "action_label": "Recommencer mon inscription",
+            # A link replaced by a newer one, or expired before the account was removed.
+            "other_href": WELCOME_PATH,
+            "other_label": "Recevoir un nouvel e-mail d'activation",
         }
     return render(request, "auth/link_invalid.html", context, status=status)
 
