@@ -480,16 +480,21 @@ async def activate(request: web.Request) -> web.Response:
     return web.json_response({"status": "active"})
 
 
+def bad_email() -> web.Response:
+    """As accounts' Email type refuses an address (Pydantic's English, for the gateway to translate)."""
+    return problem(
+        422,
+        "validation_error",
+        "Certaines informations saisies ne sont pas valides.",
+        errors=[{"field": "email", "code": "value_error", "message": "value is not a valid email address"}],
+    )
+
+
 async def activation_resend(request: web.Request) -> web.Response:
     """As accounts: 202 whatever the address; 429 past a few requests for one address."""
     email = (await body(request)).get("email", "")
     if "@" not in email:
-        return problem(
-            422,
-            "validation_error",
-            "Certaines informations saisies ne sont pas valides.",
-            errors=[{"field": "email", "code": "value_error", "message": "value is not a valid email address"}],
-        )
+        return bad_email()
     st = state(request)
     if sum(1 for e in st.resend_requests if e == email.casefold()) >= RESEND_PER_EMAIL:
         return problem(
@@ -510,12 +515,7 @@ async def activation_resend(request: web.Request) -> web.Response:
 async def password_reset(request: web.Request) -> web.Response:
     email = (await body(request)).get("email", "")
     if "@" not in email:
-        return problem(
-            422,
-            "validation_error",
-            "Certaines informations saisies ne sont pas valides.",
-            errors=[{"field": "email", "code": "value_error", "message": "value is not a valid email address"}],
-        )
+        return bad_email()
     st = state(request)
     st.reset_requests.append(email)
     for user in st.users.values():

@@ -40,7 +40,7 @@ from servicekit.testing import eventually
 
 from . import test_messaging_journey as messaging_journey
 from . import test_parent_journey as parent_journey
-from .support import artifact, body_text, unavailable
+from .support import artifact, body_text, fill_registration_identity, unavailable
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -256,13 +256,7 @@ async def test_registration_wizard_welcome_and_activation(chromium, suite, ready
         await page.wait_for_selector(".error-summary")
         problems += await audit(page, axe, f"inscription 1/4 avec erreurs ({viewport})")
 
-        await page.fill("#f-last_name", "Martin")
-        await page.fill("#f-first_name", "Claire")
-        await page.fill("#f-email", address)
-        await page.fill("#f-username", f"cmartin{tag}")
-        await page.fill("#f-password", PASSWORD)
-        await page.click("form.form button:has-text('Enregistrer')")
-        await page.wait_for_url(base + "/inscription/dossier")
+        await fill_registration_identity(page, base, email=address, username=f"cmartin{tag}", password=PASSWORD)
         problems += await audit(page, axe, f"inscription 2/4 ({viewport})")
 
         await page.fill("#f-dossier_number", number)

@@ -18,7 +18,7 @@ from accounts.domain.errors import BAD_CREDENTIALS, DOSSIER_MISMATCH
 from servicekit.testing import eventually
 
 from . import test_parent_journey as parent_journey
-from .support import artifact, body_text, unavailable
+from .support import artifact, body_text, fill_registration_identity, unavailable
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -86,13 +86,7 @@ async def test_the_wizard_says_each_error_once(screen, suite, ready, mail_sink):
     base = suite.gateway_url
 
     await page.goto(base + "/inscription/informations")
-    await page.fill("#f-last_name", "Martin")
-    await page.fill("#f-first_name", "Claire")
-    await page.fill("#f-email", address)
-    await page.fill("#f-username", f"cmartin{tag}")
-    await page.fill("#f-password", PASSWORD)
-    await page.click("form.form button:has-text('Enregistrer')")
-    await page.wait_for_url(base + "/inscription/dossier")
+    await fill_registration_identity(page, base, email=address, username=f"cmartin{tag}", password=PASSWORD)
 
     # « Continuer sans »: a small link under the form, not a button as big as « Enregistrer ».
     button = await page.locator("form.form button:has-text('Enregistrer')").evaluate(BOX)
