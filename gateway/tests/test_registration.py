@@ -6,7 +6,8 @@ import re
 
 import pytest
 from accounts.domain.errors import DOSSIER_MISMATCH
-from gateway.ui.forms import DEFAULT_SUMMARY_TITLE
+from gateway.clients.base import UpstreamProblem
+from gateway.ui.forms import DEFAULT_SUMMARY_TITLE, Form, SummaryItem
 from gateway.ui.registration import terms_blocks
 from gateway.ui.registration_activation import mask_email
 
@@ -453,3 +454,27 @@ async def test_an_account_made_by_staff_chooses_its_password_on_activation(brows
     assert page.status == 303 and page.location == "/activation/terminee"
     assert accounts.users["agent"].status == "active"
     assert accounts.users["agent"].password == "Un-mot-de-passe-2026"
+
+
+def test_a_form_says_each_error_once():
+    # One sentence given for two fields: about them together, once, leading to the first.
+    form = Form()
+    refusal = {"title": "Ces références ne correspondent pas.", "errors": []}
+    for name in ("dossier_number", "dossier_name"):
+        refusal["errors"].append({"field": name, "code": "dossier_mismatch", "message": refusal["title"]})
+    form.apply_problem(UpstreamProblem(422, refusal), ("dossier_number", "dossier_name"))
+    assert form.errors == {}
+    assert form.summary_entries == [SummaryItem("Ces références ne correspondent pas.", "dossier_number", "erreur-1")]
+    assert form.summary_heading == DEFAULT_SUMMARY_TITLE
+    assert form.invalid("dossier_name") and form.shared_error_ids("dossier_name") == ["erreur-1"]
+
+    # A field's own error: in the list once (never as the heading too); a general sentence
+    # shown as the heading is not listed again.
+    form = Form(summary_title="Compte non activé", general=["Compte non activé", "Autre chose."])
+    form.error("email", "Saisissez votre adresse e-mail.")
+    form.error("email", "Une seconde phrase pour le même champ.")
+    assert form.summary_items == [(None, "Autre chose."), ("email", "Saisissez votre adresse e-mail.")]
+    assert form.summary_heading == "Compte non activé"
+    form = Form(summary_title="Saisissez votre adresse e-mail.")
+    form.error("email", "Saisissez votre adresse e-mail.")
+    assert form.summary_heading == DEFAULT_SUMMARY_TITLE

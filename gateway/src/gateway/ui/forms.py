@@ -150,14 +150,6 @@ class Form:
         return bool(self.errors or self.general or self.together)
 
     @property
-    def summary(self) -> list[tuple[str | None, str]]:
-        return (
-            [(None, m) for m in self.general]
-            + [(names[0], m) for m, names in self.together]
-            + list(self.errors.items())
-        )
-
-    @property
     def summary_items(self) -> list[tuple[str | None, str]]:
         """``(field or None, sentence)`` of each line of the summary."""
         return [(item.target, item.message) for item in self.summary_entries]
