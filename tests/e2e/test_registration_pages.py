@@ -17,6 +17,7 @@ import pytest
 from accounts.domain.errors import BAD_CREDENTIALS, DOSSIER_MISMATCH
 from servicekit.testing import eventually
 
+from . import test_accessibility as accessibility
 from . import test_parent_journey as parent_journey
 from .support import artifact, body_text, fill_registration_identity, unavailable
 
@@ -40,6 +41,9 @@ BOX += " font: parseFloat(getComputedStyle(el).fontSize)}; }"
 @pytest.fixture(scope="module")
 async def ready(suite):
     await parent_journey.require_endpoints(suite, NEEDED)
+
+
+axe = accessibility.axe  # the same axe-core, for the pages this module adds
 
 
 @pytest.fixture(params=list(VIEWPORTS), ids=list(VIEWPORTS))
@@ -78,7 +82,7 @@ async def mails(sink, address: str) -> list[str]:
     return [body_text(m) for m in sink.to(address)]
 
 
-async def test_the_wizard_says_each_error_once(screen, suite, ready, mail_sink):
+async def test_the_wizard_says_each_error_once(screen, suite, ready, mail_sink, axe):
     viewport, page = screen
     tag = secrets.token_hex(3)
     number, address = f"R{tag}".upper(), f"claire.martin.{tag}@example.org"
@@ -117,6 +121,8 @@ async def test_the_wizard_says_each_error_once(screen, suite, ready, mail_sink):
     text = await main_text(page)
     assert "Continuer sans dossier ?" in text and "ni réserver les activités" in text and "« Mon dossier »" in text
     await assert_fits(page, viewport)
+    await page.screenshot(path=str(artifact(f"inscription-sans-dossier-{viewport}.png")), full_page=True)
+    accessibility.assert_accessible(await accessibility.audit(page, axe, f"continuer sans dossier ({viewport})"))
     await page.click("main a:has-text('Saisir mes références dossier')")
     await page.wait_for_url(base + "/inscription/dossier")
     await page.fill("#f-dossier_number", number)
