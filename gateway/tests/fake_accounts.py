@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from accounts.domain.errors import BAD_CREDENTIALS, DOSSIER_MISMATCH
 from accounts.domain.names import name_key
-from accounts.domain.usernames import candidates
+from accounts.domain.usernames import candidates, normalise_username, username_problem
+from accounts.service.registration import ACTIVATION_UNKNOWN, ACTIVATION_USED
 from aiohttp import web
 from servicekit.identity import (
     IDENTITY_HEADER,
@@ -46,6 +48,8 @@ TERMS_TEXT = (
     "Toute reproduction sans accord est une contrefaçon."
 )
 PASSWORD = "Motdepasse-2026"
+RESEND_PER_EMAIL = 3
+
 # accounts.schemas.common.Token: what /internal/sessions/resolve accepts.
 TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
 
@@ -94,6 +98,9 @@ class State:
     resolves: int = 0
     received: list[dict[str, Any]] = field(default_factory=list)  # (method, path, identity, body)
     reset_requests: list[str] = field(default_factory=list)
+    used_activation_tokens: set[str] = field(default_factory=set)
+    # « Renvoyer l'e-mail »: the addresses asked for; past RESEND_PER_EMAIL, 429 (any address).
+    resend_requests: list[str] = field(default_factory=list)
 
     def add_dossier(self, number: str, family_name: str, *, adults=None, children=None) -> str:
         dossier_id = str(uuid.uuid4())
@@ -221,7 +228,7 @@ async def create_session(request: web.Request) -> web.Response:
         return problem(429, "too_many_requests", "Trop de tentatives de connexion.", headers={"Retry-After": "120"})
     user = state(request).users.get(username)
     if user is None or user.password != data.get("password"):
-        return problem(401, "invalid_credentials", "Identifiant ou mot de passe incorrect.")
+        return problem(401, "invalid_credentials", BAD_CREDENTIALS)
     if user.status != "active":
         return problem(403, "account_not_activated", "Votre compte n'est pas encore activé.")
     token = secrets.token_urlsafe(32)
@@ -326,7 +333,10 @@ async def put_identity(request: web.Request) -> web.Response:
         errors.append(
             {"field": "password", "code": "string_too_short", "message": "String should have at least 12 characters"}
         )
-    if data.get("username") in state(request).users or data.get("username") == "pris":
+    wrong = username_problem(normalise_username(data.get("username") or "")) if data.get("username") else None
+    if wrong:
+        errors.append({"field": "username", "code": "value_error", "message": wrong})
+    elif data.get("username") in state(request).users or data.get("username") == "pris":
         errors.append(
             {"field": "username", "code": "username_taken", "message": "Ce nom d'utilisateur est déjà utilisé."}
         )
@@ -360,16 +370,14 @@ async def put_dossier(request: web.Request) -> web.Response:
         None,
     )
     if match is None:
+        # As accounts (domain.errors.DossierMismatch): one sentence, given for both fields.
         return problem(
             422,
             "dossier_mismatch",
-            "Ces références ne correspondent à aucun dossier.",
+            DOSSIER_MISMATCH,
             errors=[
-                {
-                    "field": "dossier_number",
-                    "code": "dossier_mismatch",
-                    "message": "Le numéro de dossier et le nom ne correspondent pas.",
-                }
+                {"field": name, "code": "dossier_mismatch", "message": DOSSIER_MISMATCH}
+                for name in ("dossier_number", "dossier_name")
             ],
         )
     if state(request).linked(match["id"]):
@@ -432,7 +440,11 @@ async def delete_draft(request: web.Request) -> web.Response:
 
 
 async def suggestions(request: web.Request) -> web.Response:
-    options = candidates(request.query.get("last_name", ""), request.query.get("first_name", ""))
+    options = candidates(
+        request.query.get("last_name", ""),
+        request.query.get("first_name", ""),
+        wanted=request.query.get("username", ""),
+    )
     taken = set(state(request).users) | {"pris"}
     return web.json_response({"suggestions": [name for name in options if name not in taken][:5]})
 
@@ -448,8 +460,10 @@ async def activate(request: web.Request) -> web.Response:
     st = state(request)
     data = await body(request)
     username = st.activation_tokens.get(data.get("token"))
+    if data.get("token") in st.used_activation_tokens:
+        return problem(410, "activation_token_used", ACTIVATION_USED)
     if username is None:
-        return problem(410, "activation_token_used", "Ce lien d'activation a expiré ou a déjà servi.")
+        return problem(404, "activation_token_unknown", ACTIVATION_UNKNOWN)
     user = st.users[username]
     if not user.password and not data.get("password"):
         return problem(
@@ -461,19 +475,47 @@ async def activate(request: web.Request) -> web.Response:
     if data.get("password"):
         user.password = data["password"]
     del st.activation_tokens[data["token"]]
+    st.used_activation_tokens.add(data["token"])
     user.status = "active"
     return web.json_response({"status": "active"})
+
+
+def bad_email() -> web.Response:
+    """As accounts' Email type refuses an address (Pydantic's English, for the gateway to translate)."""
+    return problem(
+        422,
+        "validation_error",
+        "Certaines informations saisies ne sont pas valides.",
+        errors=[{"field": "email", "code": "value_error", "message": "value is not a valid email address"}],
+    )
+
+
+async def activation_resend(request: web.Request) -> web.Response:
+    """As accounts: 202 whatever the address; 429 past a few requests for one address."""
+    email = (await body(request)).get("email", "")
+    if "@" not in email:
+        return bad_email()
+    st = state(request)
+    if sum(1 for e in st.resend_requests if e == email.casefold()) >= RESEND_PER_EMAIL:
+        return problem(
+            429,
+            "too_many_activation_resends",
+            "Vous avez déjà demandé plusieurs e-mails d'activation. Merci de réessayer dans quelques minutes.",
+            headers={"Retry-After": "600"},
+        )
+    st.resend_requests.append(email.casefold())
+    for user in st.users.values():
+        if user.email.casefold() == email.casefold() and user.status == "pending_activation":
+            for token in [t for t, name in st.activation_tokens.items() if name == user.username]:
+                del st.activation_tokens[token]
+            st.activation_tokens[secrets.token_urlsafe(16)] = user.username
+    return web.json_response({"status": "accepted"}, status=202)
 
 
 async def password_reset(request: web.Request) -> web.Response:
     email = (await body(request)).get("email", "")
     if "@" not in email:
-        return problem(
-            422,
-            "validation_error",
-            "Certaines informations saisies ne sont pas valides.",
-            errors=[{"field": "email", "code": "value_error", "message": "value is not a valid email address"}],
-        )
+        return bad_email()
     st = state(request)
     st.reset_requests.append(email)
     for user in st.users.values():
@@ -549,7 +591,7 @@ async def change_password(request: web.Request) -> web.Response:
         return problem(
             422,
             "wrong_password",
-            "Identifiant ou mot de passe incorrect.",
+            BAD_CREDENTIALS,
             errors=[
                 {
                     "field": "current_password",
@@ -588,7 +630,7 @@ async def change_email(request: web.Request) -> web.Response:
         return problem(
             422,
             "wrong_password",
-            "Identifiant ou mot de passe incorrect.",
+            BAD_CREDENTIALS,
             errors=[{"field": "password", "code": "wrong_password", "message": "Le mot de passe est incorrect."}],
         )
     state(request).email_tokens[secrets.token_urlsafe(16)] = (user.username, data.get("new_email"))
@@ -675,6 +717,7 @@ def fake_accounts() -> web.Application:
     r.add_get("/api/accounts/username-suggestions", suggestions)
     r.add_get("/api/accounts/terms", terms)
     r.add_post("/api/accounts/activations", activate)
+    r.add_post("/api/accounts/activation-resends", activation_resend)
     r.add_post("/api/accounts/password-resets", password_reset)
     r.add_post("/api/accounts/password-resets/confirm", password_reset_confirm)
     r.add_post("/api/accounts/email-changes/confirm", email_change_confirm)

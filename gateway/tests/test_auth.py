@@ -11,7 +11,7 @@ from gateway.caller import SessionInfo
 from servicekit.identity import IDENTITY_HEADER, verify_identity
 
 from .browser import Browser, csrf_in, set_cookies
-from .fake_accounts import PASSWORD
+from .fake_accounts import BAD_CREDENTIALS, PASSWORD
 from .standins import IDENTITY_SECRET
 
 PROBLEM = "application/problem+json"
@@ -28,7 +28,9 @@ async def test_login_page_is_the_guide_s_form(browser):
     assert page.status == 200
     assert 'for="f-username"' in page.html and 'for="f-password"' in page.html
     assert 'autocomplete="username"' in page.html and 'autocomplete="current-password"' in page.html
-    for words in ("Identifiant", "Mot de passe", "Se connecter", "Mot de passe oublié ?", "Inscrivez-vous"):
+    # One word for one thing: « Nom d'utilisateur », as in the wizard and the e-mails.
+    assert "Identifiant" not in page.text
+    for words in ("Nom d'utilisateur", "Mot de passe", "Se connecter", "Mot de passe oublié ?", "Inscrivez-vous"):
         assert words in page.text, words
     assert '<a href="/mot-de-passe-oublie">' in page.html and 'href="/inscription"' in page.html
     # The anonymous CSRF cookie comes with the first form.
@@ -68,9 +70,15 @@ async def test_the_cookie_is_not_secure_on_a_development_machine(make_gateway, p
 async def test_wrong_password_shows_the_french_error_beside_the_field(browser, parent):
     page = await browser.submit("/connexion", "/connexion", {"username": "lederf", "password": "pas le bon"})
     assert page.status == 401
-    assert "Identifiant ou mot de passe incorrect." in page.text
-    assert 'role="alert"' in page.html and 'href="#f-username"' in page.html
-    assert 'aria-describedby="f-username-error" aria-invalid="true"' in page.html
+    # About both fields: said once, in the summary, leading to the username.
+    assert page.text.count(BAD_CREDENTIALS) == 1
+    assert 'role="alert"' in page.html and '<li id="erreur-1"><a href="#f-username">' in page.html
+    assert 'class="error-message"' not in page.html
+    assert (
+        'id="f-username" name="username" type="text" value="lederf" autocomplete="username" spellcheck="false" required aria-describedby="erreur-1" aria-invalid="true"'
+        in page.html
+    )
+    assert 'aria-describedby="erreur-1" aria-invalid="true"' in page.html.split('id="f-password"')[1].split(">")[0]
     assert 'value="lederf"' in page.html
     assert "pas le bon" not in page.html
     assert browser.cookie("pf_session") is None
@@ -79,14 +87,19 @@ async def test_wrong_password_shows_the_french_error_beside_the_field(browser, p
 async def test_unknown_user_gets_the_same_answer(browser, parent):
     page = await browser.submit("/connexion", "/connexion", {"username": "inconnu", "password": "pas le bon"})
     assert page.status == 401
-    assert "Identifiant ou mot de passe incorrect." in page.text
+    assert BAD_CREDENTIALS in page.text
 
 
 async def test_empty_fields_are_named(browser):
     page = await browser.submit("/connexion", "/connexion", {"username": "", "password": ""})
     assert page.status == 422
-    assert "Saisissez votre identifiant." in page.text
-    assert "Saisissez votre mot de passe." in page.text
+    # A field's own error: under the field and once in the summary, no more.
+    for name, sentence in (
+        ("username", "Saisissez votre nom d'utilisateur."),
+        ("password", "Saisissez votre mot de passe."),
+    ):
+        assert page.text.count(sentence) == 2, sentence
+        assert f'id="f-{name}-error"' in page.html
 
 
 async def test_a_pending_account_is_told_to_activate(browser, accounts):
@@ -94,6 +107,7 @@ async def test_a_pending_account_is_told_to_activate(browser, accounts):
     page = await browser.submit("/connexion", "/connexion", {"username": "attente", "password": PASSWORD})
     assert page.status == 403
     assert "Votre compte n'est pas encore activé" in page.text
+    assert '<a href="/inscription/bienvenue">Recevoir un nouvel e-mail d\'activation</a>' in page.html
 
 
 async def test_throttled_login_says_when_to_try_again(browser):
@@ -174,7 +188,7 @@ async def test_api_login_returns_the_token_and_sets_the_cookie(browser, parent):
 async def test_api_login_refusals_pass_through_as_problems(browser, parent):
     resp = await browser.client.post("/api/accounts/sessions", json={"username": "lederf", "password": "non"})
     assert resp.status == 401 and resp.content_type == PROBLEM
-    assert (await resp.json(content_type=None))["title"] == "Identifiant ou mot de passe incorrect."
+    assert (await resp.json(content_type=None))["title"] == BAD_CREDENTIALS
     assert "Set-Cookie" not in resp.headers
 
     resp = await browser.client.post("/api/accounts/sessions", json={"username": "trop", "password": "non"})
@@ -269,8 +283,9 @@ async def test_a_change_through_the_accounts_api_drops_the_cached_resolution(bro
     before = accounts.resolves
     await browser.client.get("/api/accounts/me", headers=headers)
     assert accounts.resolves == before  # cached
-    await browser.client.post("/api/accounts/dossier/link", json={"dossier_number": "1", "family_name": "X"},
-                              headers=headers)
+    await browser.client.post(
+        "/api/accounts/dossier/link", json={"dossier_number": "1", "family_name": "X"}, headers=headers
+    )
     await browser.client.get("/api/accounts/me", headers=headers)
     assert accounts.resolves - before == 1  # asked again after the change
 

@@ -31,3 +31,14 @@ def body_text(message: EmailMessage) -> str:
 def artifact(name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name
+
+
+async def fill_registration_identity(page, base: str, *, email: str, username: str, password: str) -> None:
+    """Step 1 of « Inscrivez-vous » for Claire Martin, saved: the browser is on step 2 after."""
+    await page.fill("#f-last_name", "Martin")
+    await page.fill("#f-first_name", "Claire")
+    await page.fill("#f-email", email)
+    await page.fill("#f-username", username)
+    await page.fill("#f-password", password)
+    await page.click("form.form button:has-text('Enregistrer')")
+    await page.wait_for_url(base + "/inscription/dossier")

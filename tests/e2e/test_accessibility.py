@@ -6,7 +6,8 @@ Each page is checked at a phone's size (390×844) and a desktop's (1280×800):
   WCAG 2.0 / 2.1 A and AA rules (tags wcag2a, wcag2aa, wcag21a, wcag21aa), then with its
   landmark and heading rules: no violation at all;
 - ``<html lang="fr">``, exactly one ``<h1>``, a ``<title>`` that says something;
-- the keyboard: the first Tab lands on the skip link (« Aller au contenu » → ``main``),
+- the keyboard: the first Tab lands on the skip link (« Aller au contenu » → ``main``) — or,
+  on a form back with errors, whose error summary has the focus, on the summary's link to a field —
   and the next Tabs move to elements on screen with a visible focus indicator (an outline
   or a box-shadow), an outline not cut off by the edge of the screen.
 
@@ -39,7 +40,7 @@ from servicekit.testing import eventually
 
 from . import test_messaging_journey as messaging_journey
 from . import test_parent_journey as parent_journey
-from .support import artifact, body_text, unavailable
+from .support import artifact, body_text, fill_registration_identity, unavailable
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -164,6 +165,12 @@ async def audit(page, axe, what: str) -> list[str]:
 async def keyboard_problems(page) -> list[str]:
     problems = []
     seen = []
+    # A form back with errors gives the focus to its error summary (in <main>, after the
+    # skip link): the first Tab then goes to the summary's first link, to the field.
+    summary_first = await page.evaluate(
+        "() => document.activeElement && document.activeElement.id === 'erreurs'"
+        " && document.activeElement.querySelectorAll('a[href^=\"#f-\"]').length > 0"
+    )
     for n in range(TABS):
         await page.keyboard.press("Tab")
         focused = await page.evaluate(FOCUSED)
@@ -171,7 +178,10 @@ async def keyboard_problems(page) -> list[str]:
             problems.append(f"Tab #{n + 1} leaves the focus nowhere (after {seen})")
             break
         name = f"<{focused['tag']}> {focused['text']!r}"
-        if n == 0 and not ("skip-link" in focused["cls"] and focused["skipTarget"] == "main"):
+        if n == 0 and summary_first:
+            if not (focused["tag"] == "a" and (focused["href"] or "").startswith("#f-")):
+                problems.append(f"from the focused error summary, the first Tab goes to {name}, not to a field's link")
+        elif n == 0 and not ("skip-link" in focused["cls"] and focused["skipTarget"] == "main"):
             problems.append(f"the first focusable element is {name}, not the skip link to <main>")
         if seen and focused == seen[-1][1]:
             problems.append(f"Tab #{n + 1} does not move the focus (still on {name})")
@@ -221,7 +231,7 @@ async def test_login_failure(chromium, suite, axe, viewport):
         await page.fill("#f-password", "Pas-Le-Bon-2026")
         await page.click("form.form button:has-text('Se connecter')")
         await page.wait_for_selector(".error-summary")
-        assert "Identifiant ou mot de passe incorrect." in await page.inner_text(".error-summary")
+        assert "Nom d'utilisateur ou mot de passe incorrect." in await page.inner_text(".error-summary")
         assert_accessible(await audit(page, axe, f"connexion refusée ({viewport})"))
     finally:
         await context.close()
@@ -246,13 +256,7 @@ async def test_registration_wizard_welcome_and_activation(chromium, suite, ready
         await page.wait_for_selector(".error-summary")
         problems += await audit(page, axe, f"inscription 1/4 avec erreurs ({viewport})")
 
-        await page.fill("#f-last_name", "Martin")
-        await page.fill("#f-first_name", "Claire")
-        await page.fill("#f-email", address)
-        await page.fill("#f-username", f"cmartin{tag}")
-        await page.fill("#f-password", PASSWORD)
-        await page.click("form.form button:has-text('Enregistrer')")
-        await page.wait_for_url(base + "/inscription/dossier")
+        await fill_registration_identity(page, base, email=address, username=f"cmartin{tag}", password=PASSWORD)
         problems += await audit(page, axe, f"inscription 2/4 ({viewport})")
 
         await page.fill("#f-dossier_number", number)

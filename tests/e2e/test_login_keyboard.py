@@ -64,7 +64,7 @@ async def test_login_form_with_the_keyboard_only(page, suite):
     await page.focus("#f-username")
     await page.keyboard.press("Enter")
     await page.wait_for_selector(".error-summary")
-    assert "Saisissez votre identifiant." in await page.inner_text(".error-summary")
+    assert "Saisissez votre nom d'utilisateur." in await page.inner_text(".error-summary")
     assert await page.get_attribute("#f-username", "aria-describedby") == "f-username-error"
     await page.click(".error-summary a[href='#f-username']")
     assert (await page.evaluate(FOCUSED))["id"] == "f-username"

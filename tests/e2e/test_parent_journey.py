@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 from servicekit.testing import eventually
 
-from .support import artifact, body_text, unavailable
+from .support import artifact, body_text, fill_registration_identity, unavailable
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -96,15 +96,9 @@ async def test_first_connection_then_edit_the_dossier(page, suite, endpoints_rea
     await page.click("text=Inscrivez-vous")
     await page.wait_for_url(base + "/inscription/informations")
     assert "Étape 1/4" in await page.inner_text("[aria-current=step]")
-    await page.fill("#f-last_name", "Martin")
-    await page.fill("#f-first_name", "Claire")
-    await page.fill("#f-email", address)
-    await page.fill("#f-username", username)
-    await page.fill("#f-password", PASSWORD)
-    await page.click("button:has-text('Enregistrer')")
+    await fill_registration_identity(page, base, email=address, username=username, password=PASSWORD)
 
     # Step 2 « Mes références dossier », the name typed without capitals.
-    await page.wait_for_url(base + "/inscription/dossier")
     await page.fill("#f-dossier_number", number)
     await page.fill("#f-dossier_name", "martin")
     await page.click("button:has-text('Enregistrer')")

@@ -112,8 +112,10 @@ async def delete_draft(request: web.Request, draft_id: str) -> None:
     await call(request, SERVICE, "DELETE", _draft_path(draft_id))
 
 
-async def username_suggestions(request: web.Request, last_name: str, first_name: str) -> list[str]:
-    query = urlencode({"last_name": last_name, "first_name": first_name})
+async def username_suggestions(request: web.Request, last_name: str, first_name: str, wanted: str = "") -> list[str]:
+    """Free usernames; ``wanted`` (the one typed) comes first when it is free."""
+    params = {"last_name": last_name, "first_name": first_name} | ({"username": wanted} if wanted else {})
+    query = urlencode(params)
     doc = await call(request, SERVICE, "GET", f"/api/accounts/username-suggestions?{query}")
     return [str(s) for s in (doc or {}).get("suggestions") or []]
 
@@ -129,6 +131,11 @@ async def activate(request: web.Request, token: str, password: str | None = None
     """``password`` only for accounts made by staff, whose holder chooses it here."""
     payload = {"token": token} if password is None else {"token": token, "password": password}
     return await call(request, SERVICE, "POST", "/api/accounts/activations", payload)
+
+
+async def resend_activation(request: web.Request, email: str) -> None:
+    """« Renvoyer l'e-mail »: 202 whether a pending account uses the address or not."""
+    await call(request, SERVICE, "POST", "/api/accounts/activation-resends", {"email": email})
 
 
 async def request_password_reset(request: web.Request, email: str) -> None:

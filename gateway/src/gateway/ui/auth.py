@@ -10,14 +10,14 @@ from ..clients import accounts
 from ..clients.base import UpstreamProblem
 from ..pages import render
 from ..settings import SETTINGS
-from .forms import PASSWORD_RULES, Form, read_form, read_raw, redirect, safe_next
+from .forms import PASSWORD_RULES, Form, read_form, read_raw, redirect, retry_sentence, safe_next
 
 LOGIN_MESSAGES = {
     "deconnecte": "Vous êtes déconnecté. À bientôt sur le Portail Famille.",
     "mot-de-passe-modifie": "Votre mot de passe a été modifié. Connectez-vous avec votre nouveau mot de passe.",
     "compte-active": "Votre compte est activé. Connectez-vous pour accéder à votre espace.",
 }
-BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
+BAD_CREDENTIALS = "Nom d'utilisateur ou mot de passe incorrect."
 NOT_ACTIVE = (
     "Votre compte n'est pas encore activé. Cliquez sur le lien de l'e-mail que nous vous avons "
     "envoyé à votre inscription (pensez à regarder dans vos courriers indésirables)."
@@ -29,9 +29,12 @@ RESET_SENT = (
 )
 
 
-def _login_page(request: web.Request, form: Form, next_: str, *, status: int = 200) -> web.Response:
+def _login_page(
+    request: web.Request, form: Form, next_: str, *, status: int = 200, not_active: bool = False
+) -> web.Response:
     message = LOGIN_MESSAGES.get(request.query.get("message", ""))
-    return render(request, "auth/login.html", {"form": form, "next": next_, "message": message}, status=status)
+    context = {"form": form, "next": next_, "message": message, "not_active": not_active}
+    return render(request, "auth/login.html", context, status=status)
 
 
 async def login_form(request: web.Request) -> web.Response:
@@ -47,7 +50,7 @@ async def login(request: web.Request) -> web.Response:
     next_ = safe_next(values["next"])
     form = Form(values={"username": values["username"]})
     if not values["username"]:
-        form.error("username", "Saisissez votre identifiant.")
+        form.error("username", "Saisissez votre nom d'utilisateur.")
     if not password:
         form.error("password", "Saisissez votre mot de passe.")
     if form.has_errors:
@@ -55,32 +58,25 @@ async def login(request: web.Request) -> web.Response:
     try:
         token, expires_at, _ = await auth.log_in(request, values["username"], password)
     except UpstreamProblem as problem:
+        not_active = problem.status == 403 and problem.type_name in ("account_not_activated", "account_not_active")
         if problem.status == 401:
-            form.summary_title = BAD_CREDENTIALS
-            form.error("username", BAD_CREDENTIALS)
-        elif problem.status == 403 and problem.type_name in ("account_not_activated", "account_not_active"):
+            # Which of the two is wrong is not told: one sentence about both fields.
+            form.error_together(("username", "password"), BAD_CREDENTIALS)
+        elif not_active:
             form.summary_title = "Compte non activé"
             form.general.append(NOT_ACTIVE)
         elif problem.status == 429:
             form.summary_title = problem.title
-            form.general.append(_retry_sentence(problem))
+            form.general.append(retry_sentence(problem))
         else:
             form.apply_problem(problem, ("username", "password"))
-        response = _login_page(request, form, next_, status=problem.status)
+        response = _login_page(request, form, next_, status=problem.status, not_active=not_active)
         if problem.retry_after:
             response.headers["Retry-After"] = problem.retry_after
         return response
     response = redirect(next_)
     auth.set_session_cookie(response, request.app[SETTINGS], token, expires_at)
     return response
-
-
-def _retry_sentence(problem: UpstreamProblem) -> str:
-    try:
-        minutes = max(1, -(-int(problem.retry_after or "") // 60))
-    except ValueError:
-        return "Merci de réessayer dans quelques minutes."
-    return f"Merci de réessayer dans {minutes} minute{'s' if minutes > 1 else ''}."
 
 
 async def logout(request: web.Request) -> web.Response:
@@ -110,7 +106,7 @@ async def forgotten_password(request: web.Request) -> web.Response:
                 form.apply_problem(problem, ("email",))
             elif problem.status == 429:
                 form.summary_title = problem.title
-                form.general.append(_retry_sentence(problem))
+                form.general.append(retry_sentence(problem))
     if form.has_errors:
         context = {"form": form, "sent": False, "sent_sentence": RESET_SENT}
         return render(request, "auth/forgotten_password.html", context, status=422)

@@ -107,30 +107,85 @@ def french_message(error: Mapping[str, Any], field_name: str | None) -> str:
     return FIELD_FALLBACKS.get(leaf, GENERIC_MESSAGE)
 
 
+@dataclass(frozen=True)
+class SummaryItem:
+    """One line of the error summary: its sentence and the field it leads to (if any)."""
+
+    message: str
+    target: str | None = None
+    id: str | None = None
+
+
 @dataclass
 class Form:
-    """A form's values as typed and its errors, per field and for the whole form."""
+    """A form's values as typed and its errors.
+
+    Every error is said once in the summary at the top of the page (which takes the
+    focus), and a field's own error a second time under that field — never more:
+
+    - ``errors``: a field's own sentence (under the field, and in the summary);
+    - ``together``: a sentence about several fields at once (a wrong dossier pair, a
+      wrong username/password pair): in the summary only, leading to the first field;
+      the fields are marked invalid and point to it (``aria-describedby``);
+    - ``general``: a sentence about the whole form, in the summary only.
+    """
 
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     general: list[str] = field(default_factory=list)
     summary_title: str = DEFAULT_SUMMARY_TITLE
+    together: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
     def error(self, name: str, message: str) -> None:
         self.errors.setdefault(name, message)
 
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.errors or self.general)
+    def error_together(self, names: Iterable[str], message: str) -> None:
+        """A sentence about several fields at once (said once, leading to the first)."""
+        names = tuple(names)
+        if names and all(m != message for m, _ in self.together):
+            self.together.append((message, names))
 
     @property
-    def summary(self) -> list[tuple[str | None, str]]:
-        return [(None, m) for m in self.general] + list(self.errors.items())
+    def has_errors(self) -> bool:
+        return bool(self.errors or self.general or self.together)
 
     @property
     def summary_items(self) -> list[tuple[str | None, str]]:
-        """The summary's list: a general sentence already shown as its title is not repeated."""
-        return [(name, m) for name, m in self.summary if name is not None or m != self.summary_title]
+        """``(field or None, sentence)`` of each line of the summary."""
+        return [(item.target, item.message) for item in self.summary_entries]
+
+    @property
+    def summary_entries(self) -> list[SummaryItem]:
+        """The summary's list, each sentence once; a general sentence already shown as the
+        heading is not repeated."""
+        items: list[SummaryItem] = []
+        seen: set[str] = set()
+        for message in self.general:
+            if message != self.summary_title and message not in seen:
+                items.append(SummaryItem(message))
+                seen.add(message)
+        for index, (message, names) in enumerate(self.together):
+            if message not in seen:
+                items.append(SummaryItem(message, names[0], f"erreur-{index + 1}"))
+                seen.add(message)
+        for name, message in self.errors.items():
+            items.append(SummaryItem(message, name))
+        return items
+
+    @property
+    def summary_heading(self) -> str:
+        """The summary's heading: the title, unless it is one of the sentences listed
+        (then a general heading, so that nothing reads twice)."""
+        if any(item.message == self.summary_title for item in self.summary_entries):
+            return DEFAULT_SUMMARY_TITLE
+        return self.summary_title
+
+    def invalid(self, name: str) -> bool:
+        return name in self.errors or any(name in names for _, names in self.together)
+
+    def shared_error_ids(self, name: str) -> list[str]:
+        """The ids of the summary's sentences about this field together with others."""
+        return [f"erreur-{i + 1}" for i, (_, names) in enumerate(self.together) if name in names]
 
     def value(self, name: str) -> Any:
         return self.values.get(name, "")
@@ -138,23 +193,41 @@ class Form:
     def apply_problem(
         self, problem: UpstreamProblem, fields: Iterable[str], rename: Callable[[str], str] | None = None
     ) -> None:
-        """A service's refusal: each error beside its field, the title on the summary."""
+        """A service's refusal: each error beside its field, the title on the summary.
+
+        One sentence given for several fields (« these references match no dossier ») is
+        an error about them together: said once, in the summary."""
         known = set(fields)
         self.summary_title = problem.title
         placed = False
+        by_message: dict[str, list[str]] = {}
         for error in problem.errors:
             raw = str(error.get("field") or "")
             name = rename(raw) if rename else raw
             message = french_message(error, name)
             if name in known:
-                self.error(name, message)
+                by_message.setdefault(message, []).append(name)
             elif message not in self.general:
                 self.general.append(message)
             placed = True
+        for message, names in by_message.items():
+            if len(names) > 1:
+                self.error_together(names, message)
+            else:
+                self.error(names[0], message)
         if not placed:
             self.summary_title = DEFAULT_SUMMARY_TITLE if problem.status == 422 else problem.title
             if problem.status != 422 or problem.title != DEFAULT_SUMMARY_TITLE:
                 self.general.append(problem.title)
+
+
+def retry_sentence(problem: UpstreamProblem) -> str:
+    """« Merci de réessayer dans 2 minutes. » from a 429's Retry-After."""
+    try:
+        minutes = max(1, -(-int(problem.retry_after or "") // 60))
+    except ValueError:
+        return "Merci de réessayer dans quelques minutes."
+    return f"Merci de réessayer dans {minutes} minute{'s' if minutes > 1 else ''}."
 
 
 async def read_form(request: web.Request, names: Iterable[str]) -> dict[str, str]:

@@ -4,26 +4,23 @@ from __future__ import annotations
 
 from aiohttp import web
 from servicekit.idempotency import IDEMPOTENCY_PARAM, idempotent
-from servicekit.identity import require_dossier, require_identity
+from servicekit.identity import require_identity
 from servicekit.openapi import Param, Route
-from servicekit.pagination import parse_limit
 from servicekit.problems import Problem
-from servicekit.requests import client_address, path_uuid, read_json
+from servicekit.requests import client_address, read_json
 from servicekit.web import model_response
 
-from .domain.audit import Actor
 from .domain.errors import FieldError, invalid
 from .domain.text import TextError, clean_text
 from .schemas import public as s
-from .service import credentials, dossier_changes, queries, registration, sessions
-from .web import DOSSIER, PUBLIC, SESSION_TOKEN, SESSION_TOKEN_HEADER, USER, accounts, no_store
+from .service import activation_resend, credentials, queries, registration, sessions
+from .web import PUBLIC, SESSION_TOKEN, SESSION_TOKEN_HEADER, USER, accounts, no_store
 
 # The gateway's own calls name the session to keep by its token; API calls through the
 # gateway name it in the signed identity (claim session_id).
 OPTIONAL_SESSION_TOKEN = Param(SESSION_TOKEN_HEADER, schema={"type": "string", "maxLength": 200}, required=False)
 
 ACCOUNTS_TAG = "Accounts"
-DOSSIER_TAG = "Mon dossier"
 
 
 def query_text(request: web.Request, name: str, *, max_length: int = 100, required: bool = False) -> str:
@@ -44,7 +41,8 @@ async def get_terms(request: web.Request) -> web.Response:
 async def get_username_suggestions(request: web.Request) -> web.Response:
     last_name = query_text(request, "last_name", required=True)
     first_name = query_text(request, "first_name")
-    suggestions = await registration.suggest_usernames(accounts(request), last_name, first_name)
+    wanted = query_text(request, "username")
+    suggestions = await registration.suggest_usernames(accounts(request), last_name, first_name, wanted)
     return model_response(s.UsernameSuggestions(suggestions=suggestions))
 
 
@@ -60,6 +58,12 @@ async def create_activation(request: web.Request) -> web.Response:
     cmd = await read_json(request, s.ActivationRequest)
     await registration.activate(accounts(request), cmd.token, password=cmd.password)
     return model_response(s.Activation(status="active"))
+
+
+async def create_activation_resend(request: web.Request) -> web.Response:
+    cmd = await read_json(request, s.ActivationResendRequest)
+    await activation_resend.resend_activation(accounts(request), cmd.email, client=client_address(request))
+    return model_response(s.Accepted(), status=202)
 
 
 async def create_session(request: web.Request) -> web.Response:
@@ -123,51 +127,6 @@ async def change_my_email(request: web.Request) -> web.Response:
     return model_response(s.Accepted(), status=202)
 
 
-async def get_my_dossier(request: web.Request) -> web.Response:
-    identity = require_identity(request)
-    dossier_id = require_dossier(request)
-    return model_response(await queries.parent_dossier(accounts(request), dossier_id, identity.user_id))
-
-
-async def patch_my_dossier(request: web.Request) -> web.Response:
-    identity = require_identity(request)
-    dossier_id = require_dossier(request)
-    cmd = await read_json(request, s.DossierChange)
-    acc = accounts(request)
-    await dossier_changes.update_own_dossier(acc, Actor(identity.user_id, "parent"), dossier_id, cmd)
-    return model_response(await queries.parent_dossier(acc, dossier_id, identity.user_id))
-
-
-async def get_my_dossier_history(request: web.Request) -> web.Response:
-    dossier_id = require_dossier(request)
-    limit = parse_limit(request.query.get("limit"))
-    history = await queries.dossier_history(
-        accounts(request), dossier_id, limit=limit, cursor=request.query.get("cursor")
-    )
-    return model_response(history)
-
-
-async def link_my_dossier(request: web.Request) -> web.Response:
-    identity = require_identity(request)
-    cmd = await read_json(request, s.LinkDossierRequest)
-    linked = await registration.link_dossier(
-        accounts(request), identity.user_id, cmd.dossier_number, cmd.family_name, client=client_address(request)
-    )
-    return model_response(linked)
-
-
-async def get_dossier_by_id(request: web.Request) -> web.Response:
-    identity = require_identity(request)
-    dossier_id = require_dossier(request, path_uuid(request, "dossier_id"))
-    return model_response(await queries.parent_dossier(accounts(request), dossier_id, identity.user_id))
-
-
-async def get_child_by_id(request: web.Request) -> web.Response:
-    dossier_id = require_dossier(request)
-    child = await queries.parent_child(accounts(request), path_uuid(request, "child_id"), dossier_id)
-    return model_response(child)
-
-
 PAGINATION = (
     Param("limit", "page size (1–100, default 20)", {"type": "integer", "minimum": 1, "maximum": 100}),
     Param("cursor", "the `next_cursor` of the previous page"),
@@ -198,6 +157,7 @@ ROUTES = [
         query=(
             Param("last_name", "family name, e.g. Le Derf", required=True),
             Param("first_name", "first name"),
+            Param("username", "the username typed, offered first when it is free"),
         ),
     ),
     Route(
@@ -228,6 +188,22 @@ ROUTES = [
         response=s.Activation,
         errors=(404, 409, 410),
         description="Accounts made by staff have no password yet: `password` is then required.",
+    ),
+    Route(
+        "POST",
+        "/api/accounts/activation-resends",
+        create_activation_resend,
+        "« Renvoyer l'e-mail »: a new activation link to a pending account's address",
+        ACCOUNTS_TAG,
+        public=True,
+        access=PUBLIC,
+        body=s.ActivationResendRequest,
+        response=s.Accepted,
+        status=202,
+        errors=(429,),
+        description="202 whether an account waits for activation at this address or not; older links stop "
+        "working. 3 per 15 minutes per address and 20 per client, then 429 (counted for any address); 5 a "
+        "day per pending account, silently.",
     ),
     Route(
         "POST",
@@ -327,69 +303,5 @@ ROUTES = [
         response=s.Accepted,
         status=202,
         errors=(429,),
-    ),
-    Route(
-        "GET",
-        "/api/accounts/dossier",
-        get_my_dossier,
-        "My family file",
-        DOSSIER_TAG,
-        access=DOSSIER,
-        response=s.Dossier,
-        errors=(403,),
-    ),
-    Route(
-        "PATCH",
-        "/api/accounts/dossier",
-        patch_my_dossier,
-        "Change phones, e-mails and « factures par e-mail »",
-        DOSSIER_TAG,
-        access=DOSSIER,
-        body=s.DossierChange,
-        response=s.Dossier,
-        errors=(403, 404),
-        description='Only the listed fields; a field left out is unchanged, null or "" clears it. Audited.',
-    ),
-    Route(
-        "GET",
-        "/api/accounts/dossier/history",
-        get_my_dossier_history,
-        "The audit trail of my family file",
-        DOSSIER_TAG,
-        access=DOSSIER,
-        response=s.History,
-        query=PAGINATION,
-        errors=(403, 422),
-    ),
-    Route(
-        "POST",
-        "/api/accounts/dossier/link",
-        link_my_dossier,
-        "Link my account to my family file",
-        DOSSIER_TAG,
-        access=USER,
-        body=s.LinkDossierRequest,
-        response=s.LinkedDossier,
-        errors=(409, 429),
-    ),
-    Route(
-        "GET",
-        "/api/accounts/dossiers/{dossier_id}",
-        get_dossier_by_id,
-        "My family file, by id",
-        DOSSIER_TAG,
-        access=DOSSIER,
-        response=s.Dossier,
-        errors=(403, 404),
-    ),
-    Route(
-        "GET",
-        "/api/accounts/children/{child_id}",
-        get_child_by_id,
-        "One of my children",
-        DOSSIER_TAG,
-        access=DOSSIER,
-        response=s.Child,
-        errors=(403, 404),
     ),
 ]

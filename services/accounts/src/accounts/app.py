@@ -47,6 +47,9 @@ class AccountsSettings(ServiceSettings):
     reset_per_email: int = Field(3, ge=1, le=100)
     reset_per_client: int = Field(20, ge=1, le=10_000)
     registrations_per_client: int = Field(10, ge=1, le=10_000)
+    resend_per_email: int = Field(3, ge=1, le=100)
+    resend_per_client: int = Field(20, ge=1, le=10_000)
+    resend_per_account_per_day: int = Field(5, ge=1, le=100)
 
     def throttle_limits(self) -> Limits:
         return Limits(

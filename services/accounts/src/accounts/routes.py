@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from servicekit.openapi import Route, add_routes, openapi_route
 
-from . import admin_api, api, internal_api
+from . import admin_api, api, dossier_api, internal_api
 from .service import system_clock
 from .web import CLOCK, PUBLIC
 
@@ -30,7 +30,7 @@ OPENAPI = openapi_route(
 
 
 def all_routes() -> list[Route]:
-    return [*api.ROUTES, *admin_api.ROUTES, OPENAPI, *internal_api.ROUTES]
+    return [*api.ROUTES, *dossier_api.ROUTES, *admin_api.ROUTES, OPENAPI, *internal_api.ROUTES]
 
 
 def setup_routes(app: web.Application) -> None:

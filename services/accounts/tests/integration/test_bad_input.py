@@ -81,6 +81,7 @@ async def fixtures(h):
         "/api/accounts/activations": {"token": "A" * 43, "password": GOOD_PASSWORD},
         "/api/accounts/sessions": {"username": "someone", "password": GOOD_PASSWORD},
         "/api/accounts/password-resets": {"email": "a@example.org"},
+        "/api/accounts/activation-resends": {"email": "a@example.org"},
         "/api/accounts/password-resets/confirm": {"token": "A" * 43, "new_password": GOOD_PASSWORD},
         "/api/accounts/email-changes/confirm": {"token": "A" * 43},
         "/api/accounts/me/password": {"current_password": GOOD_PASSWORD, "new_password": GOOD_PASSWORD},

@@ -95,6 +95,21 @@ async def test_usernames_are_unique_whatever_the_case_and_suggestions_skip_taken
         "GET", "/api/accounts/username-suggestions", params={"last_name": last, "first_name": "Arnaud"}, expect=200
     )
     assert base not in after["suggestions"] and after["suggestions"][0] == base + "2"
+    # The username typed comes first when it is free, and not when it is taken.
+    _, typed = await h.call(
+        "GET",
+        "/api/accounts/username-suggestions",
+        params={"last_name": last, "first_name": "Arnaud", "username": "Zeb.Choisi"},
+        expect=200,
+    )
+    assert typed["suggestions"][0] == "zeb.choisi"
+    _, taken = await h.call(
+        "GET",
+        "/api/accounts/username-suggestions",
+        params={"last_name": last, "first_name": "Arnaud", "username": base},
+        expect=200,
+    )
+    assert base not in taken["suggestions"] and taken["suggestions"][0] == base + "2"
     await h.call("GET", "/api/accounts/username-suggestions", expect=422)
 
 

@@ -37,6 +37,18 @@ def test_username_suggestions():
     assert all(len(o) <= 40 for o in candidates("x" * 80, "y" * 80))
 
 
+def test_the_username_typed_is_offered_first():
+    # What the parent typed comes first (lower case), then a variant, then the names' ones.
+    assert candidates("Le Derf", "Arnaud", wanted="Arnaud95")[:4] == ["arnaud95", "arnaud952", "lederf", "lederf2"]
+    # Typed with spaces or accents: offered as a username can be written.
+    assert candidates("Le Derf", "Arnaud", wanted="Arnaud Le Dérf")[0] == "arnaudlederf"
+    # Nothing usable typed (too short, reserved): the names' suggestions only.
+    assert candidates("Le Derf", "Arnaud", wanted="x") == candidates("Le Derf", "Arnaud")
+    assert candidates("Le Derf", "Arnaud", wanted="admin") == candidates("Le Derf", "Arnaud")
+    options = candidates("Le Derf", "Arnaud", wanted="lederf")
+    assert options[:2] == ["lederf", "lederf2"] and len(set(options)) == len(options)
+
+
 @pytest.mark.parametrize(
     ("raw", "ok"),
     [

@@ -39,6 +39,7 @@ __all__ = [
     "SessionInvalid",
     "Throttled",
     "TooManyDossierTries",
+    "TooManyActivationResends",
     "TooManyLogins",
     "TooManyRegistrations",
     "Unauthenticated",
@@ -53,7 +54,7 @@ DOSSIER_MISMATCH = (
 DOSSIER_ALREADY_LINKED = (
     "Ce dossier est déjà rattaché à un compte. Si c'est le vôtre, utilisez « Mot de passe oublié »."
 )
-BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
+BAD_CREDENTIALS = "Nom d'utilisateur ou mot de passe incorrect."
 
 
 class DossierMismatch(Invalid):
@@ -84,6 +85,11 @@ class TooManyDossierTries(Throttled):
 class TooManyRegistrations(Throttled):
     code = "too_many_registrations"
     title = "Trop d'inscriptions ont été faites depuis cette connexion. Merci de réessayer dans quelques minutes."
+
+
+class TooManyActivationResends(Throttled):
+    code = "too_many_activation_resends"
+    title = "Vous avez déjà demandé plusieurs e-mails d'activation. Merci de réessayer dans quelques minutes."
 
 
 class TooManyLogins(Throttled):

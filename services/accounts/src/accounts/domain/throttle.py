@@ -44,6 +44,12 @@ class Limits:
     # New accounts per client: each sends an activation e-mail to the address typed in. A
     # town hall's public computer registering a few families in a row stays well under it.
     registrations_per_client: int = 10
+    # « Renvoyer l'e-mail » of the welcome page: per address typed and per client (per
+    # window) the answer says when to try again — counted whether the address is known or
+    # not, so it tells nothing; per pending account, per day, silently past the cap.
+    resend_per_email: int = 3
+    resend_per_client: int = 20
+    resend_per_account_per_day: int = 5
 
     @property
     def window(self) -> timedelta:
@@ -54,6 +60,8 @@ class Limits:
 
 
 DEFAULT = Limits()
+# The window of the per-account cap of resent activation links (attempts are kept a day).
+RESEND_ACCOUNT_WINDOW = timedelta(days=1)
 
 
 def window_start(now: datetime, limits: Limits = DEFAULT) -> datetime:

@@ -120,9 +120,21 @@ def slug(text: str) -> str:
     return "".join(c for c in plain if ("a" <= c <= "z") or c.isdigit() and c.isascii())
 
 
-def candidates(last_name: str, first_name: str = "", *, count: int = 40) -> list[str]:
-    """Usernames to offer, best first; the caller keeps the free ones."""
+def candidates(last_name: str, first_name: str = "", *, wanted: str = "", count: int = 40) -> list[str]:
+    """Usernames to offer, best first; the caller keeps the free ones.
+
+    ``wanted`` is what the parent typed: itself first (lower case) when it is a valid
+    username, then names built on it, then the ones built from the names."""
     last, first = slug(last_name), slug(first_name)
+    typed = normalise_username(wanted)
+    own = typed if typed and username_problem(typed) is None and not username_reserved(typed) else ""
+    typed_base = own or slug(wanted)
+    if len(typed_base) < MIN_LENGTH or username_reserved(typed_base):
+        typed_base = ""
+    typed_base = typed_base[: MAX_LENGTH - 3]
+    if typed_base:
+        mine = [name for name in (own, typed_base) if name] + [f"{typed_base}2"]
+        return _unique(mine + candidates(last_name, first_name, count=count))[:count]
     base = last or first or "parent"
     if len(base) < MIN_LENGTH:
         base = (first + base) if len(first + base) >= MIN_LENGTH else (base + "famille")
@@ -141,9 +153,14 @@ def candidates(last_name: str, first_name: str = "", *, count: int = 40) -> list
         out += [f"{first}.{last}"[:MAX_LENGTH], f"{first[0]}{last}"[:MAX_LENGTH]]
     while len(out) < count:
         out.append(next(numbers))
+    return _unique(out)
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Valid, not reserved, each once, in order."""
     seen: set[str] = set()
     unique = []
-    for name in out:
+    for name in names:
         if name not in seen and username_problem(name) is None and not username_reserved(name):
             seen.add(name)
             unique.append(name)

@@ -86,6 +86,10 @@ class PasswordResetRequest(RequestModel):
     email: Email
 
 
+class ActivationResendRequest(RequestModel):
+    email: Email
+
+
 class PasswordResetConfirmation(RequestModel):
     token: Token
     new_password: Password

@@ -8,11 +8,12 @@ import asyncpg
 import structlog
 
 from .. import events
-from ..domain import throttle
+from ..domain import throttle, tokens
 from ..domain.errors import DossierAlreadyLinked, DossierMismatch, TooManyDossierTries
 from ..domain.names import name_key
 from ..store import UnitOfWork
 from ..store.attempts import DOSSIER_CLIENT, DOSSIER_NUMBER, DOSSIER_PAIR
+from ..store.tokens import ACTIVATION
 from .deps import Accounts
 
 log = structlog.get_logger(__name__)
@@ -110,3 +111,26 @@ def subscriptions(dossier_number: str | None, user_status: str) -> list[dict]:
         return []
     status = "active" if user_status == "active" else "pending_activation"
     return [{"service": "enfance", "dossier_number": dossier_number, "status": status}]
+
+
+async def issue_activation_link(
+    uow: UnitOfWork, user, cls: type[events.UserRegistered] | type[events.UserActivationResent], now
+) -> None:
+    """A fresh activation link (older ones stop working) and the e-mail event carrying it."""
+    await uow.tokens.delete_unused(user["id"], ACTIVATION)
+    token, expires_at = await uow.tokens.issue(user["id"], ACTIVATION, now, tokens.ACTIVATION_TTL)
+    number = None
+    if user["dossier_id"] is not None:
+        number = (await uow.dossiers.get(user["dossier_id"]))["number"]
+    await uow.publish(
+        cls(
+            user_id=user["id"],
+            username=user["username"],
+            email=user["email"],
+            first_name=user["first_name"],
+            last_name=user["last_name"],
+            dossier_number=number,
+            activation_token=token,
+            expires_at=expires_at,
+        ),
+    )

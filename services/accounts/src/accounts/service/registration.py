@@ -39,8 +39,9 @@ SUGGESTIONS = 5
 USERNAME_TAKEN = "Ce nom d'utilisateur est déjà pris."
 
 
-async def suggest_usernames(acc: Accounts, last_name: str, first_name: str) -> list[str]:
-    options = candidates(last_name, first_name)
+async def suggest_usernames(acc: Accounts, last_name: str, first_name: str, wanted: str = "") -> list[str]:
+    """Free usernames, best first: the one typed (``wanted``) itself when it is free."""
+    options = candidates(last_name, first_name, wanted=wanted)
     async with acc.uow() as uow:
         taken = await uow.users.taken_usernames(options)
     return [name for name in options if name not in taken][:SUGGESTIONS]

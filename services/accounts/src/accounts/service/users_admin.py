@@ -10,41 +10,18 @@ from servicekit.idempotency import IdempotencyKey
 
 from .. import events
 from ..domain import roles as role_rules
-from ..domain import tokens
 from ..domain.audit import Actor
 from ..domain.errors import Conflict, FieldError, Forbidden, invalid, not_found
 from ..schemas.admin import StaffUserCreation, UserDetail
-from ..store import UnitOfWork, views
+from ..store import views
 from ..store.tokens import ACTIVATION
+from .common import issue_activation_link
 from .deps import Accounts
 from .registration import USERNAME_TAKEN
 
 log = structlog.get_logger(__name__)
 
 ONLY_ADMIN = "Seul un administrateur peut attribuer ou retirer le rôle administrateur."
-
-
-async def _registered_event(
-    uow: UnitOfWork, user, cls: type[events.UserRegistered] | type[events.UserActivationResent], now
-) -> None:
-    """A fresh activation link (older ones stop working) and the e-mail event carrying it."""
-    await uow.tokens.delete_unused(user["id"], ACTIVATION)
-    token, expires_at = await uow.tokens.issue(user["id"], ACTIVATION, now, tokens.ACTIVATION_TTL)
-    number = None
-    if user["dossier_id"] is not None:
-        number = (await uow.dossiers.get(user["dossier_id"]))["number"]
-    await uow.publish(
-        cls(
-            user_id=user["id"],
-            username=user["username"],
-            email=user["email"],
-            first_name=user["first_name"],
-            last_name=user["last_name"],
-            dossier_number=number,
-            activation_token=token,
-            expires_at=expires_at,
-        ),
-    )
 
 
 async def create_staff_user(
@@ -78,7 +55,7 @@ async def create_staff_user(
         except asyncpg.UniqueViolationError:
             raise invalid(FieldError("username", "username_taken", USERNAME_TAKEN)) from None
         user = await uow.users.get(user_id)
-        await _registered_event(uow, user, events.UserRegistered, now)
+        await issue_activation_link(uow, user, events.UserRegistered, now)
         await uow.audit.write(
             at=now, actor=actor, entity="user", entity_id=user_id, action="staff_created", after={"roles": wanted}
         )
@@ -129,7 +106,7 @@ async def resend_activation(acc: Accounts, actor: Actor, user_id: uuid.UUID) -> 
             raise not_found()
         if user["status"] != "pending_activation":
             raise Conflict("not_pending", "Ce compte n'est pas en attente d'activation.")
-        await _registered_event(uow, user, events.UserActivationResent, now)
+        await issue_activation_link(uow, user, events.UserActivationResent, now)
         await uow.audit.write(
             at=now,
             actor=actor,

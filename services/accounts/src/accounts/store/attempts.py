@@ -15,6 +15,9 @@ LOGIN_PAIR = "login_pair"
 RESET_EMAIL = "reset_email"
 RESET_CLIENT = "reset_client"
 REGISTER_CLIENT = "register_client"
+RESEND_EMAIL = "resend_email"
+RESEND_CLIENT = "resend_client"
+RESEND_ACCOUNT = "resend_account"
 
 
 class Attempts:

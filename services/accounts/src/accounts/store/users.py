@@ -31,6 +31,13 @@ class Users:
             email,
         )
 
+    async def pending_by_email(self, email: str) -> list[asyncpg.Record]:
+        return await self.conn.fetch(
+            f"SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower($1) AND status = 'pending_activation' "
+            "ORDER BY created_at",
+            email,
+        )
+
     async def taken_usernames(self, candidates: Iterable[str]) -> set[str]:
         rows = await self.conn.fetch(
             "SELECT lower(username) AS u FROM users WHERE lower(username) = ANY($1::text[])", list(candidates)
