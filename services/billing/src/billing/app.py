@@ -51,6 +51,8 @@ class BillingSettings(ServiceSettings):
     invoicing_day: int = Field(1, ge=1, le=28)
     invoicing_hour: int = Field(6, ge=0, le=23)
     invoicing_poll_seconds: float = Field(600.0, gt=0, le=3600)
+    # Families invoiced per transaction by the run (one numbering block, one COPY per batch).
+    invoicing_batch_size: int = Field(500, ge=1, le=5000)
     # QF proofs (docs/billing.md « QF proofs »): written here, named by their id, outside
     # anything a web server serves; a volume of its own in production.
     uploads_dir: Path = Path("var/billing-uploads")
@@ -60,6 +62,10 @@ class BillingSettings(ServiceSettings):
     virus_scan_command: str = ""
     # How often the campaign reminder job looks for families to remind (each one at most weekly).
     qf_reminder_poll_seconds: float = Field(3600.0, gt=0, le=7 * 24 * 3600)
+    # A reviewed QF proof's file is deleted this many days after the decision (docs/billing.md
+    # « Retention of QF proofs »); the review record stays. The purge job looks every poll.
+    qf_proof_retention_days: int = Field(90, ge=0, le=3 * 366)
+    qf_proof_purge_poll_seconds: float = Field(6 * 3600.0, gt=0, le=7 * 24 * 3600)
     # planning's activity codes that are meals, left out of tax attestations (domain/attestation.py).
     meal_activity_codes: str = "cantine,restauration,repas"
 
