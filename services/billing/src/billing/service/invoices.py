@@ -96,6 +96,8 @@ async def issue_batch(ctx: Billing, run_id: uuid.UUID | None, month: date, dossi
     """Issue the month's invoice of each of ``dossiers`` that has something to pay and none yet,
     in one transaction (the run's progress with it): read in bulk, priced in memory, numbered
     as one block under the counter's lock, written with COPY."""
+    if not dossiers:
+        return Batch([], {})
     end = next_month(month)
     issued_at = ctx.now()
     today = issued_at.astimezone(PARIS).date()
