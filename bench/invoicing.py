@@ -6,14 +6,16 @@ COPY of the same rows and a bare WeasyPrint render, in the same process and run.
 
 What it prints (and writes to bench/results/invoicing.json):
 
-- **run, database work**: ``service.invoices.issue_month`` for every family, one transaction
-  each, as the run does (numbering counter under its lock, presence and charges read, QF and
-  grid read, invoice + lines + ledger entry written) → invoices/s;
+- **run, database work**: ``service.invoicing_run.issue_all``, the run's first phase, as the
+  run does it: ``--batch`` families per transaction (presences, charges, QFs and grids read in
+  bulk, priced in memory, the batch's numbers taken as one block under the counter's lock,
+  invoices + lines + ledger entries written with ``unnest``/``COPY``, the run's progress) →
+  invoices/s;
 - **raw COPY**: the same invoice rows and line rows written with ``COPY`` into scratch tables of
   the same shape, in one transaction → invoices/s; the ratio run / COPY is the figure the issue
   asks to keep ≥ 25 %;
-- **run, PDFs**: ``service.invoices.render_missing`` (render with WeasyPrint in a thread, store,
-  publish ``billing.invoice.issued``) → PDF/s;
+- **run, PDFs**: ``service.invoices.render_missing``, the run's second phase (render with
+  WeasyPrint in a thread, store, publish ``billing.invoice.issued``) → PDF/s;
 - **bare WeasyPrint**: the same template and data rendered in a loop, nothing stored → PDF/s;
 - the process's memory high-water mark (``VmHWM``) before and after.
 
@@ -35,7 +37,7 @@ from pathlib import Path
 
 from billing.app import SPEC
 from billing.domain.tariffs import TariffGrid
-from billing.service import Billing, invoice_pdf, invoices
+from billing.service import Billing, invoice_pdf, invoices, invoicing_run
 from billing.store import UnitOfWork
 from servicekit.db import create_pool, drop_database, ensure_database, migrate
 
@@ -145,15 +147,12 @@ async def main(args) -> dict:
 
 
 async def measure(pool, args) -> dict:
-    ctx = Billing(pool=pool, provider=NoProvider())
+    ctx = Billing(pool=pool, provider=NoProvider(), invoicing_batch_size=args.batch)
     await seed(pool, args.families)
     hwm_before = vm_hwm_kib()
-    async with pool.acquire() as conn:
-        dossiers = [r["dossier_id"] for r in await conn.fetch("SELECT dossier_id FROM families ORDER BY 1")]
+    run_id = await invoicing_run.start(ctx, MONTH, by=None)
     started = time.perf_counter()
-    issued = 0
-    for dossier_id in dossiers:
-        issued += (await invoices.issue_month(ctx, dossier_id, MONTH, None)) is not None
+    issued = await invoicing_run.issue_all(ctx, run_id, MONTH)
     db_seconds = time.perf_counter() - started
     copy_seconds = await raw_copy(pool, args.families)
     started = time.perf_counter()
@@ -163,6 +162,7 @@ async def measure(pool, args) -> dict:
     bare_seconds = await bare_render(ctx, pool, bare)
     result = {
         "families": args.families,
+        "batch": args.batch,
         "invoices": issued,
         "run_db_seconds": round(db_seconds, 2),
         "run_db_invoices_per_s": round(issued / db_seconds, 1),
@@ -182,6 +182,9 @@ async def measure(pool, args) -> dict:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--families", type=int, default=10_000)
+    parser.add_argument(
+        "--batch", type=int, default=500, help="families per transaction (BILLING_INVOICING_BATCH_SIZE)"
+    )
     parser.add_argument("--bare", type=int, default=200, help="PDFs rendered bare (at most --families)")
     parser.add_argument("--no-pdf", action="store_true", help="skip the run's PDF phase (database work only)")
     figures = asyncio.run(main(parser.parse_args()))

@@ -19,7 +19,8 @@ from servicekit.settings import ServiceSettings
 from servicekit.worker import background
 
 from . import admin_api, api, attestations_api, consumers, demo, internal_api, invoices_api, qf_api, rpc
-from .service import campaign, invoicing_run, settlement
+from .domain.qf import DEFAULT_PROOF_RETENTION_DAYS
+from .service import campaign, invoicing_run, qf_retention, settlement
 from .service.qf_config import DEFAULT_PROOF_MAX_BYTES
 from .web import PROVIDER, billing_of_app, with_billing_errors
 
@@ -51,6 +52,8 @@ class BillingSettings(ServiceSettings):
     invoicing_day: int = Field(1, ge=1, le=28)
     invoicing_hour: int = Field(6, ge=0, le=23)
     invoicing_poll_seconds: float = Field(600.0, gt=0, le=3600)
+    # Families invoiced per transaction by the run (one numbering block, one COPY per batch).
+    invoicing_batch_size: int = Field(500, ge=1, le=5000)
     # QF proofs (docs/billing.md « QF proofs »): written here, named by their id, outside
     # anything a web server serves; a volume of its own in production.
     uploads_dir: Path = Path("var/billing-uploads")
@@ -60,6 +63,10 @@ class BillingSettings(ServiceSettings):
     virus_scan_command: str = ""
     # How often the campaign reminder job looks for families to remind (each one at most weekly).
     qf_reminder_poll_seconds: float = Field(3600.0, gt=0, le=7 * 24 * 3600)
+    # A reviewed QF proof's file is deleted this many days after the decision (docs/billing.md
+    # « Retention of QF proofs »); the review record stays. The purge job looks every poll.
+    qf_proof_retention_days: int = Field(DEFAULT_PROOF_RETENTION_DAYS, ge=0, le=3 * 366)
+    qf_proof_purge_poll_seconds: float = Field(6 * 3600.0, gt=0, le=7 * 24 * 3600)
     # planning's activity codes that are meals, left out of tax attestations (domain/attestation.py).
     meal_activity_codes: str = "cantine,restauration,repas"
 
@@ -194,6 +201,22 @@ async def qf_reminder_ctx(app: web.Application):
         yield
 
 
+async def qf_proof_purge_loop(app: web.Application) -> None:
+    """QF proofs' files past their retention (service/qf_retention.py; the review record stays)."""
+    settings: BillingSettings = app[SETTINGS]
+    await every(
+        settings.qf_proof_purge_poll_seconds,
+        lambda: qf_retention.purge_expired_proofs(billing_of_app(app)),
+        "qf_proof_files_purged",
+        "qf_proof_purge_failed",
+    )
+
+
+async def qf_proof_purge_ctx(app: web.Application):
+    async with background(qf_proof_purge_loop(app), name="billing-qf-proof-purge"):
+        yield
+
+
 SPEC = ServiceSpec(
     name="billing",
     migrations=Path(__file__).parent / "migrations",
@@ -201,7 +224,7 @@ SPEC = ServiceSpec(
     setup_routes=setup,
     event_handlers=event_handlers,
     rpc_handlers=rpc_handlers,
-    extra_contexts=(resolver_ctx, invoicing_schedule_ctx, qf_reminder_ctx),
+    extra_contexts=(resolver_ctx, invoicing_schedule_ctx, qf_reminder_ctx, qf_proof_purge_ctx),
     demo_data=demo.load,
 )
 

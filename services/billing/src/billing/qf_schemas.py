@@ -40,6 +40,9 @@ class StaffProofOut(ProofOut):
     dossier_number: str | None = None
     family_name: str | None = None
     qf_id: uuid.UUID | None = None
+    purged_at: datetime | None = Field(
+        None, description="when the file was deleted at the end of its retention (the decision is kept)"
+    )
 
 
 class StaffProofList(Out):

@@ -41,10 +41,12 @@ def billing_of_app(app: web.Application) -> Billing:
         town_name=settings.town_name,
         town_address=tuple(x.strip() for x in settings.town_address.split("|") if x.strip()),
         invoice_due_days=settings.invoice_due_days,
+        invoicing_batch_size=settings.invoicing_batch_size,
         qf=QfConfig(
             uploads_dir=settings.uploads_dir,
             proof_max_bytes=settings.proof_max_bytes,
             virus_scan_command=settings.virus_scan_command,
+            proof_retention_days=settings.qf_proof_retention_days,
             meal_activity_codes=tuple(c.strip() for c in settings.meal_activity_codes.split(",") if c.strip()),
             town_name=settings.town_name,
         ),

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from billing.domain.errors import NotFound
-from billing.service import attestations, qf_documents
+from billing.service import attestations, invoicing_run, qf_documents
 from billing.web import billing_of_app
 from pypdf import PdfReader
 from servicekit.identity import Identity
@@ -158,3 +158,53 @@ async def test_mes_documents_lists_and_serves_the_qf_card_and_the_attestation(ha
     other = await harness.family(qf=900)
     for document in by_kind.values():
         await harness.get(document["pdf_url"], headers=other.headers, expect=404)
+
+
+async def test_an_invoice_paid_in_the_year_counts_its_periscolaire_lines_not_its_canteen_lines(harness):
+    """Présence sans réservation in November, invoiced by the monthly run, paid through « Payer
+    mes factures »: the périscolaire days appear on the attestation, the canteen day does not."""
+    fam = await harness.family(qf=500)
+    soir = await harness.new_activity(PERI, code="peri_soir")
+    noe = await add_child(harness, fam, "Noé", date(2022, 6, 1))
+    for activity, day in (
+        (soir, date(2026, 11, 3)),
+        (soir, date(2026, 11, 5)),
+        (harness.activity_id, date(2026, 11, 5)),
+    ):
+        await harness.publish(
+            "planning.attendance.recorded",
+            {"dossier_id": str(fam.dossier_id), "child_id": str(noe), "activity_id": str(activity),
+             "date": day.isoformat(), "status": "present", "booked": False},
+        )  # fmt: skip
+
+    async def recorded():
+        return await harness.count("attendance_records", "dossier_id = $1", fam.dossier_id) == 3
+
+    await eventually(recorded)
+    ctx = billing_of_app(harness.client.server.app)
+    run_id = await invoicing_run.start(ctx, date(2026, 11, 1), by=None)
+    await invoicing_run.run(ctx, run_id, date(2026, 11, 1))
+    _, listed = await harness.get("/api/billing/invoices", headers=fam.headers, expect=200)
+    (invoice,) = listed["invoices"]
+    _, detail = await harness.get(f"/api/billing/invoices/{invoice['id']}", headers=fam.headers, expect=200)
+    canteen = await harness.db.fetchval(  # the test activities all bear the canteen's name: told by id
+        "SELECT amount_cents FROM invoice_lines WHERE invoice_id = $1 AND activity_id = $2",
+        uuid.UUID(invoice["id"]), harness.activity_id,
+    )  # fmt: skip
+    assert len(detail["lines"]) == 3 and canteen > 0
+
+    async with ctx.uow() as uow:  # not paid yet: nothing of it to attest
+        assert await uow.attestations.paid_invoices(fam.dossier_id, *attestations.year_bounds(2026)) == []
+
+    _, answer = await harness.request("POST", f"/api/billing/invoices/{invoice['id']}/payments", headers=fam.headers,
+                                      expect=201)  # fmt: skip
+    await harness.pay(answer)
+    await harness.wait_events("billing.payment.succeeded", payment_id=answer["payment_id"])
+    who = Identity(user_id=uuid.uuid4(), roles=frozenset(), dossier_id=fam.dossier_id)
+    january = ctx_at(harness, datetime(2027, 1, 10, 9, tzinfo=UTC))
+    asked = await attestations.request_attestation(january, who, fam.dossier_id, 2026)
+    _, approved = await harness.request("POST", f"/api/billing/admin/attestation-requests/{asked['id']}/approve",
+                                        headers=harness.staff_headers(), expect=200)  # fmt: skip
+    assert approved["total_cents"] == invoice["total_cents"] - canteen == 95 + 95
+    _, content = await qf_documents.pdf_for(ctx, fam.dossier_id, asked["id"])
+    assert "Noé Le Derf 01/06/2022 1,90 €" in pdf_text(content)

@@ -158,6 +158,56 @@ async def test_two_runs_at_once_issue_each_invoice_once_with_contiguous_numbers(
     assert numbers == list(range(1, len(numbers) + 1))  # no gap, no duplicate
 
 
+def contiguous(numbers: list[str]) -> bool:
+    seqs = sorted(int(n.split("-")[1]) for n in numbers)
+    return seqs == list(range(1, len(seqs) + 1))
+
+
+async def all_numbers(harness) -> list[str]:
+    rows = await harness.db.fetch("SELECT number FROM invoices WHERE kind = 'invoice' AND number LIKE '2026-%'")
+    return [r["number"] for r in rows]
+
+
+async def test_runs_in_small_batches_at_once_and_a_run_stopped_half_way_resume_without_gap(harness, monkeypatch):
+    from billing.store.invoicing_batch import InvoicingBatch
+
+    families = [await family_with_presences(harness, [date(2026, 10, d)]) for d in (13, 14, 15, 16, 19, 20, 21)]
+    ctx = replace(billing_of_app(harness.client.app), invoicing_batch_size=2)
+    month = date(2026, 10, 1)
+    # A run stopped by a failure in its second batch: the first batch stays, whole.
+    write, calls = InvoicingBatch.write, []
+
+    async def failing_write(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise ConnectionError("the database went away")
+        return await write(self, *args, **kwargs)
+
+    monkeypatch.setattr(InvoicingBatch, "write", failing_write)
+    stopped = await invoicing_run.start(ctx, month, by=None)
+    await invoicing_run.run(ctx, stopped, month)
+    monkeypatch.setattr(InvoicingBatch, "write", write)
+    found = await invoicing_run.status(ctx, stopped)
+    assert found["status"] == "failed" and found["invoices"] == 2 and found["families_done"] == 2
+    assert found["families_total"] == len(families)
+    assert sorted([len(await invoices_of(harness, f)) for f in families]) == [0] * 5 + [1] * 2
+    assert contiguous(await all_numbers(harness))  # the failed batch gave its block back
+
+    # Two runs at once resume it, batch by batch: each family is invoiced once, numbers follow.
+    runs = [await invoicing_run.start(ctx, month, by=None) for _ in range(2)]
+    await asyncio.gather(*(invoicing_run.run(ctx, r, month) for r in runs))
+    done = [await invoicing_run.status(ctx, r) for r in runs]
+    assert all(r["status"] == "done" for r in done) and sum(r["invoices"] for r in done) == 5
+    for fam in families:
+        (invoice,) = await invoices_of(harness, fam)
+        assert invoice["total_cents"] == 374 and invoice["pdf_url"]
+    assert contiguous(await all_numbers(harness))
+    ids = [r["invoice_id"] for r in await harness.db.fetch(
+        "SELECT invoice_id FROM ledger_entries WHERE kind = 'invoice' AND dossier_id = ANY($1::uuid[])",
+        [f.dossier_id for f in families])]  # fmt: skip
+    assert len(ids) == len(set(ids)) == len(families)  # one ledger entry per invoice
+
+
 async def test_credit_notes_have_their_own_sequence_and_become_a_credit(harness):
     fam = await family_with_presences(harness, [date(2026, 9, 14), date(2026, 9, 15)])
     await run_month(harness, "2026-09")

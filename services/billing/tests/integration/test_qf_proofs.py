@@ -165,3 +165,61 @@ async def test_a_proof_whose_file_is_gone_answers_a_french_404(harness):
     _, body = await harness.get(f"/api/billing/admin/qf-proofs/{proof['id']}/file", headers=harness.staff_headers(),
                                 expect=404)  # fmt: skip
     assert body["title"] == "Le fichier de ce justificatif est introuvable."
+
+
+async def test_decided_proofs_lose_their_file_after_the_retention_and_keep_their_review_record(harness):
+    """BILLING_QF_PROOF_RETENTION_DAYS after the decision the purge job deletes the file and
+    blanks its name; who decided, when and what stay. A pending proof is never purged."""
+    from datetime import timedelta
+
+    from billing.service import qf_retention
+
+    staff = harness.staff_headers()
+    fam = await harness.family()
+    uploaded = []
+    for _ in range(3):
+        _, proof = await harness.request("POST", "/api/billing/qf-proofs", data=form(PDF), headers=fam.headers,
+                                         expect=201)  # fmt: skip
+        uploaded.append(proof)
+    accepted, rejected, pending = uploaded
+    await harness.request("POST", f"/api/billing/admin/qf-proofs/{accepted['id']}/accept", json={"value": 640},
+                          headers=staff, expect=200)  # fmt: skip
+    await harness.request("POST", f"/api/billing/admin/qf-proofs/{rejected['id']}/reject",
+                          json={"reason": "Document illisible"}, headers=staff, expect=200)  # fmt: skip
+    decided = {r["id"]: r["decided_at"] for r in await harness.db.fetch(
+        "SELECT id, decided_at FROM qf_proofs WHERE dossier_id = $1 AND decided_at IS NOT NULL", fam.dossier_id)}  # fmt: skip
+    assert len(decided) == 2
+    last_decision = max(decided.values())
+    base = billing_of_app(harness.client.server.app)
+    retention = dataclasses.replace(base.qf, proof_retention_days=90)
+
+    def at(moment):
+        return dataclasses.replace(base, qf=retention, clock=lambda: moment)
+
+    def file_of(proof):
+        return harness.settings.uploads_dir / uuid.UUID(proof["id"]).hex
+
+    # A day before the retention ends, nothing of this family's goes.
+    await qf_retention.purge_expired_proofs(at(min(decided.values()) + timedelta(days=89)))
+    assert all(file_of(p).exists() for p in uploaded)
+
+    purged_at = last_decision + timedelta(days=90)
+    assert await qf_retention.purge_expired_proofs(at(purged_at)) >= 2
+    assert not file_of(accepted).exists() and not file_of(rejected).exists()
+    assert file_of(pending).read_bytes() == PDF  # still waiting for review: kept
+    rows = {str(r["id"]): r for r in await harness.db.fetch("SELECT * FROM qf_proofs WHERE dossier_id = $1",
+                                                             fam.dossier_id)}  # fmt: skip
+    for proof, state in ((accepted, "accepted"), (rejected, "rejected")):
+        row = rows[proof["id"]]
+        assert row["stored_name"] is None and row["purged_at"] == purged_at
+        assert row["state"] == state and row["decided_by"] is not None and row["decided_at"] is not None
+    assert rows[accepted["id"]]["qf_id"] is not None and rows[rejected["id"]]["reject_reason"] == "Document illisible"
+    assert rows[pending["id"]]["stored_name"] is not None and rows[pending["id"]]["purged_at"] is None
+
+    _, body = await harness.get(f"/api/billing/admin/qf-proofs/{accepted['id']}/file", headers=staff, expect=404)
+    assert "durée de conservation" in body["title"]
+    _, listed = await harness.get("/api/billing/admin/qf-proofs?state=accepted", headers=staff, expect=200)
+    [mine] = [p for p in listed["proofs"] if p["id"] == accepted["id"]]
+    assert mine["state"] == "accepted" and mine["decided_at"] and mine["purged_at"]
+    # A second round finds nothing more of theirs to do.
+    assert await qf_retention.purge_expired_proofs(at(purged_at)) == 0

@@ -7,6 +7,8 @@ from datetime import date
 import pytest
 from billing.domain.attestation import (
     Child,
+    InvoicedLine,
+    PaidInvoice,
     PaidLine,
     attestation_amounts,
     is_meal,
@@ -52,3 +54,18 @@ def test_only_non_meal_amounts_paid_that_year_for_children_under_six_count():
 def test_a_child_with_nothing_paid_is_listed_at_zero_and_other_codes_can_be_meals():
     amounts = attestation_amounts(2026, [LEA], [PaidLine("lea", "repas_alsh", date(2026, 4, 1), 500)], ["repas"])
     assert [(a.child.id, a.amount_cents) for a in amounts] == [("lea", 0)]
+
+
+def test_invoice_lines_paid_that_year_count_beside_bookings_meals_and_charges_excluded():
+    november = PaidInvoice(date(2026, 12, 3), (
+        InvoicedLine("lea", "peri_soir", 210), InvoicedLine("lea", "peri_soir", 210),
+        InvoicedLine("lea", "cantine", 374),  # a meal
+        InvoicedLine(None, None, 500),  # a late pick-up fee: no child, not childcare
+        InvoicedLine("arthur", "peri_soir", 210),  # 6 on 1 January
+        InvoicedLine("zoe", "alsh_mercredi", 1200),
+    ))  # fmt: skip
+    december = PaidInvoice(date(2027, 1, 4), (InvoicedLine("lea", "peri_soir", 210),))  # paid the year after
+    booked = [PaidLine("lea", "peri_matin", date(2026, 3, 2), 95)]
+    amounts = attestation_amounts(2026, [LEA, ARTHUR, ZOE], booked, invoices=[november, december])
+    assert [(a.child.id, a.amount_cents) for a in amounts] == [("zoe", 1200), ("lea", 95 + 2 * 210)]
+    assert [a.amount_cents for a in attestation_amounts(2027, [LEA], [], invoices=[november, december])] == [210]

@@ -70,3 +70,15 @@ def test_the_end_date_must_fall_in_the_new_period(ends_on):
         QfCampaign(2027, ends_on)
     assert refused.value.errors[0].field == "ends_on"
     assert "01/02/2027" in refused.value.errors[0].message
+
+
+def test_a_proofs_file_outlives_its_decision_by_the_retention():
+    from datetime import UTC, datetime
+
+    from billing.domain.qf import proof_purge_cutoff
+
+    now = datetime(2027, 5, 11, 9, 30, tzinfo=UTC)
+    assert proof_purge_cutoff(now, 90) == datetime(2027, 2, 10, 9, 30, tzinfo=UTC)
+    assert proof_purge_cutoff(now, 0) == now  # 0: decided means gone at the next round
+    with pytest.raises(ValueError):
+        proof_purge_cutoff(now, -1)

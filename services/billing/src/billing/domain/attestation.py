@@ -7,6 +7,14 @@ counts what a family paid in a calendar year for the care of each child **under 
 dates from accounts), and the lines the family paid in the year, each with its activity's
 code, a meal when :func:`is_meal` says so (the canteen).
 
+What was paid comes two ways, both counted on the day the payment was settled (Paris time):
+
+- bookings paid in advance (« Payer » at the basket): each :class:`PaidLine` of the payment;
+- monthly invoices paid through « Payer mes factures » (a payment is always for the whole
+  invoice): each line of the invoice for a child's attended day, as a :class:`PaidInvoice`
+  (:func:`invoice_paid_lines`). Staff charges on the invoice (a late pick-up fee) name no
+  child and are left out; the canteen's lines are meals, left out like any other.
+
 Meals are recognised from planning's activity code (billing's copy keeps it): a code equal to
 one of ``meal_codes`` or starting with one followed by ``_`` or ``-`` (``cantine``,
 ``cantine_maternelle``). Deriving it from the code, rather than a flag staff must remember to
@@ -50,15 +58,49 @@ class PaidLine:
 
 
 @dataclass(frozen=True)
+class InvoicedLine:
+    """One line of an invoice: the child and activity code of an attended day, or ``None``
+    for both on a staff charge."""
+
+    child_id: Hashable | None
+    activity_code: str | None
+    amount_cents: int
+
+
+@dataclass(frozen=True)
+class PaidInvoice:
+    """An invoice whose (whole) payment was settled on ``paid_on``."""
+
+    paid_on: date
+    lines: tuple[InvoicedLine, ...]
+
+
+def invoice_paid_lines(invoices: Iterable[PaidInvoice]) -> list[PaidLine]:
+    """The paid invoices' lines for a child's day, dated on their payment's day (charges,
+    which name no child, are not childcare)."""
+    return [
+        PaidLine(line.child_id, line.activity_code, invoice.paid_on, line.amount_cents)
+        for invoice in invoices
+        for line in invoice.lines
+        if line.child_id is not None and line.activity_code is not None
+    ]
+
+
+@dataclass(frozen=True)
 class ChildAmount:
     child: Child
     amount_cents: int
 
 
 def attestation_amounts(
-    year: int, children: Iterable[Child], lines: Iterable[PaidLine], meal_codes: Iterable[str] = DEFAULT_MEAL_CODES
+    year: int,
+    children: Iterable[Child],
+    lines: Iterable[PaidLine],
+    meal_codes: Iterable[str] = DEFAULT_MEAL_CODES,
+    invoices: Iterable[PaidInvoice] = (),
 ) -> list[ChildAmount]:
-    """Per child under 6 on 1 January ``year``: the non-meal amounts paid during ``year``.
+    """Per child under 6 on 1 January ``year``: the non-meal amounts paid during ``year``, for
+    bookings (``lines``) and invoices (``invoices``) alike.
 
     Children are listed by birth date (the eldest first) even when nothing was paid for them,
     so the family sees who the attestation covers."""
@@ -68,7 +110,7 @@ def attestation_amounts(
         key=lambda c: (c.birth_date, c.first_name),
     )
     totals = {c.id: 0 for c in eligible}
-    for line in lines:
+    for line in [*lines, *invoice_paid_lines(invoices)]:
         if line.child_id in totals and line.paid_on.year == year and not is_meal(line.activity_code, meal_codes):
             totals[line.child_id] += line.amount_cents
     return [ChildAmount(c, totals[c.id]) for c in eligible]

@@ -77,6 +77,10 @@ class InvoiceLine:
     label: str
     unit_price: Money
     quantity: int = 1
+    # The child and activity of an attendance line (None on a staff charge or a credit note):
+    # the tax attestation counts paid childcare lines per child.
+    child_id: Hashable | None = None
+    activity_id: Hashable | None = None
 
     @property
     def amount(self) -> Money:
@@ -100,7 +104,10 @@ def month_lines(
             raise NotFound(f"Aucun tarif n'est défini pour « {name} ».", code="tariff_missing")
         child = child_names.get(p.child_id, "")
         price = price_day(grid, qf_history, p.day)
-        lines.append(InvoiceLine(p.day, child, f"{name} (présence sans réservation)", price.unit_price))
+        lines.append(
+            InvoiceLine(p.day, child, f"{name} (présence sans réservation)", price.unit_price, 1, p.child_id,
+                        p.activity_id)
+        )  # fmt: skip
     for c in charges:
         lines.append(InvoiceLine(c.day, "", c.label, c.amount))
     lines.sort(key=lambda x: (x.day, x.child_name, x.label))

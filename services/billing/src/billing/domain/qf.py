@@ -228,3 +228,17 @@ class QfHistory:
             if qf.id is not None and qf.id == qf_id:
                 return qf
         raise NotFound("Ce quotient familial n'existe pas pour cette famille.", code="qf_unknown")
+
+
+# --- retention of the proofs' files (docs/billing.md « Retention of QF proofs ») ------------------
+
+DEFAULT_PROOF_RETENTION_DAYS = 90
+
+
+def proof_purge_cutoff(now: datetime, retention_days: int) -> datetime:
+    """Proofs decided at or before this instant have outlived their retention at ``now``: a
+    proof's file is kept ``retention_days`` after staff decided on it (accepted or rejected);
+    one still waiting for review has no decision time and is kept (staff need it)."""
+    if retention_days < 0:
+        raise ValueError("a retention is a number of days, 0 or more")
+    return now - timedelta(days=retention_days)

@@ -45,6 +45,7 @@ import re
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from billing.domain.errors import FieldError, invalid, invalid_all
@@ -57,6 +58,7 @@ MAX_BRACKETS = 30
 _SCHOOL_YEAR = re.compile(r"^(\d{4})/(\d{4})$")
 
 
+@lru_cache(maxsize=1024)  # pure; asked several times per priced day by the monthly run
 def school_year_of(day: date) -> str:
     """``2026-11-27`` → ``"2026/2027"``; ``2027-03-01`` → ``"2026/2027"`` (the year turns in August,
     as in planning)."""

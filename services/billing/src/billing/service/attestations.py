@@ -67,7 +67,8 @@ async def approve(ctx: Billing, who: Identity, request_id: uuid.UUID) -> dict:
         family = await uow.families.get(dossier_id)
         children = await uow.children.of_family(dossier_id)
         lines = await uow.attestations.paid_lines(dossier_id, *year_bounds(year))
-        amounts = attestation_amounts(year, children, lines, ctx.qf.meal_activity_codes)
+        invoices = await uow.attestations.paid_invoices(dossier_id, *year_bounds(year))
+        amounts = attestation_amounts(year, children, lines, ctx.qf.meal_activity_codes, invoices)
         issued_on = ctx.now().astimezone(PARIS).date()
         document = attestation_html(
             ctx.qf.town_name, Family(family["dossier_number"], family["family_name"]), year, amounts, issued_on

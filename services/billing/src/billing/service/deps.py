@@ -33,6 +33,8 @@ class Billing:
     town_name: str = "Mairie de Puiseux-en-France"
     town_address: tuple[str, ...] = ("Place de la Mairie", "95380 Puiseux-en-France")
     invoice_due_days: int = 30
+    # Families invoiced per transaction by the monthly run (BILLING_INVOICING_BATCH_SIZE).
+    invoicing_batch_size: int = 500
     qf: QfConfig = QfConfig()
 
     def uow(self) -> UnitOfWork:

@@ -1,14 +1,19 @@
 """The monthly invoicing run: every family with something to invoice for a month gets its one
-invoice (service.invoices.issue_month), each in its own transaction, with progress on the run's
-row (families_total, families_done, invoices, total_cents, errors).
+invoice, ``batch_size`` families per transaction (service.invoices.issue_batch: read in bulk,
+priced in memory, numbered as one block, written with COPY), with progress on the run's row
+(families_total, families_done, invoices, total_cents, errors) committed with each batch; then
+the PDFs are rendered (service.invoices.render_missing, each stored with its
+``billing.invoice.issued``).
 
 Started by staff (``POST /api/billing/admin/invoicing-runs``: 202 at once, the run goes on in the
 background) or by the schedule (:func:`schedule_loop`: from the configured day and hour of each
-month, Europe/Paris, the previous month once). Two runs of the same month at once are safe: each
-family's invoice is issued under the numbering counter's lock and the (dossier, month) unique
-index, so the second finds it issued and skips it. A family that cannot be invoiced (no tariff
-for an activity, its file unknown yet) is counted in ``errors`` and the run ends ``failed``;
-a later run invoices it (the others are not issued twice).
+month, Europe/Paris, the previous month once). Two runs of the same month at once are safe: a
+batch's numbers are taken under the numbering counter's lock after leaving out the families
+already invoiced, and the (dossier, month) unique index guards the rest, so the second run finds
+them issued and skips them. A run that stops half-way (crash, shutdown) has committed whole
+batches only: a new run lists the families still without their invoice and goes on from there,
+with no gap and no duplicate. A family that cannot be invoiced (no tariff for an activity, its
+file unknown yet) is counted in ``errors`` and the run ends ``failed``; a later run invoices it.
 """
 
 from __future__ import annotations
@@ -19,10 +24,9 @@ from datetime import date
 
 import structlog
 
-from ..domain.errors import BillingError, InvalidInput, NotFound
+from ..domain.errors import InvalidInput, NotFound
 from ..domain.invoicing import month_start, next_month, previous_month
 from ..domain.ledger import PARIS
-from ..domain.money import Money
 from ..store.invoices import Runs, families_to_invoice
 from . import invoices
 from .deps import Billing
@@ -75,11 +79,7 @@ async def stop_running() -> None:
 
 async def run(ctx: Billing, run_id: uuid.UUID, month: date) -> None:
     try:
-        async with ctx.read() as conn:
-            dossiers = await families_to_invoice(conn, month, next_month(month))
-            await Runs(conn).progress(run_id, total=len(dossiers))
-        for dossier_id in dossiers:
-            await _one(ctx, run_id, dossier_id, month)
+        await issue_all(ctx, run_id, month)
         await invoices.render_missing(ctx)
         async with ctx.read() as conn:
             await Runs(conn).finish(run_id, ctx.now())
@@ -91,21 +91,16 @@ async def run(ctx: Billing, run_id: uuid.UUID, month: date) -> None:
             raise
 
 
-async def _one(ctx: Billing, run_id: uuid.UUID, dossier_id: uuid.UUID, month: date) -> None:
-    issued: tuple[uuid.UUID, Money] | None = None
-    error = 0
-    try:
-        issued = await invoices.issue_month(ctx, dossier_id, month, run_id)
-    except BillingError as exc:
-        error = 1
-        log.warning("invoice_not_issued", dossier_id=str(dossier_id), code=exc.code)
+async def issue_all(ctx: Billing, run_id: uuid.UUID, month: date) -> int:
+    """The run's database work: every family still to invoice, batch after batch → invoices issued."""
     async with ctx.read() as conn:
-        await Runs(conn).progress(run_id, done=1, error=error, issued=issued[1] if issued else None)
-    if issued:
-        try:
-            await invoices.render_and_store(ctx, issued[0])
-        except Exception as exc:  # rendered again at the end of the run (render_missing)
-            log.error("invoice_pdf_failed", invoice_id=str(issued[0]), error=type(exc).__name__)
+        dossiers = await families_to_invoice(conn, month, next_month(month))
+        await Runs(conn).progress(run_id, total=len(dossiers))
+    issued = 0
+    size = ctx.invoicing_batch_size
+    for i in range(0, len(dossiers), size):
+        issued += len((await invoices.issue_batch(ctx, run_id, month, dossiers[i : i + size])).issued)
+    return issued
 
 
 async def status(ctx: Billing, run_id: uuid.UUID) -> dict | None:

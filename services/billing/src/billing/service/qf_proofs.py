@@ -160,6 +160,11 @@ async def proof_file(ctx: Billing, proof_id: uuid.UUID) -> tuple[dict, bytes]:
         row = await uow.qf_proofs.get(proof_id)
     if row is None:
         raise UNKNOWN_PROOF
+    if row["stored_name"] is None:  # its retention is over (service/qf_retention.py); the decision stays
+        raise NotFound(
+            "Le fichier de ce justificatif a été supprimé à la fin de sa durée de conservation.",
+            code="qf_proof_file_purged",
+        )
     try:
         content = await asyncio.to_thread((ctx.qf.uploads_dir / row["stored_name"]).read_bytes)
     except FileNotFoundError:  # the volume was not restored with the database: say so, once per read

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import asyncpg
 
-from billing.domain.attestation import PaidLine
+from billing.domain.attestation import InvoicedLine, PaidInvoice, PaidLine
 
 
 class AttestationRequests:
@@ -81,6 +81,30 @@ class AttestationRequests:
             end,
         )
         return [PaidLine(r["child_id"], r["code"], r["paid_on"], r["amount_cents"]) for r in rows]
+
+    async def paid_invoices(self, dossier_id: uuid.UUID, start: datetime, end: datetime) -> list[PaidInvoice]:
+        """The family's invoices whose payment was settled in [start, end), with their lines
+        (a staff charge's line has no child nor activity)."""
+        rows = await self.conn.fetch(
+            """
+            SELECT p.invoice_id, (p.settled_at AT TIME ZONE 'Europe/Paris')::date AS paid_on, l.child_id, a.code,
+                   l.amount_cents
+            FROM payments p
+            JOIN invoice_lines l ON l.invoice_id = p.invoice_id
+            LEFT JOIN activities a ON a.id = l.activity_id
+            WHERE p.dossier_id = $1 AND p.purpose = 'invoice' AND p.state = 'succeeded'
+              AND p.outcome IS DISTINCT FROM 'credited' AND p.settled_at >= $2 AND p.settled_at < $3
+            ORDER BY p.invoice_id, l.position
+            """,
+            dossier_id,
+            start,
+            end,
+        )
+        invoices: dict[uuid.UUID, tuple] = {}
+        for r in rows:
+            paid_on, lines = invoices.setdefault(r["invoice_id"], (r["paid_on"], []))
+            lines.append(InvoicedLine(r["child_id"], r["code"], r["amount_cents"]))
+        return [PaidInvoice(paid_on, tuple(lines)) for paid_on, lines in invoices.values()]
 
 
 SUMMARY = (

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import asyncpg
 
 from billing.domain.attestation import Child
-from billing.domain.invoicing import Charge, InvoiceLine, Presence
+from billing.domain.invoicing import Charge, InvoiceLine
 from billing.domain.money import Money
 
 
@@ -101,6 +101,17 @@ class Counters:
         )
 
 
+LINE_COLUMNS = ("invoice_id", "position", "day", "child_name", "label", "unit_price_cents", "quantity", "amount_cents",
+                "child_id", "activity_id")  # fmt: skip
+
+
+def line_row(invoice_id: uuid.UUID, position: int, x: InvoiceLine) -> tuple:
+    """An invoice line as a row of LINE_COLUMNS (one INSERT, or COPY by the invoicing run)."""
+    unit = x.unit_price.cents
+    return (invoice_id, position, x.day, x.child_name, x.label, unit, x.quantity, unit * x.quantity, x.child_id,
+            x.activity_id)  # fmt: skip
+
+
 class Invoices:
     def __init__(self, conn: asyncpg.Connection):
         self.conn = conn
@@ -142,12 +153,8 @@ class Invoices:
             run_id,
         )
         await self.conn.executemany(
-            "INSERT INTO invoice_lines (invoice_id, position, day, child_name, label, unit_price_cents, quantity, "
-            "amount_cents) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            [
-                (invoice_id, i, x.day, x.child_name, x.label, x.unit_price.cents, x.quantity, x.amount.cents)
-                for i, x in enumerate(lines)
-            ],
+            f"INSERT INTO invoice_lines ({', '.join(LINE_COLUMNS)}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            [line_row(invoice_id, i, x) for i, x in enumerate(lines)],
         )
 
     async def exists_for_month(self, dossier_id: uuid.UUID, month: date) -> bool:
@@ -203,9 +210,16 @@ class Invoices:
     async def pdf(self, invoice_id: uuid.UUID) -> bytes | None:
         return await self.conn.fetchval("SELECT pdf FROM invoices WHERE id = $1", invoice_id)
 
-    async def without_pdf(self, limit: int = 500) -> list[uuid.UUID]:
-        rows = await self.conn.fetch("SELECT id FROM invoices WHERE pdf IS NULL ORDER BY issued_at LIMIT $1", limit)
-        return [r["id"] for r in rows]
+    async def without_pdf(self, limit: int = 500, after: tuple | None = None) -> list[tuple[uuid.UUID, datetime]]:
+        """(id, issued_at) of documents without their PDF, oldest first, after ``after``'s pair."""
+        rows = await self.conn.fetch(
+            "SELECT id, issued_at FROM invoices WHERE pdf IS NULL AND ($2::timestamptz IS NULL OR (issued_at, id) > "
+            "($2, $3)) ORDER BY issued_at, id LIMIT $1",
+            limit,
+            after[1] if after else None,
+            after[0] if after else None,
+        )
+        return [(r["id"], r["issued_at"]) for r in rows]
 
 
 class Runs:
@@ -233,21 +247,22 @@ class Runs:
             "SELECT EXISTS (SELECT 1 FROM invoicing_runs WHERE month = $1 AND trigger = 'schedule')", month
         )
 
-    async def progress(self, run_id: uuid.UUID, *, total: int | None = None, issued: Money | None = None,
-                       done: int = 0, error: int = 0) -> None:  # fmt: skip
+    async def progress(self, run_id: uuid.UUID, *, total: int | None = None, done: int = 0, error: int = 0,
+                       issued: int = 0, amount: Money | None = None) -> None:  # fmt: skip
+        """Add a batch's counts to the run's progress (in the batch's transaction)."""
         await self.conn.execute(
             """
             UPDATE invoicing_runs SET families_total = coalesce($2, families_total),
-                families_done = families_done + $3, errors = errors + $4,
-                invoices = invoices + (CASE WHEN $5::bigint IS NULL THEN 0 ELSE 1 END),
-                total_cents = total_cents + coalesce($5::bigint, 0)
+                families_done = families_done + $3, errors = errors + $4, invoices = invoices + $5,
+                total_cents = total_cents + $6
             WHERE id = $1
             """,
             run_id,
             total,
             done,
             error,
-            None if issued is None else issued.cents,
+            issued,
+            0 if amount is None else amount.cents,
         )
 
     async def finish(self, run_id: uuid.UUID, at: datetime) -> None:
@@ -265,27 +280,21 @@ class Runs:
 
 
 async def families_to_invoice(conn: asyncpg.Connection, month: date, end: date) -> list[uuid.UUID]:
-    """Families with something to invoice in [month, end): present unbooked days or open charges."""
+    """Families with something to invoice in [month, end) (present unbooked days or open charges)
+    and no invoice for ``month`` yet: a run resumed after a crash reads only what is left."""
     rows = await conn.fetch(
         """
-        SELECT dossier_id FROM attendance_records
-         WHERE day >= $1 AND day < $2 AND status = 'present' AND NOT booked
-        UNION
-        SELECT dossier_id FROM invoice_charges WHERE day < $2 AND invoice_id IS NULL
+        SELECT dossier_id FROM (
+            SELECT dossier_id FROM attendance_records
+             WHERE day >= $1 AND day < $2 AND status = 'present' AND NOT booked
+            UNION
+            SELECT dossier_id FROM invoice_charges WHERE day < $2 AND invoice_id IS NULL
+        ) f
+        WHERE NOT EXISTS (SELECT 1 FROM invoices i WHERE i.kind = 'invoice' AND i.dossier_id = f.dossier_id
+                          AND i.month = $1)
         ORDER BY 1
         """,
         month,
         end,
     )
     return [r["dossier_id"] for r in rows]
-
-
-async def presences(conn: asyncpg.Connection, dossier_id: uuid.UUID, month: date, end: date) -> list[Presence]:
-    rows = await conn.fetch(
-        "SELECT day, child_id, activity_id FROM attendance_records WHERE dossier_id = $1 AND day >= $2 AND day < $3 "
-        "AND status = 'present' AND NOT booked ORDER BY day",
-        dossier_id,
-        month,
-        end,
-    )
-    return [Presence(r["day"], r["child_id"], r["activity_id"]) for r in rows]

@@ -72,6 +72,22 @@ class QfProofs:
             at,
         )
 
+    async def to_purge(self, decided_before: datetime, limit: int) -> list[asyncpg.Record]:
+        """Decided proofs that still have a file, decided at or before ``decided_before``, locked
+        (SKIP LOCKED: two purge rounds at once share the work)."""
+        return await self.conn.fetch(
+            "SELECT id, stored_name FROM qf_proofs WHERE stored_name IS NOT NULL AND state <> 'pending' "
+            "AND decided_at <= $1 ORDER BY decided_at, id LIMIT $2 FOR UPDATE SKIP LOCKED",
+            decided_before,
+            limit,
+        )
+
+    async def mark_purged(self, proof_ids: list[uuid.UUID], at: datetime) -> None:
+        """The files are gone: blank their names, keep the review record (who, when, decision)."""
+        await self.conn.execute(
+            "UPDATE qf_proofs SET stored_name = NULL, purged_at = $2 WHERE id = ANY($1::uuid[])", proof_ids, at
+        )
+
     async def latest(self, dossier_id: uuid.UUID) -> asyncpg.Record | None:
         return await self.conn.fetchrow(
             "SELECT * FROM qf_proofs WHERE dossier_id = $1 ORDER BY uploaded_at DESC, id LIMIT 1", dossier_id

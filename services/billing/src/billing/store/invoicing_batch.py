@@ -1,0 +1,208 @@
+"""The invoicing run's batches: what a few hundred families need to be invoiced, read in a
+handful of queries, and their invoices, lines and ledger entries written in bulk (one
+``INSERT ... SELECT FROM unnest`` and two ``COPY``), all in the batch's transaction.
+
+Numbering (:meth:`InvoicingBatch.lock_counter` then :meth:`InvoicingBatch.take_numbers`): the
+(series, year) counter row is locked first, the families already invoiced (by a concurrent run,
+or before a crash) are left out, then the batch's numbers are taken as one block by one UPDATE.
+Everything commits together, so a rollback gives the whole block back (no gap) and a concurrent
+batch waits on the counter row (no duplicate).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import asyncpg
+
+from billing.domain.invoicing import Charge, InvoiceLine, Presence
+from billing.domain.ledger import LedgerEntry
+from billing.domain.money import Money
+from billing.domain.qf import QfCampaign, QfHistory, QuotientFamilial
+from billing.domain.tariffs import TariffGrid, school_year_of
+
+from .invoices import LINE_COLUMNS, line_row
+from .prices import Tariffs
+
+LEDGER_COLUMNS = ("id", "dossier_id", "kind", "amount_cents", "occurred_at", "label", "reference", "invoice_id")
+
+
+@dataclass
+class BatchData:
+    """What pricing a batch's families needs, keyed by dossier (a family may lack any of it)."""
+
+    families: dict[uuid.UUID, asyncpg.Record] = field(default_factory=dict)
+    presences: dict[uuid.UUID, list[Presence]] = field(default_factory=lambda: defaultdict(list))
+    charges: dict[uuid.UUID, list[Charge]] = field(default_factory=lambda: defaultdict(list))
+    child_names: dict[uuid.UUID, dict[uuid.UUID, str]] = field(default_factory=lambda: defaultdict(dict))
+    qf_histories: dict[uuid.UUID, QfHistory] = field(default_factory=dict)
+    grids: dict[tuple[Hashable, str], TariffGrid] = field(default_factory=dict)
+    activity_names: dict[uuid.UUID, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NewInvoice:
+    """An invoice the batch writes: numbered, its family's snapshot frozen, its ledger entry."""
+
+    id: uuid.UUID
+    number: str
+    dossier_id: uuid.UUID
+    family: dict
+    lines: list[InvoiceLine]
+    total: Money
+    entry: LedgerEntry
+
+
+class InvoicingBatch:
+    def __init__(self, conn: asyncpg.Connection):
+        self.conn = conn
+
+    async def read(self, dossiers: list[uuid.UUID], month: date, end: date) -> BatchData:
+        """The batch's families, unbooked presences of [month, end), open charges dated before
+        ``end`` (locked until commit, as a charge is invoiced once), children's first names,
+        QF histories, and the grids and names of the activities attended."""
+        conn, data = self.conn, BatchData()
+        for r in await conn.fetch(
+            "SELECT dossier_id, dossier_number, family_name, address FROM families WHERE dossier_id = ANY($1::uuid[])",
+            dossiers,
+        ):
+            data.families[r["dossier_id"]] = r
+        # The batch's dossiers are a slice of the run's sorted list: one range scan of the
+        # (dossier_id, day) index, rather than one probe per dossier; others in the range are skipped.
+        wanted = set(dossiers)
+        for r in await conn.fetch(
+            "SELECT dossier_id, day, child_id, activity_id FROM attendance_records WHERE dossier_id BETWEEN $1 AND $2 "
+            "AND day >= $3 AND day < $4 AND status = 'present' AND NOT booked ORDER BY day",
+            min(dossiers),
+            max(dossiers),
+            month,
+            end,
+        ):
+            if r["dossier_id"] in wanted:
+                data.presences[r["dossier_id"]].append(Presence(r["day"], r["child_id"], r["activity_id"]))
+        for r in await conn.fetch(
+            "SELECT id, dossier_id, day, label, amount_cents FROM invoice_charges WHERE dossier_id = ANY($1::uuid[]) "
+            "AND day < $2 AND invoice_id IS NULL ORDER BY day, created_at FOR UPDATE",
+            dossiers,
+            end,
+        ):
+            data.charges[r["dossier_id"]].append(Charge(r["id"], r["day"], r["label"], Money(r["amount_cents"])))
+        for r in await conn.fetch(
+            "SELECT child_id, dossier_id, first_name FROM children WHERE dossier_id = ANY($1::uuid[])", dossiers
+        ):
+            data.child_names[r["dossier_id"]][r["child_id"]] = r["first_name"]
+        await self._qf_histories(data, dossiers)
+        attended = {(p.activity_id, school_year_of(p.day)) for found in data.presences.values() for p in found}
+        data.grids = await Tariffs(conn).grids(attended)
+        for r in await conn.fetch(
+            "SELECT id, display_name FROM activities WHERE id = ANY($1::uuid[])", list({a for a, _ in attended})
+        ):
+            data.activity_names[r["id"]] = r["display_name"]
+        return data
+
+    async def _qf_histories(self, data: BatchData, dossiers: list[uuid.UUID]) -> None:
+        # As store.prices.Qfs.history, for the whole batch: the campaigns' grace included.
+        campaigns = [QfCampaign(c["year"], c["ends_on"])
+                     for c in await self.conn.fetch("SELECT year, ends_on FROM qf_campaigns ORDER BY year")]  # fmt: skip
+        found: dict[uuid.UUID, list[QuotientFamilial]] = defaultdict(list)
+        for r in await self.conn.fetch(
+            "SELECT * FROM qf_values WHERE dossier_id = ANY($1::uuid[]) ORDER BY valid_from, created_at", dossiers
+        ):
+            found[r["dossier_id"]].append(
+                QuotientFamilial(r["value"], r["valid_from"], r["valid_to"], r["proof"], r["state"], id=r["id"])
+            )
+        empty = QfHistory((), campaigns)
+        data.qf_histories = defaultdict(lambda: empty, {d: QfHistory(qfs, campaigns) for d, qfs in found.items()})
+
+    async def lock_counter(self, series: str, year: int) -> None:
+        """Take the (series, year) counter's row lock until commit: a concurrent batch waits here."""
+        await self.conn.execute(
+            "INSERT INTO document_counters (series, year, last) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING", series, year
+        )
+        await self.conn.execute(
+            "SELECT last FROM document_counters WHERE series = $1 AND year = $2 FOR UPDATE", series, year
+        )
+
+    async def already_invoiced(self, dossiers: Iterable[uuid.UUID], month: date) -> set[uuid.UUID]:
+        """Read under the counter's lock: what a concurrent run committed before is seen here."""
+        rows = await self.conn.fetch(
+            "SELECT dossier_id FROM invoices WHERE kind = 'invoice' AND month = $2 AND dossier_id = ANY($1::uuid[])",
+            list(dossiers),
+            month,
+        )
+        return {r["dossier_id"] for r in rows}
+
+    async def take_numbers(self, series: str, year: int, count: int) -> int:
+        """The first of ``count`` consecutive numbers (the counter's lock is held already)."""
+        return await self.conn.fetchval(
+            "UPDATE document_counters SET last = last + $3 WHERE series = $1 AND year = $2 RETURNING last - $3 + 1",
+            series,
+            year,
+            count,
+        )
+
+    async def lock_accounts(self, dossiers: list[uuid.UUID]) -> None:
+        """The families' money locks (as Families.lock_account), taken in dossier order."""
+        ordered = sorted(dossiers)
+        await self.conn.execute(
+            "INSERT INTO family_accounts (dossier_id) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING", ordered
+        )
+        await self.conn.execute(
+            "SELECT 1 FROM family_accounts WHERE dossier_id = ANY($1::uuid[]) ORDER BY dossier_id FOR UPDATE", ordered
+        )
+
+    async def write(
+        self,
+        invoices: list[NewInvoice],
+        *,
+        month: date,
+        issued_at: datetime,
+        due_on: date,
+        run_id: uuid.UUID | None,
+        charges: dict[uuid.UUID, list[Charge]],
+    ) -> None:
+        conn = self.conn
+        await conn.execute(
+            """
+            INSERT INTO invoices (id, kind, number, dossier_id, month, issued_at, due_on, total_cents, family, run_id)
+            SELECT i.id, 'invoice', i.number, i.dossier_id, $4, $5, $6, i.total_cents, i.family::jsonb, $7
+            FROM unnest($1::uuid[], $2::text[], $3::uuid[], $8::bigint[], $9::text[])
+                 AS i(id, number, dossier_id, total_cents, family)
+            """,
+            [x.id for x in invoices],
+            [x.number for x in invoices],
+            [x.dossier_id for x in invoices],
+            month,
+            issued_at,
+            due_on,
+            run_id,
+            [x.total.cents for x in invoices],
+            [json.dumps(x.family) for x in invoices],
+        )
+        await conn.copy_records_to_table(
+            "invoice_lines",
+            columns=LINE_COLUMNS,
+            records=[line_row(x.id, i, line) for x in invoices for i, line in enumerate(x.lines)],
+        )
+        await conn.copy_records_to_table(
+            "ledger_entries",
+            columns=LEDGER_COLUMNS,
+            records=[
+                (e.id, x.dossier_id, e.kind.value, e.amount.cents, e.occurred_at, e.label, e.reference, x.id)
+                for x in invoices
+                for e in (x.entry,)
+            ],
+        )
+        invoiced = [(c.id, x.id) for x in invoices for c in charges.get(x.dossier_id, ())]
+        if invoiced:
+            await conn.execute(
+                "UPDATE invoice_charges c SET invoice_id = u.invoice_id "
+                "FROM unnest($1::uuid[], $2::uuid[]) AS u(id, invoice_id) WHERE c.id = u.id",
+                [c for c, _ in invoiced],
+                [i for _, i in invoiced],
+            )
