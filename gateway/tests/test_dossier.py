@@ -45,23 +45,28 @@ async def test_the_dossier_shows_adults_children_and_subscriptions(parent):
     assert page.status == 200
     text = page.text
     for expected in (
-        "Consulter mon dossier",
+        "Mes coordonnées",
         "Dossier n° 404 – LE DERF",
         "12 rue de la Mairie",
         "95380 Puiseux-en-France",
         "Arnaud Le Derf",
         "Téléphone portable 06 12 34 56 78",
         "Téléphone domicile Non renseigné",
-        "Adresse e-mail arnaud.lederf@example.org",
+        "Adresse e-mail du dossier arnaud.lederf@example.org",
         "Arthur Le Derf",
         "Date de naissance 14/05/2018",
         "École École Jules Ferry",
         "Classe CE2",
         "Service enfance (dossier 404) Active",
-        "Recevoir mes factures par e-mail : Non",
+        "Recevoir mes factures par e-mail Non",
+        "Mes démarches",
     ):
         assert expected in text, expected
-    assert '<a class="button" href="/dossier/modifier">Modifier</a>' in page.html
+    # One « Modifier » for the coordinates, the invoices-by-e-mail choice included.
+    assert page.html.count('href="/dossier/modifier"') == 1
+    assert (
+        '<a class="button" href="/dossier/modifier">Modifier<span class="visually-hidden"> mes coordonnées' in page.html
+    )
 
 
 def test_subscription_states_are_in_french():
@@ -110,7 +115,7 @@ async def test_modify_then_validate_shows_the_change(parent, accounts, dossier):
     page = await parent.get(page.location)
     assert "Vos modifications ont été enregistrées." in page.text
     assert "07 98 76 54 32" in page.text
-    assert "Recevoir mes factures par e-mail : Oui" in page.text
+    assert "Recevoir mes factures par e-mail Oui" in page.text
 
 
 async def test_a_refused_phone_number_is_shown_beside_its_field(parent):
