@@ -12,10 +12,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import urljoin, urlsplit
-
 import pytest
 
+from .crawl import crawl
 from .parent_site import DESKTOP, PHONE, add_family, fake_site, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -45,8 +44,6 @@ TARGETS = """() => [...document.querySelectorAll(
       return {text: (el.innerText || el.value || "").trim().replace(/\\s+/g, " ").slice(0, 50),
               width: Math.round(box.width * 10) / 10, height: Math.round(box.height * 10) / 10};
     })"""
-
-LINKS = """() => [...document.querySelectorAll("a[href]")].map(a => a.getAttribute("href"))"""
 
 
 @pytest.fixture(scope="module")
@@ -133,34 +130,13 @@ async def test_the_menu_items_hidden_on_a_phone_come_into_view_with_the_keyboard
 async def test_every_link_a_parent_sees_works(chromium, site, family):
     """A crawl from the home page: every same-site link answers, none is 404 or 5xx."""
     context, page = await signed_in(chromium, site, family["username"], DESKTOP)
-    seen: dict[str, int] = {}
-    found_on: dict[str, str] = {}
-    frontier = ["/"]
     try:
-        for depth in range(CRAWL_DEPTH + 1):
-            following = []
-            for path in frontier:
-                # Asked first as a request: a PDF link downloads instead of showing a page.
-                answer = await context.request.get(site.url + path)
-                seen[path] = answer.status
-                if depth == CRAWL_DEPTH or "text/html" not in (answer.headers.get("content-type") or ""):
-                    continue
-                await page.goto(site.url + path)
-                for href in await page.evaluate(LINKS):
-                    target = urlsplit(urljoin(page.url, href))
-                    if target.netloc != urlsplit(site.url).netloc:
-                        continue  # other sites
-                    link = target.path + (f"?{target.query}" if target.query else "")
-                    if link not in seen and link not in following:
-                        following.append(link)
-                        found_on.setdefault(link, path)
-            frontier = [p for p in following if p not in seen]
+        done = await crawl(context, page, site.url, depth=CRAWL_DEPTH)
     finally:
         await context.close()
-    broken = {p: s for p, s in seen.items() if s == 404 or s >= 500}
-    assert len(seen) > 30, f"the crawl reached only {sorted(seen)}"
-    print(f"crawled {len(seen)} links")
-    assert not broken, "\n".join(f"{p} → {s} (linked from {found_on.get(p)})" for p, s in broken.items())
+    assert len(done.status) > 30, f"the crawl reached only {sorted(done.status)}"
+    broken = done.broken()
+    assert not broken, "\n".join(f"{p} → {s} (linked from {done.found_on.get(p)})" for p, s in broken.items())
 
 
 async def test_follow_up_actions_are_44_px_targets_on_a_phone(chromium, site, family):
