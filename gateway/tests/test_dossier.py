@@ -46,7 +46,7 @@ async def test_the_dossier_shows_adults_children_and_subscriptions(parent):
     text = page.text
     for expected in (
         "Mes coordonnées",
-        "Dossier n° 404 – LE DERF",
+        "Consulter mon dossier et mes démarches Dossier n° 404 – LE DERF",
         "12 rue de la Mairie",
         "95380 Puiseux-en-France",
         "Arnaud Le Derf",
@@ -58,7 +58,7 @@ async def test_the_dossier_shows_adults_children_and_subscriptions(parent):
         "École École Jules Ferry",
         "Classe CE2",
         "Service enfance (dossier 404) Active",
-        "Recevoir mes factures par e-mail Non",
+        "Recevoir mes factures par e-mail : Non",
         "Mes démarches",
     ):
         assert expected in text, expected
@@ -115,7 +115,7 @@ async def test_modify_then_validate_shows_the_change(parent, accounts, dossier):
     page = await parent.get(page.location)
     assert "Vos modifications ont été enregistrées." in page.text
     assert "07 98 76 54 32" in page.text
-    assert "Recevoir mes factures par e-mail Oui" in page.text
+    assert "Recevoir mes factures par e-mail : Oui" in page.text
 
 
 async def test_a_refused_phone_number_is_shown_beside_its_field(parent):
