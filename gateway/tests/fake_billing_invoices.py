@@ -11,7 +11,9 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -25,7 +27,8 @@ class Invoices:
     invoices: dict[str, dict[str, Any]] = field(default_factory=dict)  # id → {dossier, doc, pdf}
     payments: list[dict[str, Any]] = field(default_factory=list)
     attestations: list[dict[str, Any]] = field(default_factory=list)  # {dossier, doc}
-    this_year: int = 2026  # billing's « today » (Paris): the years before it may be asked for
+    # billing's « today » (Paris): the years before it may be asked for.
+    this_year: int = field(default_factory=lambda: datetime.now(ZoneInfo("Europe/Paris")).year)
 
     def approve(self, request_id: str, total_cents: int = 45600) -> None:
         """What staff do: the request approved, the attestation among the family's documents."""

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp.test_utils import TestServer
-from gateway.ui.documents import offered_years
+from gateway.ui.documents import offered_years, this_year
 
 from .browser import Browser, csrf_in
 from .fake_accounts import fake_accounts
@@ -19,6 +19,7 @@ from .standins import serving, stand_ins
 from .test_messaging_pages import text_of
 
 PAGE = "/mon-dossier/documents"
+LAST, BEFORE = str(this_year() - 1), str(this_year() - 2)
 ACTION = "/mon-dossier/documents/attestation-fiscale"
 
 
@@ -52,24 +53,24 @@ async def test_a_parent_asks_for_an_attestation_and_sees_it_pending(parent, stor
     assert page.status == 200
     assert "Demander une attestation fiscale" in page.text
     assert f'action="{ACTION}"' in page.html and 'name="csrf_token"' in page.html
-    assert '<option value="2025">2025</option>' in page.html and 'value="2026"' not in page.html
+    assert f'<option value="{LAST}">{LAST}</option>' in page.html and f'value="{this_year()}"' not in page.html
 
-    sent = await parent.submit(PAGE, ACTION, {"year": "2025"})
+    sent = await parent.submit(PAGE, ACTION, {"year": LAST})
     assert sent.status == 303 and sent.location == PAGE + "?message=attestation-demandee"
     calls = [r for r in services["billing"].app[INVOICES].attestations]
-    assert [c["doc"]["year"] for c in calls] == [2025]
+    assert [c["doc"]["year"] for c in calls] == [int(LAST)]
 
     page = await parent.get(sent.location)
     text = text_of(page.html)
     assert "Votre demande d'attestation fiscale est enregistrée" in text
-    assert "Attestation fiscale 2025" in text
+    assert f"Attestation fiscale {LAST}" in text
     assert "En attente de validation par le service Facturation" in text
-    assert '<option value="2025">' not in page.html  # asked for: no longer offered
+    assert f'<option value="{LAST}">' not in page.html  # asked for: no longer offered
     assert "/pdf" not in page.html.split('id="attestation-fiscale"')[1]  # nothing to download yet
 
 
 async def test_once_approved_the_attestation_is_available_and_downloads(parent, store):
-    await parent.submit(PAGE, ACTION, {"year": "2024"})
+    await parent.submit(PAGE, ACTION, {"year": BEFORE})
     store.approve(store.attestations[0]["doc"]["id"], total_cents=45600)
     page = await parent.get(PAGE)
     text = text_of(page.html).replace("\u202f", " ").replace("\xa0", " ")
@@ -83,10 +84,10 @@ async def test_once_approved_the_attestation_is_available_and_downloads(parent, 
 async def test_asking_twice_for_a_year_says_so_in_french_and_changes_nothing(parent, store):
     page = await parent.get(PAGE)
     token = csrf_in(page.html, ACTION)
-    assert (await parent.post(ACTION, {"csrf_token": token, "year": "2025"})).status == 303
-    again = await parent.post(ACTION, {"csrf_token": token, "year": "2025"})
+    assert (await parent.post(ACTION, {"csrf_token": token, "year": LAST})).status == 303
+    again = await parent.post(ACTION, {"csrf_token": token, "year": LAST})
     assert again.status == 409
-    assert "L'attestation 2025 a déjà été demandée." in text_of(again.html)
+    assert f"L'attestation {LAST} a déjà été demandée." in text_of(again.html)
     assert len(store.attestations) == 1
 
 
@@ -96,13 +97,13 @@ async def test_no_year_or_a_year_billing_refuses_is_said_beside_the_field(parent
     empty = await parent.post(ACTION, {"csrf_token": token, "year": ""})
     assert empty.status == 422 and "Choisissez l'année de l'attestation." in text_of(empty.html)
     assert 'aria-invalid="true"' in empty.html
-    future = await parent.post(ACTION, {"csrf_token": token, "year": "2026"})
-    assert future.status == 422 and "Choisissez une année passée (avant 2026)." in text_of(future.html)
+    future = await parent.post(ACTION, {"csrf_token": token, "year": str(this_year())})
+    assert future.status == 422 and f"Choisissez une année passée (avant {this_year()})." in text_of(future.html)
     assert store.attestations == []
 
 
 async def test_without_the_csrf_token_nothing_is_asked(parent, store):
-    refused = await parent.post(ACTION, {"year": "2025"})
+    refused = await parent.post(ACTION, {"year": LAST})
     assert refused.status == 403
     assert store.attestations == []
 
@@ -111,7 +112,7 @@ async def test_billing_unavailable_is_said_in_french(parent, services):
     page = await parent.get(PAGE)
     token = csrf_in(page.html, ACTION)
     await services["billing"].close()
-    answer = await parent.post(ACTION, {"csrf_token": token, "year": "2025"})
+    answer = await parent.post(ACTION, {"csrf_token": token, "year": LAST})
     assert answer.status in (502, 503)
     text = text_of(answer.html)
     assert "Le service Facturation est momentanément indisponible : votre demande n'a pas été enregistrée." in text
