@@ -161,7 +161,7 @@ async def test_an_account_without_dossier_links_one(browser, accounts, dossier):
 async def test_my_account_and_changing_the_password(parent, accounts):
     page = await parent.get("/compte")
     assert "Mon compte" in page.text and "Nom d'utilisateur lederf" in page.text
-    assert "Adresse e-mail lederf@example.org" in page.text and "Nom Arnaud Le Derf" in page.text
+    assert "Adresse e-mail de connexion lederf@example.org" in page.text and "Nom Arnaud Le Derf" in page.text
     assert '<a href="/compte/mot-de-passe">' in page.html and '<a href="/compte/email">' in page.html
 
     page = await parent.submit(
