@@ -35,9 +35,10 @@ LAYOUT = """() => {
           cue: style.backgroundImage, pageWidth: document.documentElement.scrollWidth};
 }"""
 
-# Buttons, links styled as buttons, links in cards, under forms and in « actions » rows.
+# Buttons, links styled as buttons, links in cards (the home page's zones too), under forms
+# and in « actions » rows.
 TARGETS = """() => [...document.querySelectorAll(
-    "main .button, main button, main .actions a, main .card-list a, main .documents a, main .target"
+    "main .button, main button, main .actions a, main .card-list a, main .documents a, main .target, main .zone a"
   )].filter(el => el.offsetParent !== null && !el.closest(".visually-hidden"))
     .map(el => {
       const box = el.getBoundingClientRect();
@@ -140,6 +141,8 @@ async def test_every_link_a_parent_sees_works(chromium, site, family):
 
 
 async def test_follow_up_actions_are_44_px_targets_on_a_phone(chromium, site, family):
+    # A reply not read yet: the home page's « nouvelle réponse » link shows too.
+    site.state("messaging", "fake_messaging").staff_reply(family["thread"])
     context, page = await signed_in(chromium, site, family["username"], PHONE)
     small = []
     try:
