@@ -1,6 +1,8 @@
 """The invoices and documents half of the billing fake: « Payer mes factures » and « Mes
 documents » (``GET /api/billing/invoices``, ``/invoices/{id}``, ``/invoices/{id}/pdf``,
-``POST /invoices/{id}/payments``, ``GET /api/billing/documents``, ``/documents/{id}/pdf``),
+``POST /invoices/{id}/payments``, ``GET /api/billing/documents``, ``/documents/{id}/pdf``) and
+the tax-attestation requests (``GET``/``POST /api/billing/attestation-requests``: one per past
+year, 409 after; ``approve`` plays the staff, the attestation then is one of the documents),
 another family's id answering 404 as billing does. Added to ``fake_billing()`` by ``add_routes``
 and held to billing's OpenAPI document by the same contract check."""
 
@@ -9,7 +11,9 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -22,6 +26,14 @@ PDF = b"%PDF-1.7\n% fake invoice\n%%EOF\n"
 class Invoices:
     invoices: dict[str, dict[str, Any]] = field(default_factory=dict)  # id → {dossier, doc, pdf}
     payments: list[dict[str, Any]] = field(default_factory=list)
+    attestations: list[dict[str, Any]] = field(default_factory=list)  # {dossier, doc}
+    # billing's « today » (Paris): the years before it may be asked for.
+    this_year: int = field(default_factory=lambda: datetime.now(ZoneInfo("Europe/Paris")).year)
+
+    def approve(self, request_id: str, total_cents: int = 45600) -> None:
+        """What staff do: the request approved, the attestation among the family's documents."""
+        doc = next(a["doc"] for a in self.attestations if a["doc"]["id"] == request_id)
+        doc.update(state="approved", approved_at="2026-12-07T09:30:00+00:00", total_cents=total_cents)
 
     def add(self, dossier_id: str, *, number: str = "2026-000042", total_cents: int = 748, paid: bool = False) -> str:
         invoice_id = str(uuid.uuid4())
@@ -98,9 +110,37 @@ async def pay(request: web.Request) -> web.Response:
     return web.json_response(answer, status=201)
 
 
+def _attestations(request: web.Request) -> list[dict[str, Any]]:
+    dossier = dossier_of(request)
+    return [a["doc"] for a in request.app[INVOICES].attestations if a["dossier"] == dossier]
+
+
+async def list_attestation_requests(request: web.Request) -> web.Response:
+    return web.json_response({"requests": _attestations(request)})
+
+
+async def request_attestation(request: web.Request) -> web.Response:
+    state, year = request.app[INVOICES], (await request.json()).get("year")
+    if not isinstance(year, int) or not 2000 <= year < state.this_year:
+        error = {"field": "year", "code": "attestation_year_invalid",
+                 "message": f"Choisissez une année passée (avant {state.this_year})."}  # fmt: skip
+        return problem(422, "attestation_year_invalid", error["message"], errors=[error])
+    if any(a["year"] == year for a in _attestations(request)):
+        return problem(409, "attestation_already_requested", f"L'attestation {year} a déjà été demandée.")
+    doc = {"id": str(uuid.uuid4()), "year": year, "state": "pending", "requested_at": "2026-12-06T13:05:00+00:00",
+           "approved_at": None, "total_cents": 0}  # fmt: skip
+    state.attestations.append({"dossier": dossier_of(request), "doc": doc})
+    return web.json_response(doc, status=201)
+
+
 async def list_documents(request: web.Request) -> web.Response:
     dossier = dossier_of(request)
-    docs = [
+    attestations = [
+        {"id": a["id"], "kind": "tax_attestation", "title": f"Attestation fiscale {a['year']}", "date": "2026-12-07",
+         "number": None, "amount_cents": a["total_cents"], "pdf_url": f"/api/billing/documents/{a['id']}/pdf"}
+        for a in _attestations(request) if a["state"] == "approved"
+    ]  # fmt: skip
+    docs = attestations + [
         {"id": x["doc"]["id"], "kind": "invoice", "title": f"Facture n° {x['doc']['number']} — novembre 2026",
          "date": x["doc"]["issued_on"], "number": x["doc"]["number"], "amount_cents": x["doc"]["total_cents"],
          "pdf_url": f"/api/billing/documents/{x['doc']['id']}/pdf"}
@@ -110,6 +150,11 @@ async def list_documents(request: web.Request) -> web.Response:
 
 
 async def get_document_pdf(request: web.Request) -> web.Response:
+    attestation = next((a for a in _attestations(request) if a["id"] == request.match_info["id"]), None)
+    if attestation is not None and attestation["state"] == "approved":
+        name = f"attestation-fiscale-{attestation['year']}.pdf"
+        return web.Response(body=PDF + b"attestation", content_type="application/pdf",
+                            headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
     found = _own(request)
     return problem(404, "document_not_found", "Ce document est introuvable.") if found is None else _pdf(found)
 
@@ -123,3 +168,5 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/api/billing/invoices/{id}/payments", pay)
     r.add_get("/api/billing/documents", list_documents)
     r.add_get("/api/billing/documents/{id}/pdf", get_document_pdf)
+    r.add_get("/api/billing/attestation-requests", list_attestation_requests)
+    r.add_post("/api/billing/attestation-requests", request_attestation)

@@ -45,23 +45,28 @@ async def test_the_dossier_shows_adults_children_and_subscriptions(parent):
     assert page.status == 200
     text = page.text
     for expected in (
-        "Consulter mon dossier",
-        "Dossier n° 404 – LE DERF",
+        "Mes coordonnées",
+        "Consulter mon dossier et mes démarches Dossier n° 404 – LE DERF",
         "12 rue de la Mairie",
         "95380 Puiseux-en-France",
         "Arnaud Le Derf",
         "Téléphone portable 06 12 34 56 78",
         "Téléphone domicile Non renseigné",
-        "Adresse e-mail arnaud.lederf@example.org",
+        "Adresse e-mail du dossier arnaud.lederf@example.org",
         "Arthur Le Derf",
         "Date de naissance 14/05/2018",
         "École École Jules Ferry",
         "Classe CE2",
         "Service enfance (dossier 404) Active",
         "Recevoir mes factures par e-mail : Non",
+        "Mes démarches",
     ):
         assert expected in text, expected
-    assert '<a class="button" href="/dossier/modifier">Modifier</a>' in page.html
+    # One « Modifier » for the coordinates, the invoices-by-e-mail choice included.
+    assert page.html.count('href="/dossier/modifier"') == 1
+    assert (
+        '<a class="button" href="/dossier/modifier">Modifier<span class="visually-hidden"> mes coordonnées' in page.html
+    )
 
 
 def test_subscription_states_are_in_french():
@@ -156,7 +161,7 @@ async def test_an_account_without_dossier_links_one(browser, accounts, dossier):
 async def test_my_account_and_changing_the_password(parent, accounts):
     page = await parent.get("/compte")
     assert "Mon compte" in page.text and "Nom d'utilisateur lederf" in page.text
-    assert "Adresse e-mail lederf@example.org" in page.text and "Nom Arnaud Le Derf" in page.text
+    assert "Adresse e-mail de connexion lederf@example.org" in page.text and "Nom Arnaud Le Derf" in page.text
     assert '<a href="/compte/mot-de-passe">' in page.html and '<a href="/compte/email">' in page.html
 
     page = await parent.submit(

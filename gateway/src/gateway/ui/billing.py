@@ -20,7 +20,7 @@ from aiohttp import web
 
 from ..clients import billing
 from ..pages import render
-from . import invoices
+from . import documents, invoices
 from .formats import long_date, money, paris_datetime, short_date
 from .forms import UUID_PATTERN, login_required, without_dossier
 
@@ -125,4 +125,5 @@ def setup(app: web.Application) -> None:
     r.add_get("/facturation", index, name="billing")
     r.add_get("/facturation/historique", history)
     r.add_get("/facturation/paiements/{payment_id:" + UUID_PATTERN + "}", payment)
-    invoices.setup(app)  # « Payer mes factures » and « Mes documents »
+    invoices.setup(app)  # « Payer mes factures » and the PDFs
+    documents.setup(app)  # « Mes documents », « Demander une attestation fiscale »

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -12,6 +13,7 @@ from .. import auth
 from ..clients import accounts
 from ..clients.base import UpstreamProblem
 from ..pages import render
+from .demarches import family_demarches
 from .forms import Form, login_required, read_form, redirect, require_caller
 
 MESSAGES = {
@@ -108,6 +110,13 @@ async def _dossier_or_none(request: web.Request) -> dict[str, Any] | None:
         raise
 
 
+async def _login_email(request: web.Request) -> str:
+    """The account's own address (« Mon compte »): where the portal's e-mails go."""
+    me = await accounts.get_me(request)
+    user = me.get("user") if isinstance(me, dict) else None
+    return _text(user.get("email")) if isinstance(user, dict) else ""
+
+
 @login_required
 async def view(request: web.Request) -> web.Response:
     doc = await _dossier_or_none(request)
@@ -115,6 +124,11 @@ async def view(request: web.Request) -> web.Response:
         "dossier": dossier_view(doc) if doc is not None else None,
         "message": MESSAGES.get(request.query.get("message", "")),
     }
+    if doc is None:
+        context |= {"login_email": await _login_email(request), "demarches": None}
+    else:
+        login_email, demarches = await asyncio.gather(_login_email(request), family_demarches(request))
+        context |= {"login_email": login_email, "demarches": demarches}
     return render(request, "dossier/view.html", context)
 
 

@@ -124,21 +124,6 @@ async def pay(request: web.Request) -> web.Response:
     return redirect(target)
 
 
-@login_required
-async def documents(request: web.Request) -> web.Response:
-    if (page := without_dossier(request, "Mes documents")) is not None:
-        return page
-    doc = _object(await call(request, SERVICE, "GET", "/api/billing/documents"))
-    found = []
-    for x in doc.get("documents") or []:
-        if not isinstance(x, dict):
-            continue
-        document_id = str(uuid.UUID(str(x.get("id"))))
-        found.append({"title": str(x.get("title") or "Document"), "date": long_date(x.get("date")),
-                      "date_iso": str(x.get("date") or ""), "href": f"{DOCUMENTS}/{document_id}/pdf"})  # fmt: skip
-    return render(request, "billing/documents.html", {"documents": found})
-
-
 async def _pdf(request: web.Request, path: str) -> web.Response:
     """billing's stored PDF, always as a download, never sniffed or cached."""
     headers = headers_for_call(request, request.app[SETTINGS])
@@ -184,5 +169,4 @@ def setup(app: web.Application) -> None:
     r.add_get(invoice_path, invoice)
     r.add_get(invoice_path + "/pdf", invoice_pdf)
     r.add_post(invoice_path + "/payer", pay)
-    r.add_get(DOCUMENTS, documents)
     r.add_get(DOCUMENTS + "/{document_id:" + UUID_PATTERN + "}/pdf", document_pdf)
