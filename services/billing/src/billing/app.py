@@ -21,6 +21,7 @@ from servicekit.worker import background
 from . import admin_api, api, attestations_api, consumers, demo, internal_api, invoices_api, qf_api, rpc
 from .domain.qf import DEFAULT_PROOF_RETENTION_DAYS
 from .service import campaign, invoicing_run, qf_retention, settlement
+from .service.deps import Billing
 from .service.qf_config import DEFAULT_PROOF_MAX_BYTES
 from .web import PROVIDER, billing_of_app, with_billing_errors
 
@@ -148,22 +149,54 @@ async def every(seconds: float, job: Callable[[], Awaitable[int]], done: str, fa
         await asyncio.sleep(seconds)
 
 
-async def resolve_loop(app: web.Application) -> None:
-    """Payments whose notification never came: ask the provider, settle or expire them."""
-    settings: BillingSettings = app[SETTINGS]
-    await every(
-        settings.payment_resolve_poll_seconds,
-        lambda: settlement.resolve_overdue(billing_of_app(app)),
-        "overdue_payments_resolved",
-        "overdue_payments_round_failed",
-    )
+def periodic(
+    name: str,
+    poll_seconds: Callable[[BillingSettings], float],
+    job: Callable[[Billing], Awaitable[int]],
+    done: str,
+    failed: str,
+):
+    """A cleanup context that runs ``job`` every ``poll_seconds(settings)`` for the app's life."""
+
+    async def context(app: web.Application):
+        loop = every(poll_seconds(app[SETTINGS]), lambda: job(billing_of_app(app)), done, failed)
+        async with background(loop, name=name):
+            yield
+
+    return context
 
 
-async def resolver_ctx(app: web.Application):
-    async with background(resolve_loop(app), name="billing-payment-resolver"):
-        yield
+# Payments whose notification never came: ask the provider, settle or expire them.
+payment_resolver = periodic(
+    "billing-payment-resolver",
+    lambda s: s.payment_resolve_poll_seconds,
+    settlement.resolve_overdue,
+    "overdue_payments_resolved",
+    "overdue_payments_round_failed",
+)
+# The February campaign's reminders (service/campaign.py; at most one a week per family).
+qf_reminders = periodic(
+    "billing-qf-reminders",
+    lambda s: s.qf_reminder_poll_seconds,
+    campaign.send_reminders,
+    "qf_campaign_reminders_sent",
+    "qf_campaign_reminders_failed",
+)
+# QF proofs' files past their retention (service/qf_retention.py; the review record stays).
+qf_proof_purge = periodic(
+    "billing-qf-proof-purge",
+    lambda s: s.qf_proof_purge_poll_seconds,
+    qf_retention.purge_expired_proofs,
+    "qf_proof_files_purged",
+    "qf_proof_purge_failed",
+)
+
+
+async def provider_ctx(app: web.Application):
+    """PayFiP's thread pool is closed when the app stops."""
+    yield
     provider = app[PROVIDER].get("provider")
-    if hasattr(provider, "close"):  # PayFiP's thread pool
+    if hasattr(provider, "close"):
         await provider.close()
 
 
@@ -185,38 +218,6 @@ async def invoicing_schedule_ctx(app: web.Application):
     await invoicing_run.stop_running()
 
 
-async def qf_reminder_loop(app: web.Application) -> None:
-    """The February campaign's reminders (service/campaign.py; at most one a week per family)."""
-    settings: BillingSettings = app[SETTINGS]
-    await every(
-        settings.qf_reminder_poll_seconds,
-        lambda: campaign.send_reminders(billing_of_app(app)),
-        "qf_campaign_reminders_sent",
-        "qf_campaign_reminders_failed",
-    )
-
-
-async def qf_reminder_ctx(app: web.Application):
-    async with background(qf_reminder_loop(app), name="billing-qf-reminders"):
-        yield
-
-
-async def qf_proof_purge_loop(app: web.Application) -> None:
-    """QF proofs' files past their retention (service/qf_retention.py; the review record stays)."""
-    settings: BillingSettings = app[SETTINGS]
-    await every(
-        settings.qf_proof_purge_poll_seconds,
-        lambda: qf_retention.purge_expired_proofs(billing_of_app(app)),
-        "qf_proof_files_purged",
-        "qf_proof_purge_failed",
-    )
-
-
-async def qf_proof_purge_ctx(app: web.Application):
-    async with background(qf_proof_purge_loop(app), name="billing-qf-proof-purge"):
-        yield
-
-
 SPEC = ServiceSpec(
     name="billing",
     migrations=Path(__file__).parent / "migrations",
@@ -224,7 +225,7 @@ SPEC = ServiceSpec(
     setup_routes=setup,
     event_handlers=event_handlers,
     rpc_handlers=rpc_handlers,
-    extra_contexts=(resolver_ctx, invoicing_schedule_ctx, qf_reminder_ctx, qf_proof_purge_ctx),
+    extra_contexts=(provider_ctx, payment_resolver, invoicing_schedule_ctx, qf_reminders, qf_proof_purge),
     demo_data=demo.load,
 )
 
