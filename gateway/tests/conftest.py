@@ -81,3 +81,12 @@ async def browser(make_gateway) -> Browser:
 def accounts(services) -> State:
     """The stand-in accounts' state: users, sessions, drafts, dossiers, calls received."""
     return services["accounts"].app[STATE]
+
+
+@pytest.fixture
+async def parent(browser, accounts) -> Browser:
+    """The browser, logged in as the demo parent « lederf » of dossier n° 404 (LE DERF)."""
+    dossier = accounts.add_dossier("404", "LE DERF")
+    browser.user = accounts.add_user("lederf", dossier_id=dossier)
+    await browser.login()
+    return browser

@@ -11,7 +11,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from gateway.ui.documents import offered_years, this_year
 
-from .browser import Browser, csrf_in
+from .browser import csrf_in
 from .fake_accounts import fake_accounts
 from .fake_billing import fake_billing
 from .fake_billing_invoices import INVOICES, Invoices
@@ -32,14 +32,6 @@ async def services() -> AsyncIterator[dict[str, TestServer]]:
 @pytest.fixture
 def store(services) -> Invoices:
     return services["billing"].app[INVOICES]
-
-
-@pytest.fixture
-async def parent(browser, accounts) -> Browser:
-    dossier = accounts.add_dossier("404", "LE DERF")
-    browser.user = accounts.add_user("lederf", dossier_id=dossier)
-    await browser.login()
-    return browser
 
 
 def test_the_years_offered_are_the_past_three_less_those_asked_for():

@@ -38,14 +38,6 @@ def mairie(services) -> State:
     return services["messaging"].app[STATE]
 
 
-@pytest.fixture
-async def parent(browser, accounts) -> Browser:
-    dossier = accounts.add_dossier("404", "LE DERF")
-    browser.user = accounts.add_user("lederf", dossier_id=dossier)
-    await browser.login()
-    return browser
-
-
 def theme_id(mairie: State, code: str = "restauration") -> str:
     return mairie.theme(code)["id"]
 

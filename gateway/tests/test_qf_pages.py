@@ -30,14 +30,6 @@ def billing(services) -> State:
     return services["billing"].app[STATE]
 
 
-@pytest.fixture
-async def parent(browser, accounts) -> Browser:
-    dossier = accounts.add_dossier("404", "LE DERF")
-    browser.user = accounts.add_user("lederf", dossier_id=dossier)
-    await browser.login()
-    return browser
-
-
 def dossier_id(parent: Browser) -> str:
     return str(parent.user.dossier_id)
 
