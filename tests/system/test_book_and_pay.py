@@ -43,7 +43,6 @@ DEMO_PARENT = ("lederf", "Portail-Famille-404")
 DEMO_EMAIL = "arnaud.lederf@example.org"
 HOLD_MINUTES = 1
 PASSWORD = "une phrase de passe bien longue"
-NOTIFY = "/api/billing/payments/notifications/simulated"
 
 
 @pytest.fixture(scope="module")
@@ -164,19 +163,6 @@ def idop_of(payment_url: str) -> str:
     return parse_qs(urlsplit(payment_url).query)["idop"][0]
 
 
-async def decide(stack, http, idop: str, decision: str) -> dict:
-    url = f"{stack.url('billing')}/internal/simulated-treasury/operations/{idop}/decision"
-    async with http.post(url, json={"decision": decision}) as resp:
-        assert resp.status == 200, await resp.text()
-        return await resp.json()
-
-
-async def notify(stack, http, idop: str) -> int:
-    """What the Treasury's server does: post idop to the public notification path."""
-    async with http.post(stack.gateway_url + NOTIFY, data={"idop": idop}) as resp:
-        return resp.status
-
-
 async def outbox_count(stack, service: str, event_type: str, payment_id) -> int:
     return await stack.fetchval(
         service,
@@ -215,9 +201,9 @@ async def paid(stack, http, sink, lederf, late_basket, month) -> dict:
     answer = await lederf.checkout()
     assert answer["status"] == "payment_pending", answer
     idop = idop_of(answer["payment_url"])
-    operation = await decide(stack, http, idop, "pay")
+    operation = await stack.treasury_decide(http, idop, "pay")
     assert operation["state"] == "paid" and operation["amount_cents"] == basket["to_pay_cents"]
-    statuses = await asyncio.gather(*(notify(stack, http, idop) for _ in range(5)))
+    statuses = await asyncio.gather(*(stack.treasury_notify(http, idop) for _ in range(5)))
     assert statuses == [200] * 5
     return {"child": child, "canteen": canteen, "month": month, "days": days, "valid": valid, "basket": basket,
             "payment_id": answer["payment_id"], "idop": idop}  # fmt: skip
@@ -260,7 +246,7 @@ async def test_five_notifications_at_once_confirm_once(stack, lederf, sink, paid
 async def test_a_forged_notification_changes_nothing(stack, http, paid, lederf):
     before = await snapshot(stack)
     for idop in (f"forged-{secrets.token_hex(8)}", str(uuid.uuid4())):
-        assert await notify(stack, http, idop) == 200
+        assert await stack.treasury_notify(http, idop) == 200
     await asyncio.sleep(1)  # more than two outbox polls
     assert await snapshot(stack) == before
 
@@ -285,9 +271,9 @@ async def test_a_late_payment_becomes_a_credit(stack, http, other_family, late_b
     left = HOLD_MINUTES * 60 - (time.monotonic() - late_basket["started"])
     await eventually(expired, timeout=max(left, 0) + 30, interval=0.5)
     idop = idop_of(late_basket["payment_url"])
-    operation = await decide(stack, http, idop, "pay")
+    operation = await stack.treasury_decide(http, idop, "pay")
     assert operation["state"] == "paid" and operation["amount_cents"] == late_basket["basket"]["to_pay_cents"]
-    assert await notify(stack, http, idop) == 200
+    assert await stack.treasury_notify(http, idop) == 200
 
     async def credited() -> bool:
         return (await parent.get(f"/api/billing/payments/{payment_id}"))["status"] == "credited"

@@ -29,7 +29,6 @@ pytestmark = pytest.mark.timeout(240)
 
 DEMO_PARENT = ("lederf", "Portail-Famille-404")
 DEMO_EMAIL = "arnaud.lederf@example.org"
-NOTIFY = "/api/billing/payments/notifications/simulated"
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +66,8 @@ async def pay(stack, http, payment_url: str) -> None:
     idop = parse_qs(urlsplit(payment_url or "").query).get("idop", [None])[0]
     if idop is None:
         return
-    url = f"{stack.url('billing')}/internal/simulated-treasury/operations/{idop}/decision"
-    async with http.post(url, json={"decision": "pay"}) as resp:
-        assert resp.status == 200, await resp.text()
-    async with http.post(stack.gateway_url + NOTIFY, data={"idop": idop}) as resp:
-        assert resp.status == 200
+    await stack.treasury_decide(http, idop, "pay")
+    assert await stack.treasury_notify(http, idop) == 200
 
 
 async def close(stack, http, activity_id: str, day: str, label: str) -> tuple[int, dict]:

@@ -41,6 +41,7 @@ from .processes import BIN, ServiceProcess, answers, start, tail
 SERVICES = ("accounts", "messaging", "planning", "billing")
 TOWN = "Puiseux-en-France"
 PARIS = ZoneInfo("Europe/Paris")
+TREASURY_NOTIFY = "/api/billing/payments/notifications/simulated"
 
 
 class Stack:
@@ -71,6 +72,19 @@ class Stack:
         """A staff member's signed identity, as the gateway would send it to a service."""
         staff = Identity(user_id=uuid.uuid4(), roles=frozenset(roles or {"accounts_staff"}))
         return {IDENTITY_HEADER: sign_identity(staff, self.identity_secret)}
+
+    async def treasury_decide(self, http: aiohttp.ClientSession, idop: str, decision: str) -> dict:
+        """The parent at the simulated Treasury: « pay », « refuse » or « abandon » (billing's
+        internal decision endpoint, as the gateway's page calls it)."""
+        url = f"{self.url('billing')}/internal/simulated-treasury/operations/{idop}/decision"
+        async with http.post(url, json={"decision": decision}) as resp:
+            assert resp.status == 200, await resp.text()
+            return await resp.json()
+
+    async def treasury_notify(self, http: aiohttp.ClientSession, idop: str) -> int:
+        """What the Treasury's server does next: post idop to the public notification path."""
+        async with http.post(self.gateway_url + TREASURY_NOTIFY, data={"idop": idop}) as resp:
+            return resp.status
 
     def log_tail(self, name: str, lines: int = 40) -> str:
         return tail(self.logs / f"{name}.log", lines)
