@@ -5,6 +5,7 @@ straight in the database by another process — and nothing else may be served s
 from __future__ import annotations
 
 import pytest
+from planning.schemas.parent import MonthOut
 
 ADMIN = "/api/planning/admin"
 DAY = "2026-12-07"  # a Monday: the canteen runs
@@ -118,4 +119,27 @@ async def test_a_booking_is_seen_at_once_it_is_not_a_rule(harness, family, month
     grid = await harness.grid(family, month)
     assert grid["cantine"][first]["state"] == "pending"
     r = await harness.client.get(harness.month_path(family, month), headers=family.headers)
+    raw = await r.read()
     assert (await r.json())["basket"]["lines"] == 1
+    # Built from plain values, it is byte for byte what the documented model would answer.
+    assert MonthOut.model_validate_json(raw).model_dump_json().encode() == raw
+    r = await harness.checkout(family)  # « Payer »: the basket now expires at a given time
+    assert r.status == 200, await r.text()
+    raw = await (await harness.client.get(harness.month_path(family, month), headers=family.headers)).read()
+    assert MonthOut.model_validate_json(raw).basket.expires_at is not None
+    assert MonthOut.model_validate_json(raw).model_dump_json().encode() == raw
+
+
+async def test_a_kept_grid_follows_the_clock_across_deadlines(harness, family):
+    """A rendered grid is kept only between two of the month's deadlines, whichever way the clock goes."""
+    start = harness.clock.now  # Wednesday 25/11 10:00: 01/12 can be booked until Sunday 29/11 21:00
+    try:
+        assert (await cantine_day(harness, family, "2026-12-01"))["state"] == "bookable"
+        harness.clock.now = start.replace(day=29, hour=20, minute=59)
+        assert (await cantine_day(harness, family, "2026-12-01"))["state"] == "bookable"
+        harness.clock.now = start.replace(day=29, hour=21, minute=0)
+        assert (await cantine_day(harness, family, "2026-12-01"))["state"] == "locked"
+        harness.clock.now = start
+        assert (await cantine_day(harness, family, "2026-12-01"))["state"] == "bookable"
+    finally:
+        harness.clock.now = start

@@ -35,6 +35,8 @@ MAX_MONTHS = 48  # months whose rules are kept (a version's worth: parents brows
 MAX_FRAMES = 20_000  # (month, activity, age/level) frames kept
 MAX_GRIDS = 1_000  # grids kept (~14 kB each)
 
+Interval = tuple[datetime | None, datetime | None]  # [since, until): None is unbounded
+
 MONTHS_FR = (
     "Janvier", "Février", "Mars", "Avril", "Mai", "Juin",
     "Juillet", "Août", "Septembre", "Octobre", "Novembre", "Décembre",
@@ -50,7 +52,7 @@ def in_month(activity: Activity, month: Month) -> bool:
     return year.starts_on <= month.last_day and year.ends_on >= month.first_day
 
 
-class _Rules:
+class _Reads:
     """What ``booking_rules`` reads, on one connection."""
 
     def __init__(self, conn: asyncpg.Connection):
@@ -58,89 +60,100 @@ class _Rules:
         self.calendars = Calendars(conn)
 
 
-class StaffRules:
-    """What staff configure, as of ``version``: every activity, the rules of the months
+class Rules:
+    """What staff configure, as of one ``version``: every activity, the rules of the months
     asked for, what they make of each day of a month (``frames``: per activity, and per
     age and level where the activity has limits), the instants a month's days pass their
     deadlines, and answers built from them: ``bodies`` (rules only) and ``grids`` (a
     child's month, keyed by every value its state was read with, until its next deadline).
-    One per process (the app's)."""
+    Never changed into another version: a read keeps using the one it was given."""
 
-    def __init__(self) -> None:
-        self.version: int | None = None
-        self.activities: dict[UUID, Activity] = {}
+    def __init__(self, version: int, activities: dict[UUID, Activity]):
+        self.version = version
+        self.activities = activities
         self.months: dict[Month, BookingRules] = {}
         self.bodies: dict[object, bytes] = {}
         self.frames: dict[tuple, tuple[Closed, ...]] = {}
         self.deadlines: dict[Month, list[datetime]] = {}
-        self.grids: dict[tuple, tuple[datetime | None, bytes]] = {}
+        self.grids: dict[tuple, tuple[Interval, bytes]] = {}
 
-    async def load(self, conn: asyncpg.Connection, month: Month | None = None) -> None:
-        """The current version, from one read-only snapshot (so its parts go together)."""
-        async with conn.transaction(isolation="repeatable_read", readonly=True):
-            version = await rules_version(conn)
-            if version != self.version:
-                activities = await Activities(conn).of_year(None)
-            rules = await booking_rules(_Rules(conn), month.first_day, month.last_day) if month else None
-        if version != self.version:
-            self.version, self.activities = version, {a.id: a for a in activities}
-            self.months, self.bodies, self.frames, self.deadlines, self.grids = {}, {}, {}, {}, {}
-        if rules is not None:
-            if len(self.months) >= MAX_MONTHS:
-                self.months.clear()
-            self.months[month] = rules
-
-    async def for_month(self, conn: asyncpg.Connection, version: int, month: Month):
-        """``(activities, rules of month)`` as of ``version`` or later."""
-        if version != self.version or month not in self.months:
-            await self.load(conn, month)
-        return self.activities, self.months[month]
-
-    def frame(self, activity: Activity, child: Child, month: Month) -> tuple[Closed, ...]:
-        """The month's :func:`month_frame` for this activity and child (after ``for_month``)."""
+    def frame(self, activity: Activity, child: Child, month: Month, rules: BookingRules) -> tuple[Closed, ...]:
+        """The month's :func:`month_frame` for this activity and child (``rules``: the month's)."""
         key = (month, *frame_key(activity, child))
         found = self.frames.get(key)
         if found is None:
             if len(self.frames) >= MAX_FRAMES:
-                self.frames.clear()
-            found = self.frames[key] = month_frame(activity, child, month, self.months[month])
+                self.frames = {}
+            found = self.frames[key] = month_frame(activity, child, month, rules)
         return found
 
-    def next_deadline(self, month: Month, now: datetime) -> datetime | None:
-        """The first booking or cancellation deadline of the month's days after ``now``:
-        until then, no day of the month changes state by the clock (after ``for_month``)."""
+    def between_deadlines(self, month: Month, rules: BookingRules, now: datetime) -> Interval:
+        """The month's booking and cancellation deadlines just before (or at) and just after
+        ``now``: in between, no day of the month changes state by the clock."""
         found = self.deadlines.get(month)
         if found is None:
-            policy = self.months[month].deadlines
+            policy = rules.deadlines
             found = self.deadlines[month] = sorted(
                 {d for day in month.days() for d in (policy.booking_deadline(day), policy.cancellation_deadline(day))}
             )
         i = bisect_right(found, now)
-        return found[i] if i < len(found) else None
+        return (found[i - 1] if i else None, found[i] if i < len(found) else None)
 
     def grid(self, key: tuple, now: datetime) -> bytes | None:
         found = self.grids.get(key)
-        if found is not None and (found[0] is None or now < found[0]):
-            return found[1]
-        return None
+        if found is None:
+            return None
+        (since, until), body = found
+        return body if (since is None or since <= now) and (until is None or now < until) else None
 
-    def keep_grid(self, key: tuple, valid_until: datetime | None, body: bytes) -> None:
+    def keep_grid(self, key: tuple, valid: Interval, body: bytes) -> None:
         if len(self.grids) >= MAX_GRIDS:
             del self.grids[next(iter(self.grids))]
-        self.grids[key] = (valid_until, body)
+        self.grids[key] = (valid, body)
 
-    async def body(self, conn: asyncpg.Connection, key: object, render: Callable[[StaffRules], bytes]) -> bytes:
+
+class StaffRules:
+    """The process's :class:`Rules` of the latest version it read (one per app)."""
+
+    def __init__(self) -> None:
+        self.current: Rules | None = None
+
+    async def load(self, conn: asyncpg.Connection, month: Month | None = None) -> Rules:
+        """The current version (with ``month``'s rules), from one read-only snapshot.
+        Kept parts are only ever added or replaced whole: a read holding one is unaffected."""
+        known = self.current
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            version = await rules_version(conn)
+            if known is None or known.version != version:
+                known = Rules(version, {a.id: a for a in await Activities(conn).of_year(None)})
+            if month is not None and month not in known.months:
+                if len(known.months) >= MAX_MONTHS:
+                    known.months = {}
+                known.months[month] = await booking_rules(_Reads(conn), month.first_day, month.last_day)
+        if self.current is None or self.current.version <= known.version:
+            self.current = known
+        return known
+
+    async def for_month(self, conn: asyncpg.Connection, version: int, month: Month) -> tuple[Rules, BookingRules]:
+        """The rules as of ``version`` (or a later one), and ``month``'s."""
+        known = self.current
+        if known is None or known.version != version or month not in known.months:
+            known = await self.load(conn, month)
+        return known, known.months[month]
+
+    async def body(self, conn: asyncpg.Connection, key: object, render: Callable[[Rules], bytes]) -> bytes:
         """An answer that depends on the rules only, rendered once per version."""
         version = await rules_version(conn)
-        if version != self.version:
-            await self.load(conn)
-        found = self.bodies.get(key)
+        known = self.current
+        if known is None or known.version != version:
+            known = await self.load(conn)
+        found = known.bodies.get(key)
         if found is None:
-            found = self.bodies[key] = render(self)
+            found = known.bodies[key] = render(known)
         return found
 
 
-def year_activities(rules: StaffRules, label: str) -> list[Activity]:
+def year_activities(rules: Rules, label: str) -> list[Activity]:
     """One school year's activities, in the order of ``Activities.of_year``."""
     found = [a for a in rules.activities.values() if a.school_year.label == label]
     return sorted(found, key=lambda a: (a.school_year.starts_on, a.starts_at, a.name))
@@ -165,16 +178,17 @@ async def month_view(p: Planning, dossier_id: UUID, child_id: UUID, month: Month
         state = await month_state(conn, child_id, dossier_id, month.first_day, month.last_day)
         if state is None:
             raise ChildNotFound()
-        activities, rules = await cache.for_month(conn, state.rules_version, month)
+        known, rules = await cache.for_month(conn, state.rules_version, month)
     key = (month, state.key)
-    body = cache.grid(key, now)
+    body = known.grid(key, now)
     if body is None:
-        body = _render(cache, state, activities, rules, month, now)
-        cache.keep_grid(key, cache.next_deadline(month, now), body)
+        body = _render(known, rules, state, month, now)
+        known.keep_grid(key, known.between_deadlines(month, rules, now), body)
     return body
 
 
-def _render(cache: StaffRules, state: MonthState, activities, rules: BookingRules, month: Month, now: datetime):
+def _render(known: Rules, rules: BookingRules, state: MonthState, month: Month, now: datetime) -> bytes:
+    activities = known.activities
     child = state.child
     booked: dict[UUID, list[date]] = defaultdict(list)
     for activity_id, day in state.booked:
@@ -200,7 +214,7 @@ def _render(cache: StaffRules, state: MonthState, activities, rules: BookingRule
             booked=booked.get(activity.id, ()),
             pending=pending.get(activity.id),
             capacity=capacity.get(activity.id),
-            frame=cache.frame(activity, child, month),
+            frame=known.frame(activity, child, month, rules),
         )
         days = [
             {
