@@ -22,7 +22,7 @@ import aiohttp
 import structlog
 from aiohttp import hdrs, web
 from multidict import CIMultiDict, MultiMapping
-from servicekit.identity import CLIENT_HEADER, IDENTITY_HEADER, sign_client, sign_identity
+from servicekit.identity import CLIENT_HEADER, IDENTITY_HEADER, Signer
 from servicekit.logging import REQUEST_ID_HEADER
 from servicekit.problems import Problem
 from servicekit.web import REQUEST_ID, ReadyCheck
@@ -35,6 +35,8 @@ from .settings import SERVICES, SETTINGS, GatewaySettings
 log = structlog.get_logger(__name__)
 
 HTTP_CLIENT = web.AppKey("http_client", aiohttp.ClientSession)
+# One token per identity (and per client address) for a few seconds, not one per request.
+SIGNER = web.AppKey("identity_signer", Signer)
 
 MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024
 READY_PROBE_TIMEOUT_SECONDS = 1.0
@@ -107,6 +109,14 @@ def _end_to_end(headers: MultiMapping[str], also_dropped: Iterable[str]) -> CIMu
     return kept
 
 
+def _signer(request: web.Request, settings: GatewaySettings) -> Signer:
+    """The app's signer, or a one-off one for an app built without ``setup_routes``."""
+    signer = request.app.get(SIGNER)
+    if signer is None or signer.secret != settings.identity_secret or signer.ttl != settings.identity_ttl_seconds:
+        return Signer(settings.identity_secret, settings.identity_ttl_seconds)
+    return signer
+
+
 def _add_forwarding(request: web.Request, headers: CIMultiDict[str], settings: GatewaySettings) -> None:
     """Where the request came from, as the gateway established it (see ``forwarding``).
 
@@ -118,9 +128,7 @@ def _add_forwarding(request: web.Request, headers: CIMultiDict[str], settings: G
         # What services believe (their throttles count per client): the same address, signed,
         # since an X-Forwarded-For can be written by whoever reaches a service directly.
         try:
-            headers[CLIENT_HEADER] = sign_client(
-                client, settings.identity_secret, ttl_seconds=settings.identity_ttl_seconds
-            )
+            headers[CLIENT_HEADER] = _signer(request, settings).client(client)
         except ValueError:  # not an IP address (a unix socket's peer): services use their peer
             pass
     headers["X-Forwarded-Proto"] = client_scheme(request, settings)
@@ -135,9 +143,7 @@ def headers_for_service(request: web.Request, settings: GatewaySettings) -> CIMu
     headers[REQUEST_ID_HEADER] = request[REQUEST_ID]
     identity = current_identity(request)
     if identity is not None:
-        headers[IDENTITY_HEADER] = sign_identity(
-            identity, settings.identity_secret, ttl_seconds=settings.identity_ttl_seconds
-        )
+        headers[IDENTITY_HEADER] = _signer(request, settings).identity(identity)
     caller = current_caller(request)
     if caller is not None and (request.method, request.path) in SESSION_TOKEN_OPERATIONS:
         headers[SESSION_TOKEN_HEADER] = caller.token
@@ -159,9 +165,7 @@ def headers_for_call(request: web.Request | None, settings: GatewaySettings) -> 
         headers[REQUEST_ID_HEADER] = request_id
     identity = current_identity(request)
     if identity is not None:
-        headers[IDENTITY_HEADER] = sign_identity(
-            identity, settings.identity_secret, ttl_seconds=settings.identity_ttl_seconds
-        )
+        headers[IDENTITY_HEADER] = _signer(request, settings).identity(identity)
     return headers
 
 
@@ -372,5 +376,7 @@ def _health_check(service: str) -> ReadyCheck:
 
 
 def setup_routes(app: web.Application) -> None:
+    settings = app[SETTINGS]
+    app[SIGNER] = Signer(settings.identity_secret, settings.identity_ttl_seconds)
     services = "|".join(SERVICES)
     app.router.add_route("*", "/api/{service:" + services + "}/{tail:.*}", proxy)

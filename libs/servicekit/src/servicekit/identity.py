@@ -139,8 +139,77 @@ def verify_client(token: str, secret: str, *, leeway: int = 5) -> str:
         raise InvalidIdentity(type(exc).__name__) from None
 
 
+def _expiry(token: str) -> float:
+    """The ``exp`` of a token that has just been verified (so well-formed and signed)."""
+    return float(jwt.decode(token, algorithms=[ALGORITHM], options={"verify_signature": False})["exp"])
+
+
+class VerifiedTokens:
+    """Tokens this process verified, with what they said, until they expire.
+
+    Keyed by the exact token string, so an entry exists only for a token whose signature
+    was checked; ``leeway`` is the verifier's, and a hit past ``exp + leeway`` is dropped and
+    verified again (refused, then). Oldest entries go first past ``max_entries``.
+    """
+
+    def __init__(self, verify, *, leeway: int = 5, max_entries: int = 4096, clock=time.time):
+        self.verify = verify
+        self.leeway = leeway
+        self.max_entries = max_entries
+        self.clock = clock
+        self._entries: dict[str, tuple[float, object]] = {}
+
+    def __call__(self, token: str):
+        entry = self._entries.get(token)
+        if entry is not None:
+            if self.clock() < entry[0] + self.leeway:
+                return entry[1]
+            del self._entries[token]
+        value = self.verify(token)  # raises InvalidIdentity: nothing remembered
+        if len(self._entries) >= self.max_entries:
+            del self._entries[next(iter(self._entries))]
+        self._entries[token] = (_expiry(token), value)
+        return value
+
+
+class Signer:
+    """The gateway's signatures of identities and client addresses, one per claims for a
+    few seconds: each token handed out keeps at least ``ttl - reuse`` seconds of validity."""
+
+    def __init__(self, secret: str, ttl_seconds: int, *, reuse_seconds: float = 5.0, max_entries: int = 10_000,
+                 clock=time.time):  # fmt: skip
+        self.secret = secret
+        self.ttl = ttl_seconds
+        self.reuse = min(reuse_seconds, ttl_seconds / 4)
+        self.max_entries = max_entries
+        self.clock = clock
+        self._tokens: dict[object, tuple[float, str]] = {}
+
+    def _token(self, key: object, sign) -> str:
+        now = self.clock()
+        entry = self._tokens.get(key)
+        if entry is not None and 0 <= now - entry[0] < self.reuse:
+            return entry[1]
+        token = sign(now)
+        if entry is None and len(self._tokens) >= self.max_entries:
+            self._tokens.clear()  # a burst of new callers: a fresh start costs one signature each
+        self._tokens[key] = (now, token)
+        return token
+
+    def identity(self, identity: Identity) -> str:
+        return self._token(identity, lambda now: sign_identity(identity, self.secret, ttl_seconds=self.ttl, now=now))
+
+    def client(self, client_ip: str) -> str:
+        """Raises ValueError when ``client_ip`` is not an IP address."""
+        return self._token(
+            ("client", client_ip), lambda now: sign_client(client_ip, self.secret, ttl_seconds=self.ttl, now=now)
+        )
+
+
 def identity_middleware(secret: str):
     """Attach the verified identity (or None) to each request; never trust a bad token."""
+    identities = VerifiedTokens(lambda token: verify_identity(token, secret))
+    clients = VerifiedTokens(lambda token: verify_client(token, secret))
 
     @web.middleware
     async def middleware(request: web.Request, handler):
@@ -148,7 +217,7 @@ def identity_middleware(secret: str):
         identity = None
         if token:
             try:
-                identity = verify_identity(token, secret)
+                identity = identities(token)
             except InvalidIdentity:
                 raise Problem(
                     401, "unauthenticated", "Votre session n'est pas valide. Merci de vous reconnecter."
@@ -160,7 +229,7 @@ def identity_middleware(secret: str):
         address = None
         if client:
             try:
-                address = verify_client(client, secret)
+                address = clients(client)
             except InvalidIdentity:
                 address = None
         request[CLIENT_KEY] = address

@@ -14,8 +14,8 @@ from servicekit.web import model_response
 
 from .domain import PARIS, school_year_label
 from .schemas import parent as s
-from .service import basket, children, months
-from .service.catalog import activities as list_year_activities
+from .service import basket, children, months, reads
+from .store.catalog import hhmm
 from .web import MONTH_PARAM, family, path_month, planning
 
 PARENT = "A parent with a family file; a child of another family answers 404."
@@ -41,24 +41,30 @@ async def list_activities(request: web.Request) -> web.Response:
     """This school year's activities, named as parents see them (« 2026/2027 - Cantine ... »)."""
     p = planning(request)
     label = school_year_label(p.now().astimezone(PARIS).date())
-    found = await list_year_activities(p, label)
-    body = ActivityList(
-        school_year=label,
-        activities=[
-            Activity(
-                id=a.id,
-                code=a.code,
-                name=a.display_name,
-                starts_at=a.starts_at,
-                ends_at=a.ends_at,
-                weekdays=a.weekdays,
-                holiday_weekdays=a.holiday_weekdays,
-                capacity=a.capacity,
-            )
-            for a in found.activities
-        ],
-    )
-    return model_response(body)
+
+    def render(found) -> bytes:
+        return ActivityList(
+            school_year=label,
+            activities=[
+                Activity(
+                    id=a.id,
+                    code=a.code,
+                    name=a.display_name,
+                    starts_at=hhmm(a.starts_at),
+                    ends_at=hhmm(a.ends_at),
+                    weekdays=sorted(a.weekdays),
+                    holiday_weekdays=sorted(a.holiday_weekdays),
+                    capacity=a.capacity,
+                )
+                for a in found
+            ],
+        ).model_dump_json().encode()
+
+    return json_bytes(await reads.activity_list(p, label, render))
+
+
+def json_bytes(body: bytes) -> web.Response:
+    return web.Response(body=body, content_type="application/json")
 
 
 async def list_children(request: web.Request) -> web.Response:
@@ -69,7 +75,7 @@ async def get_month(request: web.Request) -> web.Response:
     dossier_id = family(request)
     child_id = path_uuid(request, "child_id")
     month = path_month(request)
-    return model_response(await months.month_view(planning(request), dossier_id, child_id, month))
+    return json_bytes(await reads.month_view(planning(request), dossier_id, child_id, month))
 
 
 async def put_month(request: web.Request) -> web.Response:

@@ -16,7 +16,8 @@ from servicekit.settings import ServiceSettings
 
 from . import admin_api, api, consumers, demo, jobs
 from .domain.basket import DEFAULT_HOLD_MINUTES
-from .web import planning_of_app, with_planning_errors
+from .service.reads import StaffRules
+from .web import STAFF_RULES, planning_of_app, with_planning_errors
 
 
 class PlanningSettings(ServiceSettings):
@@ -52,6 +53,7 @@ ROUTES = (*api.ROUTES, *admin_api.ROUTES, OPENAPI_ROUTE)
 
 
 def setup(app: web.Application) -> None:
+    app[STAFF_RULES] = StaffRules()
     add_routes(app, ROUTES, wrap=with_planning_errors)
 
 

@@ -19,11 +19,13 @@ from .domain import Month, PlanningError
 from .service import Planning
 from .service.deps import utc_now
 from .service.errors import from_domain
+from .service.reads import StaffRules
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 STAFF_ROLE = "planning_staff"
 CLOCK = web.AppKey("planning_clock", Callable[[], datetime])
+STAFF_RULES = web.AppKey("planning_staff_rules", StaffRules)
 
 
 def planning_of_app(app: web.Application) -> Planning:
@@ -34,6 +36,7 @@ def planning_of_app(app: web.Application) -> Planning:
         clock=app.get(CLOCK, utc_now),
         hold_minutes=settings.basket_hold_minutes,
         payment_return_url=settings.payment_return_url,
+        staff_rules=app[STAFF_RULES] if STAFF_RULES in app else StaffRules(),
     )
 
 

@@ -114,3 +114,25 @@ def test_a_closed_month_is_all_closed(cantine, arthur, rules):
     grid = month_grid(cantine, arthur, Month(2026, 12), rules=closed, now=BEFORE)
     assert {v.state for v in grid} == {DayState.CLOSED}
     assert {v.reason for v in grid if v.day == date(2026, 12, 7)} == {"month_closed"}
+
+
+@pytest.mark.parametrize("month", [Month(2026, 11), Month(2026, 12), Month(2027, 2)])
+@pytest.mark.parametrize("limits", [{}, {"min_age": 9}, {"levels": {"CP"}}])
+def test_a_kept_frame_gives_the_same_grid(year, arthur, rules, month, limits):
+    """What a reader keeps per rules version (month_frame) changes no day of the grid."""
+    from planning.domain.grid import frame_key, month_frame
+
+    activity = Activity(UUID(int=61), year, "cantine", "Cantine", [1, 2, 4, 5], time(11, 30), time(13, 30), 2, **limits)
+    now = datetime(2026, 12, 6, 12, tzinfo=PARIS)
+    state = {
+        "booked": [month.first_day],
+        "pending": {month.last_day: "add"},
+        "capacity": {date(month.year, month.month, 15): DayCapacity(2, 1, 1)},
+    }
+    frame = month_frame(activity, arthur, month, rules)
+    assert len(frame) == len(month.days())
+    kept = month_grid(activity, arthur, month, rules=rules, now=now, frame=frame, **state)
+    assert kept == month_grid(activity, arthur, month, rules=rules, now=now, **state)
+    # Age and level matter only to an activity with limits.
+    older = Child(**{**{f: getattr(arthur, f) for f in arthur.__slots__}, "birth_date": date(2010, 1, 1)})
+    assert (frame_key(activity, older) == frame_key(activity, arthur)) == (not limits)

@@ -25,7 +25,7 @@ became closed (a closure entered later) can still be shown and credited by the s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -76,9 +76,10 @@ class DayView:
     refusal: str | None = None  # too_young / too_old / age_unknown / level_not_allowed
 
 
-def closed_reason(
-    activity: Activity, child: Child, day: date, rules: BookingRules
-) -> tuple[str, str | None, str | None]:
+Closed = tuple[str, str | None, str | None]  # (reason, label, refusal); ("", None, None): open
+
+
+def closed_reason(activity: Activity, child: Child, day: date, rules: BookingRules) -> Closed:
     """``(reason, label, refusal)`` when the day is closed to this child, else ``("", None, None)``."""
     run = rules.calendar.runs(activity, day)
     if not run.runs:
@@ -91,6 +92,19 @@ def closed_reason(
     return "", None, None
 
 
+def month_frame(activity: Activity, child: Child, month: Month, rules: BookingRules) -> tuple[Closed, ...]:
+    """:func:`closed_reason` of each day of ``month``: the part of a grid that depends on
+    the rules and on the child's age and level only (see :func:`frame_key`), never on
+    bookings or the time, so a reader may keep it as long as it keeps the rules."""
+    return tuple(closed_reason(activity, child, day, rules) for day in month.days())
+
+
+def frame_key(activity: Activity, child: Child) -> tuple:
+    """What a :func:`month_frame` depends on besides the rules and the month."""
+    limited = activity.min_age is not None or activity.max_age is not None or activity.levels is not None
+    return (activity.id, child.birth_date, child.level) if limited else (activity.id,)
+
+
 def day_view(
     activity: Activity,
     child: Child,
@@ -101,8 +115,10 @@ def day_view(
     booked: bool,
     capacity: DayCapacity,
     pending: Change | None = None,
+    closed: Closed | None = None,
 ) -> DayView:
-    reason, label, refusal = closed_reason(activity, child, day, rules)
+    """``closed``: the day's :func:`closed_reason` when already known (a kept frame)."""
+    reason, label, refusal = closed if closed is not None else closed_reason(activity, child, day, rules)
     if reason:
         return DayView(day, DayState.CLOSED, False, booked, None, pending, reason, label, refusal)
     deadlines = rules.deadlines
@@ -128,13 +144,15 @@ def month_grid(
     booked: Iterable[date] = (),
     pending: Mapping[date, Change] | None = None,
     capacity: Mapping[date, DayCapacity] | None = None,
+    frame: Sequence[Closed] | None = None,
 ) -> list[DayView]:
     """One :class:`DayView` per day of ``month``. Days missing from ``capacity`` have the
-    activity's capacity and nothing taken."""
+    activity's capacity and nothing taken. ``frame``: the month's :func:`month_frame`, if kept."""
     booked_days = set(booked)
     pending = pending or {}
     capacity = capacity or {}
     empty = DayCapacity(activity.capacity)
+    frame = frame or (None,) * 31
     return [
         day_view(
             activity,
@@ -145,8 +163,9 @@ def month_grid(
             booked=day in booked_days,
             capacity=capacity.get(day, empty),
             pending=pending.get(day),
+            closed=closed,
         )
-        for day in month.days()
+        for day, closed in zip(month.days(), frame, strict=False)
     ]
 
 

@@ -10,6 +10,7 @@ import asyncpg
 from servicekit.rpc import RpcClient
 
 from ..domain.basket import DEFAULT_HOLD_MINUTES
+from .reads import StaffRules
 
 
 def utc_now() -> datetime:
@@ -23,6 +24,8 @@ class Planning:
     clock: Callable[[], datetime] = field(default=utc_now)
     hold_minutes: int = DEFAULT_HOLD_MINUTES
     payment_return_url: str = "/planning"
+    # What staff configure, kept by the process between reads (the app gives its one).
+    staff_rules: StaffRules = field(default_factory=StaffRules)
 
     def now(self) -> datetime:
         return self.clock()

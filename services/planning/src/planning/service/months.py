@@ -1,11 +1,12 @@
-"""The grid of one child's month, and « Valider » (the wanted days → basket lines + quote)."""
+"""« Valider »: the wanted days of one child's month → basket lines + quote (the grid's read is
+in ``reads``)."""
 
 from __future__ import annotations
 
 import uuid
 from uuid import UUID
 
-from ..domain import Activity, Basket, Month, month_grid
+from ..domain import Basket, Month
 from ..money import euros
 from ..schemas import parent as s
 from ..store import UnitOfWork
@@ -14,20 +15,6 @@ from .deps import Planning
 from .errors import BasketChanged, ChildNotFound
 from .labels import amounts_by_ref, element_labels, quote_lines
 from .rules import booking_rules
-
-MONTHS_FR = (
-    "Janvier", "Février", "Mars", "Avril", "Mai", "Juin",
-    "Juillet", "Août", "Septembre", "Octobre", "Novembre", "Décembre",
-)  # fmt: skip
-
-
-def month_label(month: Month) -> str:
-    return f"{MONTHS_FR[month.month - 1]} {month.year}"
-
-
-def _in_month(activity: Activity, month: Month) -> bool:
-    year = activity.school_year
-    return year.starts_on <= month.last_day and year.ends_on >= month.first_day
 
 
 async def _context(uow: UnitOfWork, dossier_id: UUID, child_id: UUID, month: Month, extra_ids=()):
@@ -39,55 +26,6 @@ async def _context(uow: UnitOfWork, dossier_id: UUID, child_id: UUID, month: Mon
     booked = await uow.reservations.booked([child.id], month.first_day, month.last_day)
     places = await uow.places.of(sorted(activities), month.first_day, month.last_day)
     return child, activities, rules, booked, places
-
-
-async def month_view(p: Planning, dossier_id: UUID, child_id: UUID, month: Month) -> s.MonthOut:
-    now = p.now()
-    async with UnitOfWork(p.pool) as uow:
-        child, activities, rules, booked, places = await _context(uow, dossier_id, child_id, month)
-        basket = await uow.baskets.active(dossier_id)
-    shown = sorted(
-        (a for a in activities.values() if a.id in child.enrolments and _in_month(a, month)),
-        key=lambda a: (a.starts_at, a.name),
-    )
-    rows = []
-    for activity in shown:
-        views = month_grid(
-            activity,
-            child,
-            month,
-            rules=rules,
-            now=now,
-            booked=[r.day for r in booked if r.activity_id == activity.id],
-            pending=basket.pending_for(child.id, activity.id) if basket else {},
-            capacity={day: c for (aid, day), c in places.items() if aid == activity.id},
-        )
-        days = [
-            s.DayOut(
-                date=v.day,
-                state=v.state.value,
-                editable=v.editable,
-                places_left=v.places_left,
-                reason=v.refusal or v.reason,
-                label=v.label,
-                pending_change=v.pending_change,
-                booked=v.booked,
-            )
-            for v in views
-        ]
-        rows.append(s.ActivityMonth(id=activity.id, name=activity.display_name, days=days))
-    return s.MonthOut(
-        child=s.ChildRefOut(id=child.id, first_name=child.first_name),
-        month=str(month),
-        label=month_label(month),
-        previous_month=str(month.previous()),
-        next_month=str(month.next()),
-        open=rules.windows.is_open(month),
-        activities=rows,
-        basket=s.BasketSummary(
-            lines=len(basket.lines) if basket else 0, expires_at=basket.expires_at if basket else None
-        ),
-    )
 
 
 async def change_month(
