@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -334,6 +335,65 @@ def test_session_cache_never_outlives_the_session_and_forgets_on_demand():
     cache.put("t", session_info())
     cache.forget("t")
     assert cache.get("t") is None
+
+
+async def test_session_cache_refreshes_ahead_without_outliving_its_answer():
+    now = [0.0]
+    cache = SessionCache(4, clock=lambda: now[0])
+    first, second = session_info(), session_info()
+    cache.put("t", first)
+    assert not cache.claim_refresh("t"), "a fresh entry is not refreshed"
+    now[0] = 2.5
+    assert cache.claim_refresh("t") and not cache.claim_refresh("t"), "one refresh at a time"
+
+    answered = asyncio.get_running_loop().create_future()
+    cache.refresh_in_background("t", answered)
+    assert cache.get("t") is first, "served while the refresh runs"
+    answered.set_result(second)
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert cache.get("t") is second
+    now[0] = 6.4
+    assert cache.get("t") is second, "the new answer's deadline: 2.5 + 4"
+    now[0] = 6.6
+    assert cache.get("t") is None
+
+
+async def test_a_refresh_started_before_a_logout_does_not_bring_the_session_back():
+    now = [3.0]
+    cache = SessionCache(4, clock=lambda: now[0])
+    cache.put("t", session_info())
+    now[0] = 6.0
+    assert cache.claim_refresh("t")
+    answered = asyncio.get_running_loop().create_future()
+    cache.refresh_in_background("t", answered)
+    cache.forget("t")  # logout through this replica while accounts is answering
+    answered.set_result(session_info())
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert cache.get("t") is None
+
+
+async def test_a_refresh_answered_no_session_forgets_it_and_a_failed_one_lets_it_expire():
+    now = [0.0]
+    cache = SessionCache(4, clock=lambda: now[0])
+    cache.put("revoked", session_info())
+    cache.put("flaky", session_info())
+    now[0] = 3.0
+    assert cache.claim_refresh("revoked") and cache.claim_refresh("flaky")
+    revoked, flaky = (asyncio.get_running_loop().create_future() for _ in range(2))
+    cache.refresh_in_background("revoked", revoked)
+    cache.refresh_in_background("flaky", flaky)
+    revoked.set_result(None)
+    flaky.set_exception(ConnectionError())
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert cache.get("revoked") is None
+    assert cache.get("flaky") is not None, "kept until its deadline"
+    assert cache.claim_refresh("flaky"), "and tried again by the next request"
+    now[0] = 4.0
+    assert cache.get("flaky") is None
+    await cache.close()
 
 
 def test_session_cache_is_bounded():

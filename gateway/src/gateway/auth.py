@@ -14,12 +14,19 @@ replica (logout, password change, deactivation, dossier linked) is still honoure
 for up to 5 s. Changes made through this replica forget the user's entries at once (all
 of them: a password change closes the user's other sessions).
 
+An entry past half its life is refreshed ahead, in the background, by the request that
+finds it (one refresh at a time per entry): a parent clicking through pages never waits
+for accounts once signed in, and the bound above is unchanged — an entry is never served
+past the deadline set by the answer it came from. A refresh that started before the entry
+was forgotten here (logout through this replica) does not bring it back.
+
 ``POST /api/accounts/sessions`` and ``DELETE /api/accounts/sessions/current`` are handled
 here rather than proxied, to set and clear the cookie around accounts' answer.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
@@ -75,7 +82,9 @@ _CLEAR_SESSION_COOKIE = web.RequestKey("gateway_clear_session_cookie", bool)
 @dataclass
 class _Entry:
     deadline: float
+    refresh_at: float
     session: SessionInfo
+    refreshing: bool = False
 
 
 class SessionCache:
@@ -86,6 +95,9 @@ class SessionCache:
         self.max_entries = max_entries
         self.clock = clock
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        # Bumped by every forget: a resolution started before it is not stored after it.
+        self.generation = 0
+        self._refreshes: set[asyncio.Task] = set()
 
     @staticmethod
     def key(token: str) -> str:
@@ -101,8 +113,17 @@ class SessionCache:
             return None
         return entry.session
 
-    def put(self, token: str, session: SessionInfo) -> None:
-        if self.ttl <= 0:
+    def claim_refresh(self, token: str) -> bool:
+        """True once per entry past half its life: the caller refreshes it ahead."""
+        entry = self._entries.get(self.key(token))
+        if entry is None or entry.refreshing or self.clock() < entry.refresh_at:
+            return False
+        entry.refreshing = True
+        return True
+
+    def put(self, token: str, session: SessionInfo, *, generation: int | None = None) -> None:
+        """Keep ``session``, unless ``generation`` (read before resolving) is no longer current."""
+        if self.ttl <= 0 or (generation is not None and generation != self.generation):
             return
         remaining = (session.expires_at - datetime.now(UTC)).total_seconds()
         lifetime = min(self.ttl, remaining)
@@ -114,15 +135,44 @@ class SessionCache:
                 del self._entries[stale]
             while len(self._entries) >= self.max_entries:
                 self._entries.popitem(last=False)
-        self._entries[self.key(token)] = _Entry(now + lifetime, session)
+        self._entries[self.key(token)] = _Entry(now + lifetime, now + lifetime / 2, session)
 
     def forget(self, token: str) -> None:
+        self.generation += 1
         self._entries.pop(self.key(token), None)
 
     def forget_user(self, user_id: uuid.UUID) -> None:
         """Every cached session of one user (a password change closes the others at accounts)."""
+        self.generation += 1
         for key in [k for k, e in self._entries.items() if e.session.user_id == user_id]:
             del self._entries[key]
+
+    def refresh_in_background(self, token: str, resolution) -> None:
+        """Run ``resolution`` (a coroutine answering the session or None) and store its answer."""
+        generation = self.generation
+
+        async def refresh() -> None:
+            try:
+                session = await resolution
+            except Exception as exc:  # accounts away: the entry expires at its deadline
+                log.warning("session_refresh_failed", error=type(exc).__name__)
+                entry = self._entries.get(self.key(token))
+                if entry is not None:
+                    entry.refreshing = False
+                return
+            if session is None:
+                self.forget(token)
+            else:
+                self.put(token, session, generation=generation)
+
+        task = asyncio.get_running_loop().create_task(refresh())
+        self._refreshes.add(task)
+        task.add_done_callback(self._refreshes.discard)
+
+    async def close(self) -> None:
+        for task in list(self._refreshes):
+            task.cancel()
+        await asyncio.gather(*self._refreshes, return_exceptions=True)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -150,19 +200,33 @@ def _presented_token(request: web.Request) -> tuple[str | None, str | None]:
 async def resolve(request: web.Request, token: str) -> SessionInfo | None:
     cache = request.app[SESSION_CACHE]
     session = cache.get(token)
-    if session is None:
-        try:
-            session = await accounts.resolve_session(request, token)
-        except UpstreamProblem as problem:
-            if problem.status in (400, 422):
-                # Accounts' rules for a token are stricter than ours: not a session either.
-                return None
-            # Any other refusal is a fault between the gateway and accounts, not the caller's.
-            log.warning("session_resolution_refused", status=problem.status)
-            raise Problem(502) from None
-        if session is not None:
-            cache.put(token, session)
+    if session is not None:
+        if cache.claim_refresh(token):
+            cache.refresh_in_background(token, _ask_accounts(request, token))
+        return session
+    generation = cache.generation
+    session = await _ask_accounts(request, token)
+    if session is not None:
+        cache.put(token, session, generation=generation)
     return session
+
+
+async def _ask_accounts(request: web.Request, token: str) -> SessionInfo | None:
+    try:
+        return await accounts.resolve_session(request, token)
+    except UpstreamProblem as problem:
+        if problem.status in (400, 422):
+            # Accounts' rules for a token are stricter than ours: not a session either.
+            return None
+        # Any other refusal is a fault between the gateway and accounts, not the caller's.
+        log.warning("session_resolution_refused", status=problem.status)
+        raise Problem(502) from None
+
+
+async def session_cache_ctx(app: web.Application):
+    """Refreshes still running when the gateway stops are cancelled (their entries just expire)."""
+    yield
+    await app[SESSION_CACHE].close()
 
 
 def forget_session(request: web.Request, token: str) -> None:
@@ -322,6 +386,7 @@ async def api_delete_session(request: web.Request) -> web.Response:
 def setup(app: web.Application) -> None:
     """Before ``upstream.setup_routes``: these two routes win over the proxy's."""
     app[SESSION_CACHE] = SessionCache(app[SETTINGS].session_cache_seconds)
+    app.cleanup_ctx.append(session_cache_ctx)
     app.on_response_prepare.append(_clear_stale_cookie)
     app.router.add_post("/api/accounts/sessions", api_create_session)
     app.router.add_delete("/api/accounts/sessions/current", api_delete_session)
