@@ -98,8 +98,9 @@ async def hop_by_hop(request: web.Request) -> web.Response:
 
 
 async def truncated(request: web.Request) -> web.StreamResponse:
+    """Promises ``?length=`` bytes (1000 by default), sends 10 and hangs up."""
     response = web.StreamResponse()
-    response.content_length = 1000
+    response.content_length = int(request.query.get("length", "1000"))
     await response.prepare(request)
     await response.write(b"x" * 10)
     await asyncio.sleep(0.05)

@@ -16,7 +16,7 @@ from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 from gateway.auth import IDENTITY_REQUEST_KEY
 from gateway.settings import GatewaySettings
-from gateway.upstream import headers_for_service
+from gateway.upstream import WHOLE_ANSWER_BYTES, headers_for_service
 from servicekit.identity import Identity
 from servicekit.web import REQUEST_ID
 
@@ -235,8 +235,16 @@ async def test_unreachable_service_is_a_502_problem(make_gateway):
     assert (await resp.json(content_type=None))["type"].endswith("/bad_gateway")
 
 
-async def test_service_cut_off_mid_body_cuts_the_client_off(gateway):
+async def test_service_cut_off_in_a_short_answer_is_a_502(gateway):
+    """Answers of known length up to WHOLE_ANSWER_BYTES are read whole before anything is
+    sent: a service that hangs up half-way is then a plain 502, not a truncated 200."""
     resp = await gateway.get("/api/accounts/truncated")
+    assert resp.status == 502
+    assert resp.content_type == PROBLEM
+
+
+async def test_service_cut_off_mid_streamed_body_cuts_the_client_off(gateway):
+    resp = await gateway.get(f"/api/accounts/truncated?length={WHOLE_ANSWER_BYTES + 1}")
     assert resp.status == 200
     with pytest.raises(aiohttp.ClientPayloadError):
         await resp.read()

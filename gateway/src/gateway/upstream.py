@@ -39,6 +39,8 @@ HTTP_CLIENT = web.AppKey("http_client", aiohttp.ClientSession)
 SIGNER = web.AppKey("identity_signer", Signer)
 
 MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024
+# Answers up to this length are read whole and sent in one write; longer ones are streamed.
+WHOLE_ANSWER_BYTES = 64 * 1024
 READY_PROBE_TIMEOUT_SECONDS = 1.0
 
 # RFC 9110 §7.6.1, plus the non-standard ones still seen in the wild.
@@ -291,6 +293,9 @@ async def proxy(request: web.Request) -> web.StreamResponse:
         # length; keeping it spares services a chunked upload.
         headers[hdrs.CONTENT_LENGTH] = str(request.content_length)
     async with open_upstream(request.app, service, request.method, path_qs, headers=headers, body=body) as upstream:
+        length = upstream.content_length
+        if length is not None and length <= WHOLE_ANSWER_BYTES and request.method != hdrs.METH_HEAD:
+            return await _answer_whole(service, upstream)
         response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
         response.headers.extend(headers_for_client(upstream.headers))
         # The session does not decompress, so the upstream's length is the true length.
@@ -303,6 +308,20 @@ async def proxy(request: web.Request) -> web.StreamResponse:
             return response
         await _relay_body(request, service, upstream, response)
         return response
+
+
+async def _answer_whole(service: str, upstream: aiohttp.ClientResponse) -> web.Response:
+    """A small answer of known length (most JSON) goes back in one write with its headers,
+    not as a streamed status line then body; a service cut short is a 502, as nothing has
+    been sent yet."""
+    try:
+        body = await upstream.read()
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("upstream_body_interrupted", service=service, error=type(exc).__name__)
+        raise Problem(502) from None
+    return web.Response(
+        status=upstream.status, reason=upstream.reason, body=body, headers=headers_for_client(upstream.headers)
+    )
 
 
 def _request_body(request: web.Request) -> CappedBody | None:
