@@ -142,7 +142,9 @@ async def schema_copy(pool, families: int) -> float:
     now = datetime.now(UTC)
     async with pool.acquire() as conn:
         await conn.execute("CREATE TABLE schema_invoices (LIKE invoices INCLUDING ALL)")
-        await conn.execute("ALTER TABLE schema_invoices ADD FOREIGN KEY (credited_invoice) REFERENCES schema_invoices (id)")
+        await conn.execute(
+            "ALTER TABLE schema_invoices ADD FOREIGN KEY (credited_invoice) REFERENCES schema_invoices (id)"
+        )
         await conn.execute("CREATE TABLE schema_lines (LIKE invoice_lines INCLUDING ALL)")
         await conn.execute(SCHEMA_LINES_CHECK)
         # jsonb in COPY's binary format: a version byte, then the text (the pool's codec is text).
