@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import groupby
 from operator import itemgetter
 
 from billing.domain.errors import BillingError, Conflict, InvalidInput, NotFound
@@ -118,25 +119,30 @@ def price_families(
     failed: dict[Hashable, BillingError] = {}
     units: dict[tuple[int, Hashable, date], int] = {}
     labels: dict[Hashable, str] = {}
-    for family, day, child, activity in presences:
+    # Presences grouped by family (as the store reads them) cost one history lookup per family;
+    # any order is right, only slower.
+    for family, rows in groupby(presences, itemgetter(0)):
         history = qf_histories.get(family, _NO_QF)
-        unit = units.get((id(history), activity, day))
-        if unit is None:
-            if family in failed:
-                continue
-            name = activity_names.get(activity, "Activité")
-            grid = grids.get((activity, school_year_of(day)))
-            try:
-                if grid is None:
-                    raise NotFound(f"Aucun tarif n'est défini pour « {name} ».", code="tariff_missing")
-                unit = units[(id(history), activity, day)] = price_day(grid, history, day).unit_price.cents
-            except BillingError as exc:
-                failed[family] = exc
-                continue
-        label = labels.get(activity)
-        if label is None:
-            label = labels[activity] = f"{activity_names.get(activity, 'Activité')} (présence sans réservation)"
-        lines[family].append((day, child_names.get((family, child), ""), label, unit, 1, child, activity))
+        of_history = id(history)
+        found = lines[family]
+        for _, day, child, activity in rows:
+            unit = units.get((of_history, activity, day))
+            if unit is None:
+                if family in failed:
+                    break
+                name = activity_names.get(activity, "Activité")
+                grid = grids.get((activity, school_year_of(day)))
+                try:
+                    if grid is None:
+                        raise NotFound(f"Aucun tarif n'est défini pour « {name} ».", code="tariff_missing")
+                    unit = units[(of_history, activity, day)] = price_day(grid, history, day).unit_price.cents
+                except BillingError as exc:
+                    failed[family] = exc
+                    break
+            label = labels.get(activity)
+            if label is None:
+                label = labels[activity] = f"{activity_names.get(activity, 'Activité')} (présence sans réservation)"
+            found.append((day, child_names.get((family, child), ""), label, unit, 1, child, activity))
     for family, day, label, cents in charges:
         lines[family].append((day, "", label, cents, 1, None, None))
     for family in failed:

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 
 import asyncpg
 
@@ -34,8 +35,8 @@ class BatchData:
     """What pricing a batch's families needs, as plain rows (the shapes
     :func:`~billing.domain.invoicing.price_families` takes)."""
 
-    families: set[uuid.UUID] = field(default_factory=set)  # the batch's families billing knows
-    presences: list[tuple] = field(default_factory=list)  # (dossier, day, child, activity)
+    families: dict[uuid.UUID, str] = field(default_factory=dict)  # known families → their snapshot (JSON)
+    presences: list = field(default_factory=list)  # (dossier, day, child, activity), by dossier
     charges: list[tuple] = field(default_factory=list)  # (dossier, day, label, cents)
     charge_ids: dict[uuid.UUID, list[uuid.UUID]] = field(default_factory=lambda: defaultdict(list))
     child_names: dict[tuple[uuid.UUID, uuid.UUID], str] = field(default_factory=dict)
@@ -51,6 +52,7 @@ class NewInvoice:
     id: uuid.UUID
     number: str
     dossier_id: uuid.UUID
+    family: str  # the family's snapshot, JSON
     lines: list[tuple]
     total_cents: int
 
@@ -69,20 +71,25 @@ class InvoicingBatch:
         names, QF histories, and the grids and names of the activities attended — just the
         columns pricing needs, as rows."""
         conn, data = self.conn, BatchData()
-        rows = await conn.fetch("SELECT dossier_id FROM families WHERE dossier_id = ANY($1::uuid[])", dossiers)
-        data.families = {r[0] for r in rows}
-        # The batch's dossiers are a slice of the run's sorted list: one range scan of the
-        # (dossier_id, day) index, rather than one probe per dossier; others in the range are skipped.
-        wanted = set(dossiers)
+        # The snapshot each invoice keeps of its family (name, number, address), as JSON text.
         rows = await conn.fetch(
+            "SELECT dossier_id, jsonb_build_object('name', family_name, 'number', dossier_number, 'address', address)"
+            "::text FROM families WHERE dossier_id = ANY($1::uuid[])",
+            dossiers,
+        )
+        data.families = dict(rows)
+        # The batch's dossiers are a slice of the run's sorted list: one range scan of the
+        # (dossier_id, day) index, rather than one probe per dossier, grouped by family.
+        data.presences = await conn.fetch(
             "SELECT dossier_id, day, child_id, activity_id FROM attendance_records WHERE dossier_id BETWEEN $1 AND $2 "
-            "AND day >= $3 AND day < $4 AND status = 'present' AND NOT booked ORDER BY day",
+            "AND dossier_id = ANY($5::uuid[]) AND day >= $3 AND day < $4 AND status = 'present' AND NOT booked "
+            "ORDER BY dossier_id, day",
             min(dossiers),
             max(dossiers),
             month,
             end,
+            dossiers,
         )
-        data.presences = [r for r in rows if r[0] in wanted]
         for r in await conn.fetch(
             "SELECT dossier_id, day, label, amount_cents, id FROM invoice_charges WHERE dossier_id = ANY($1::uuid[]) "
             "AND day < $2 AND invoice_id IS NULL ORDER BY day, created_at FOR UPDATE",
@@ -96,7 +103,7 @@ class InvoicingBatch:
         )
         data.child_names = {(r[0], r[1]): r[2] for r in rows}
         await self._qf_histories(data, dossiers)
-        attended = {(a, school_year_of(day)) for day, a in {(p[1], p[3]) for p in data.presences}}
+        attended = {(a, school_year_of(day)) for day, a in set(map(itemgetter(1, 3), data.presences))}
         data.grids = await Tariffs(conn).grids(attended)
         for r in await conn.fetch(
             "SELECT id, display_name FROM activities WHERE id = ANY($1::uuid[])", list({a for a, _ in attended})
@@ -118,12 +125,13 @@ class InvoicingBatch:
         data.qf_histories = {d: QfHistory(qfs, campaigns) for d, qfs in found.items()}
 
     async def lock_counter(self, series: str, year: int) -> None:
-        """Take the (series, year) counter's row lock until commit: a concurrent batch waits here."""
+        """Take the (series, year) counter's row lock until commit, making the row if need be, in
+        one statement (``ON CONFLICT DO UPDATE`` locks the row it finds): a concurrent batch waits here."""
         await self.conn.execute(
-            "INSERT INTO document_counters (series, year, last) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING", series, year
-        )
-        await self.conn.execute(
-            "SELECT last FROM document_counters WHERE series = $1 AND year = $2 FOR UPDATE", series, year
+            "INSERT INTO document_counters (series, year, last) VALUES ($1, $2, 0) "
+            "ON CONFLICT (series, year) DO UPDATE SET last = document_counters.last",
+            series,
+            year,
         )
 
     async def already_invoiced(self, dossiers: Iterable[uuid.UUID], month: date) -> set[uuid.UUID]:
@@ -166,22 +174,20 @@ class InvoicingBatch:
         charge_ids: dict[uuid.UUID, list[uuid.UUID]],
     ) -> None:
         """The invoices with each its ledger entry (``entry_labels``, in the same order) in one
-        statement — the family's snapshot (name, number, address) frozen from ``families`` as
-        it is now — then every line by one COPY, then the charges marked invoiced."""
+        statement, then every line by one COPY, then the charges marked invoiced."""
         conn = self.conn
-        status = await conn.execute(
+        await conn.execute(
             """
             WITH i AS (
                 INSERT INTO invoices (id, kind, number, dossier_id, month, issued_at, due_on, total_cents, family, run_id)
-                SELECT i.id, 'invoice', i.number, i.dossier_id, $4, $5, $6, i.total_cents,
-                       jsonb_build_object('name', f.family_name, 'number', f.dossier_number, 'address', f.address), $7
-                FROM unnest($1::uuid[], $2::text[], $3::uuid[], $8::bigint[]) AS i(id, number, dossier_id, total_cents)
-                JOIN families f USING (dossier_id)
+                SELECT i.id, 'invoice', i.number, i.dossier_id, $4, $5, $6, i.total_cents, i.family::jsonb, $7
+                FROM unnest($1::uuid[], $2::text[], $3::uuid[], $8::bigint[], $9::text[])
+                     AS i(id, number, dossier_id, total_cents, family)
                 RETURNING id, number, dossier_id, total_cents
             )
             INSERT INTO ledger_entries (id, dossier_id, kind, amount_cents, occurred_at, label, reference, invoice_id)
-            SELECT gen_random_uuid(), i.dossier_id, $10, i.total_cents, $5, e.label, i.number, i.id
-            FROM i JOIN unnest($2::text[], $9::text[]) AS e(number, label) USING (number)
+            SELECT gen_random_uuid(), i.dossier_id, $11, i.total_cents, $5, e.label, i.number, i.id
+            FROM i JOIN unnest($2::text[], $10::text[]) AS e(number, label) USING (number)
             """,
             [x.id for x in invoices],
             [x.number for x in invoices],
@@ -191,11 +197,10 @@ class InvoicingBatch:
             due_on,
             run_id,
             [x.total_cents for x in invoices],
+            [x.family for x in invoices],
             entry_labels,
             EntryKind.INVOICE.value,
         )
-        if status != f"INSERT 0 {len(invoices)}":  # a family gone since the batch read it: nothing is kept
-            raise RuntimeError(f"an invoicing batch wrote {status} for {len(invoices)} invoices")
         await conn.copy_records_to_table(
             "invoice_lines",
             columns=LINE_COLUMNS,
