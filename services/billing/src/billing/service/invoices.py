@@ -21,6 +21,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from itertools import count
 
 import structlog
 
@@ -123,9 +124,10 @@ async def issue_batch(ctx: Billing, run_id: uuid.UUID | None, month: date, dossi
         if priced:
             await batch.lock_accounts([d for d, _, _ in priced])
             first = await batch.take_numbers("invoice", today.year, len(priced))
-            issued = [NewInvoice(uuid.uuid4(), document_number("invoice", today.year, seq), dossier_id,
+            ids = await batch.new_ids(len(priced))
+            issued = [NewInvoice(invoice_id, document_number("invoice", today.year, seq), dossier_id,
                                  data.families[dossier_id], found, amount)
-                      for seq, (dossier_id, found, amount) in enumerate(priced, start=first)]  # fmt: skip
+                      for invoice_id, seq, (dossier_id, found, amount) in zip(ids, count(first), priced)]  # fmt: skip
             await batch.write(issued, month=month, issued_at=issued_at, due_on=due_on(today, ctx.invoice_due_days),
                               run_id=run_id, entry_labels=[invoice_entry_label(x.number) for x in issued],
                               charge_ids=data.charge_ids)  # fmt: skip
