@@ -8,12 +8,16 @@ What it prints (and writes to bench/results/invoicing.json):
 
 - **run, database work**: ``service.invoicing_run.issue_all``, the run's first phase, as the
   run does it: ``--batch`` families per transaction (presences, charges, QFs and grids read in
-  bulk, priced in memory, the batch's numbers taken as one block under the counter's lock,
-  invoices + lines + ledger entries written with ``unnest``/``COPY``, the run's progress) →
-  invoices/s;
+  bulk, priced in memory from plain rows, the batch's numbers taken as one block under the
+  counter's lock, invoices + ledger entries in one ``unnest`` statement, lines by ``COPY``,
+  the run's progress) → invoices/s;
 - **raw COPY**: the same invoice rows and line rows written with ``COPY`` into scratch tables of
   the same shape, in one transaction → invoices/s; the ratio run / COPY is the figure the issue
   asks to keep ≥ 25 %;
+- **schema COPY**: the same rows by ``COPY`` into scratch tables with billing's own primary
+  keys, unique and partial indexes, CHECKs, foreign key and the lines' statement-level check
+  (none of the run's code) → invoices/s; run / schema COPY says how much of the gap to the raw
+  COPY is the schema's own cost;
 - **run, PDFs**: ``service.invoices.render_missing``, the run's second phase (render with
   WeasyPrint in a thread, store, publish ``billing.invoice.issued``) → PDF/s;
 - **bare WeasyPrint**: the same template and data rendered in a loop, nothing stored → PDF/s;
