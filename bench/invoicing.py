@@ -95,32 +95,33 @@ async def seed(pool, families: int) -> uuid.UUID:
     return activity
 
 
+INVOICE_COLUMNS = ["id", "kind", "number", "dossier_id", "month", "issued_at", "due_on", "total_cents", "family"]
+LINE_COLUMNS = ["invoice_id", "position", "day", "child_name", "label", "unit_price_cents", "quantity", "amount_cents"]
+
+
+async def timed_copy(conn, invoices_table: str, lines_table: str, families: int, family) -> float:
+    """One invoice and len(DAYS) lines per family, by COPY in one transaction → seconds."""
+    now = datetime.now(UTC)
+    ids = [uuid.uuid4() for _ in range(families)]
+    invoice_rows = [(i, "invoice", f"2026-{n + 1:06d}", uuid.uuid4(), MONTH, now, date(2026, 12, 31),
+                     374 * len(DAYS), family) for n, i in enumerate(ids)]  # fmt: skip
+    line_rows = [(i, p, day, "Arthur", "2026/2027 - Cantine", 374, 1, 374) for i in ids for p, day in enumerate(DAYS)]
+    started = time.perf_counter()
+    async with conn.transaction():
+        await conn.copy_records_to_table(invoices_table, records=invoice_rows, columns=INVOICE_COLUMNS)
+        await conn.copy_records_to_table(lines_table, records=line_rows, columns=LINE_COLUMNS)
+    return time.perf_counter() - started
+
+
 async def raw_copy(pool, families: int) -> float:
     """The same rows (one invoice, len(DAYS) lines each) by COPY into scratch tables."""
-    now = datetime.now(UTC)
     async with pool.acquire() as conn:
         await conn.execute("CREATE TABLE raw_invoices (LIKE invoices INCLUDING DEFAULTS)")
         await conn.execute("CREATE TABLE raw_lines (LIKE invoice_lines INCLUDING DEFAULTS)")
         # COPY has no binary jsonb encoder: the same document, as text.
         await conn.execute("ALTER TABLE raw_invoices ALTER COLUMN family TYPE text")
         family = json.dumps({"name": "FAMILLE", "number": "1000", "address": None})
-        ids = [uuid.uuid4() for _ in range(families)]
-        invoice_rows = [(i, "invoice", f"2026-{n + 1:06d}", uuid.uuid4(), MONTH, now, date(2026, 12, 31),
-                         374 * len(DAYS), family) for n, i in enumerate(ids)]  # fmt: skip
-        line_rows = [(i, p, day, "Arthur", "2026/2027 - Cantine", 374, 1, 374)
-                     for i in ids for p, day in enumerate(DAYS)]  # fmt: skip
-        started = time.perf_counter()
-        async with conn.transaction():
-            await conn.copy_records_to_table(
-                "raw_invoices", records=invoice_rows,
-                columns=["id", "kind", "number", "dossier_id", "month", "issued_at", "due_on", "total_cents", "family"],
-            )  # fmt: skip
-            await conn.copy_records_to_table(
-                "raw_lines", records=line_rows,
-                columns=["invoice_id", "position", "day", "child_name", "label", "unit_price_cents", "quantity",
-                         "amount_cents"],
-            )  # fmt: skip
-        return time.perf_counter() - started
+        return await timed_copy(conn, "raw_invoices", "raw_lines", families, family)
 
 
 # The statement-level check that replaced the lines' foreign key (migration 0005), on the
@@ -143,7 +144,6 @@ async def schema_copy(pool, families: int) -> float:
     primary key, unique and partial index, CHECK, default, the self-referencing foreign key and
     the lines' statement-level check (``LIKE … INCLUDING ALL`` plus those two) — what the
     schema alone costs, without any of the run's code."""
-    now = datetime.now(UTC)
     async with pool.acquire() as conn:
         await conn.execute("CREATE TABLE schema_invoices (LIKE invoices INCLUDING ALL)")
         await conn.execute(
@@ -155,23 +155,7 @@ async def schema_copy(pool, families: int) -> float:
         await conn.set_type_codec("jsonb", encoder=lambda v: b"\x01" + json.dumps(v).encode(),
                                   decoder=lambda b: json.loads(b[1:]), schema="pg_catalog", format="binary")  # fmt: skip
         family = {"name": "FAMILLE", "number": "1000", "address": None}
-        ids = [uuid.uuid4() for _ in range(families)]
-        invoice_rows = [(i, "invoice", f"2026-{n + 1:06d}", uuid.uuid4(), MONTH, now, date(2026, 12, 31),
-                         374 * len(DAYS), family) for n, i in enumerate(ids)]  # fmt: skip
-        line_rows = [(i, p, day, "Arthur", "2026/2027 - Cantine", 374, 1, 374)
-                     for i in ids for p, day in enumerate(DAYS)]  # fmt: skip
-        started = time.perf_counter()
-        async with conn.transaction():
-            await conn.copy_records_to_table(
-                "schema_invoices", records=invoice_rows,
-                columns=["id", "kind", "number", "dossier_id", "month", "issued_at", "due_on", "total_cents", "family"],
-            )  # fmt: skip
-            await conn.copy_records_to_table(
-                "schema_lines", records=line_rows,
-                columns=["invoice_id", "position", "day", "child_name", "label", "unit_price_cents", "quantity",
-                         "amount_cents"],
-            )  # fmt: skip
-        seconds = time.perf_counter() - started
+        seconds = await timed_copy(conn, "schema_invoices", "schema_lines", families, family)
         await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")  # the pool's
         return seconds
 
