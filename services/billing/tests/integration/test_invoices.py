@@ -202,10 +202,17 @@ async def test_runs_in_small_batches_at_once_and_a_run_stopped_half_way_resume_w
         (invoice,) = await invoices_of(harness, fam)
         assert invoice["total_cents"] == 374 and invoice["pdf_url"]
     assert contiguous(await all_numbers(harness))
-    ids = [r["invoice_id"] for r in await harness.db.fetch(
-        "SELECT invoice_id FROM ledger_entries WHERE kind = 'invoice' AND dossier_id = ANY($1::uuid[])",
-        [f.dossier_id for f in families])]  # fmt: skip
+    entries = await harness.db.fetch(
+        "SELECT e.invoice_id, e.label, e.reference, e.amount_cents, i.number, i.total_cents, i.dossier_id AS owner, "
+        "e.dossier_id FROM ledger_entries e JOIN invoices i ON i.id = e.invoice_id "
+        "WHERE e.kind = 'invoice' AND e.dossier_id = ANY($1::uuid[])",
+        [f.dossier_id for f in families],
+    )
+    ids = [r["invoice_id"] for r in entries]
     assert len(ids) == len(set(ids)) == len(families)  # one ledger entry per invoice
+    for r in entries:  # … written with its invoice: its number, its amount, its family
+        assert r["label"] == f"Facture n° {r['number']}" and r["reference"] == r["number"]
+        assert r["amount_cents"] == r["total_cents"] == 374 and r["dossier_id"] == r["owner"]
 
 
 async def test_credit_notes_have_their_own_sequence_and_become_a_credit(harness):

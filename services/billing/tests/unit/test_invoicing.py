@@ -15,6 +15,8 @@ from billing.domain.invoicing import (
     month_lines,
     next_month,
     previous_month,
+    price_families,
+    rows_total,
     total,
 )
 from billing.domain.money import Money
@@ -70,3 +72,25 @@ def test_a_credit_note_never_credits_more_than_is_left_of_its_invoice():
         credit_note_amount(Money(748), Money(374), Money(375))
     with pytest.raises(InvalidInput):
         credit_note_amount(Money(748), Money(0), Money(0))
+
+
+def test_a_batch_is_priced_per_family_with_each_familys_qf_of_each_day_and_a_family_without_tariff_fails_alone():
+    nov = [date(2026, 11, d) for d in (3, 17)]
+    with_qf = QfHistory([QuotientFamilial(500, date(2026, 11, 16), date(2027, 8, 31), "attestation_caf", "validated")])
+    lines, failed = price_families(
+        [("f1", d, "c1", "cantine") for d in nov] + [("f2", d, "c2", "cantine") for d in nov]
+        + [("f3", date(2026, 11, 3), "c3", "cantine"), ("f3", date(2026, 11, 4), "c3", "piscine")]
+        + [("f4", d, "c4", "cantine") for d in reversed(nov)],
+        [("f1", date(2026, 11, 10), "Retard à la sortie", 500)],
+        grids={("cantine", "2026/2027"): GRID},
+        qf_histories={"f2": with_qf},
+        child_names={("f1", "c1"): "Arthur", ("f2", "c2"): "Léa", ("f4", "c2"): "Léa"},
+        activity_names={"cantine": "2026/2027 - Cantine"},
+    )  # fmt: skip
+    assert set(failed) == {"f3"} and failed["f3"].code == "tariff_missing" and "f3" not in lines
+    assert [(x[0].day, x[1], x[3]) for x in lines["f1"]] == [(3, "Arthur", 374), (10, "", 500), (17, "Arthur", 374)]
+    assert [x[3] for x in lines["f2"]] == [374, 150]  # the QF holds from the 16th only
+    assert [(x[0].day, x[1]) for x in lines["f4"]] == [(3, ""), (17, "")]  # sorted; names are per family
+    assert lines["f1"][0][2] == "2026/2027 - Cantine (présence sans réservation)"
+    assert lines["f1"][0][5:] == ("c1", "cantine") and lines["f1"][1][5:] == (None, None)
+    assert rows_total(lines["f1"]) == 374 + 500 + 374 and rows_total(lines["f2"]) == 524

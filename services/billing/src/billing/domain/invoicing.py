@@ -1,6 +1,8 @@
 """Monthly invoices and credit notes: what a month costs a family, and how documents are numbered.
 
-- ``month_lines(...)`` turns a month's attendance (days a child was **present without a
+- ``price_families(...)`` does it for many families at once from plain rows (the invoicing
+  run's batches: one price per QF history, activity and day, no object per line);
+  ``month_lines(...)`` is the same rule for one family; it turns a month's attendance (days a child was **present without a
   booking**: booked days were paid in advance) and the charges staff added into
   :class:`InvoiceLine` s, each day priced with the QF valid that very day (the same
   :func:`~billing.domain.pricing.price_day` as a booking), sorted by date then label.
@@ -16,11 +18,14 @@ Nothing here divides or rounds: a line's amount is its unit price times its quan
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import groupby
+from operator import itemgetter
 
-from billing.domain.errors import Conflict, InvalidInput, NotFound
+from billing.domain.errors import BillingError, Conflict, InvalidInput, NotFound
 from billing.domain.money import Money
 from billing.domain.pricing import price_day
 from billing.domain.qf import QfHistory
@@ -87,6 +92,76 @@ class InvoiceLine:
         return self.unit_price * self.quantity
 
 
+# A priced line as plain data (what the run writes, no object per line):
+# (day, child_name, label, unit_price_cents, quantity, child_id, activity_id).
+LineRow = tuple[date, str, str, int, int, Hashable | None, Hashable | None]
+_LINE_ORDER = itemgetter(0, 1, 2)  # date, then child, then label (stable: ties keep their order)
+_NO_QF = QfHistory()
+
+
+def price_families(
+    presences: Iterable[tuple[Hashable, date, Hashable, Hashable]],
+    charges: Iterable[tuple[Hashable, date, str, int]],
+    *,
+    grids: Mapping[tuple[Hashable, str], TariffGrid],
+    qf_histories: Mapping[Hashable, QfHistory],
+    child_names: Mapping[tuple[Hashable, Hashable], str],
+    activity_names: Mapping[Hashable, str],
+) -> tuple[dict[Hashable, list[LineRow]], dict[Hashable, BillingError]]:
+    """Many families' month lines at once, from plain rows: ``presences`` as (family, day,
+    child, activity), ``charges`` as (family, day, label, cents), ``qf_histories`` by family (a
+    family missing has no QF: the highest tariff), ``child_names`` by (family, child). Each day
+    is priced by :func:`price_day` with the family's QF valid that day — once per (QF history,
+    activity, day): families without a QF share one history, so a day costs one lookup for all
+    of them. → (family → its :data:`LineRow` s sorted by date then child then label, family →
+    why it cannot be invoiced: a day without a tariff). A family that fails gets no lines."""
+    lines: dict[Hashable, list[LineRow]] = defaultdict(list)
+    failed: dict[Hashable, BillingError] = {}
+    units: dict[tuple[int, Hashable, date], int] = {}
+    labels: dict[Hashable, str] = {}
+    # Presences grouped by family (as the store reads them) cost one history lookup per family;
+    # any order is right, only slower.
+    for family, rows in groupby(presences, itemgetter(0)):
+        history = qf_histories.get(family, _NO_QF)
+        of_history = id(history)
+        found = lines[family]
+        for _, day, child, activity in rows:
+            unit = units.get((of_history, activity, day))
+            if unit is None:
+                if family in failed:
+                    break
+                name = activity_names.get(activity, "Activité")
+                grid = grids.get((activity, school_year_of(day)))
+                try:
+                    if grid is None:
+                        raise NotFound(f"Aucun tarif n'est défini pour « {name} ».", code="tariff_missing")
+                    unit = units[(of_history, activity, day)] = price_day(grid, history, day).unit_price.cents
+                except BillingError as exc:
+                    failed[family] = exc
+                    break
+            label = labels.get(activity)
+            if label is None:
+                label = labels[activity] = f"{activity_names.get(activity, 'Activité')} (présence sans réservation)"
+            found.append((day, child_names.get((family, child), ""), label, unit, 1, child, activity))
+    for family, day, label, cents in charges:
+        lines[family].append((day, "", label, cents, 1, None, None))
+    for family in failed:
+        lines.pop(family, None)
+    for found in lines.values():
+        found.sort(key=_LINE_ORDER)
+    return lines, failed
+
+
+def invoice_entry_label(number: str) -> str:
+    """The label of an invoice's entry in the family's ledger (its « compte »)."""
+    return f"Facture n° {number}"
+
+
+def rows_total(lines: Iterable[LineRow]) -> int:
+    """The total of plain lines, in cents."""
+    return sum(x[3] * x[4] for x in lines)
+
+
 def month_lines(
     *,
     presences: Iterable[Presence],
@@ -96,22 +171,20 @@ def month_lines(
     child_names: Mapping[Hashable, str],
     activity_names: Mapping[Hashable, str],
 ) -> list[InvoiceLine]:
-    lines: list[InvoiceLine] = []
-    for p in presences:
-        name = activity_names.get(p.activity_id, "Activité")
-        grid = grids.get((p.activity_id, school_year_of(p.day)))
-        if grid is None:
-            raise NotFound(f"Aucun tarif n'est défini pour « {name} ».", code="tariff_missing")
-        child = child_names.get(p.child_id, "")
-        price = price_day(grid, qf_history, p.day)
-        lines.append(
-            InvoiceLine(p.day, child, f"{name} (présence sans réservation)", price.unit_price, 1, p.child_id,
-                        p.activity_id)
-        )  # fmt: skip
-    for c in charges:
-        lines.append(InvoiceLine(c.day, "", c.label, c.amount))
-    lines.sort(key=lambda x: (x.day, x.child_name, x.label))
-    return lines
+    """One family's month lines (:func:`price_families` for a family of one); a day without a
+    tariff is refused (:class:`NotFound` ``tariff_missing``)."""
+    found, failed = price_families(
+        ((None, p.day, p.child_id, p.activity_id) for p in presences),
+        ((None, c.day, c.label, c.amount.cents) for c in charges),
+        grids=grids,
+        qf_histories={None: qf_history},
+        child_names={(None, child): name for child, name in child_names.items()},
+        activity_names=activity_names,
+    )
+    if None in failed:
+        raise failed[None]
+    return [InvoiceLine(day, child, label, Money(unit), quantity, child_id, activity_id)
+            for day, child, label, unit, quantity, child_id, activity_id in found.get(None, ())]  # fmt: skip
 
 
 def total(lines: Iterable[InvoiceLine]) -> Money:

@@ -21,6 +21,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from itertools import count
 
 import structlog
 
@@ -32,16 +33,17 @@ from ..domain.invoicing import (
     credit_note_amount,
     document_number,
     due_on,
-    month_lines,
+    invoice_entry_label,
     next_month,
-    total,
+    price_families,
+    rows_total,
 )
-from ..domain.ledger import PARIS, EntryKind, LedgerEntry
+from ..domain.ledger import PARIS
 from ..domain.money import Money
 from ..domain.payments import PaymentState, checkout
 from ..store import UnitOfWork
 from ..store.invoices import Invoices
-from ..store.invoicing_batch import BatchData, InvoicingBatch, NewInvoice
+from ..store.invoicing_batch import InvoicingBatch, NewInvoice
 from ..store.payments import StoredPayment
 from . import checkout as checkout_service
 from . import invoice_pdf, settlement
@@ -62,11 +64,6 @@ class UnknownFamily(NotFound):
 
 def _town(ctx: Billing) -> invoice_pdf.Town:
     return invoice_pdf.Town(ctx.town_name, ctx.town_address)
-
-
-def _family_snapshot(row) -> dict:
-    """What the document prints of the family, frozen at issue (the document never changes)."""
-    return {"name": row["family_name"], "number": row["dossier_number"], "address": row["address"]}
 
 
 # --- staff --------------------------------------------------------------------------------------
@@ -94,8 +91,9 @@ class Batch:
 
 async def issue_batch(ctx: Billing, run_id: uuid.UUID | None, month: date, dossiers: list[uuid.UUID]) -> Batch:
     """Issue the month's invoice of each of ``dossiers`` that has something to pay and none yet,
-    in one transaction (the run's progress with it): read in bulk, priced in memory, numbered
-    as one block under the counter's lock, written with COPY."""
+    in one transaction (the run's progress with it): read in bulk, priced in memory from plain
+    rows (:func:`~billing.domain.invoicing.price_families`), numbered as one block under the
+    counter's lock, written in two statements."""
     if not dossiers:
         return Batch([], {})
     end = next_month(month)
@@ -104,18 +102,19 @@ async def issue_batch(ctx: Billing, run_id: uuid.UUID | None, month: date, dossi
     async with ctx.uow() as uow:
         batch = InvoicingBatch(uow.conn)
         data = await batch.read(dossiers, month, end)
-        priced: list[tuple[uuid.UUID, list[InvoiceLine], Money]] = []
-        failed: dict[uuid.UUID, BillingError] = {}
+        lines, failed = price_families(data.presences, data.charges, grids=data.grids, qf_histories=data.qf_histories,
+                                       child_names=data.child_names, activity_names=data.activity_names)  # fmt: skip
+        priced: list[tuple[uuid.UUID, list, int]] = []
         for dossier_id in dossiers:
-            try:
-                lines = _lines_of(data, dossier_id)
-            except BillingError as exc:
-                failed[dossier_id] = exc
-                log.warning("invoice_not_issued", dossier_id=str(dossier_id), code=exc.code)
-                continue
-            amount = total(lines)
-            if amount.is_positive:  # nothing, or free days only: nothing to ask for
-                priced.append((dossier_id, lines, amount))
+            if dossier_id not in data.families:
+                failed[dossier_id] = UnknownFamily()
+            elif dossier_id not in failed:
+                found = lines.get(dossier_id, ())
+                amount = rows_total(found)
+                if amount > 0:  # nothing, or free days only: nothing to ask for
+                    priced.append((dossier_id, found, amount))
+        for dossier_id, exc in failed.items():
+            log.warning("invoice_not_issued", dossier_id=str(dossier_id), code=exc.code)
         issued: list[NewInvoice] = []
         if priced:
             # The counter's lock first: a concurrent run waits here, then finds its invoices issued.
@@ -125,34 +124,18 @@ async def issue_batch(ctx: Billing, run_id: uuid.UUID | None, month: date, dossi
         if priced:
             await batch.lock_accounts([d for d, _, _ in priced])
             first = await batch.take_numbers("invoice", today.year, len(priced))
-            for seq, (dossier_id, lines, amount) in enumerate(priced, start=first):
-                number = document_number("invoice", today.year, seq)
-                invoice_id = uuid.uuid4()
-                entry = LedgerEntry(kind=EntryKind.INVOICE, amount=amount, occurred_at=issued_at,
-                                    label=f"Facture n° {number}", reference=number, invoice_id=invoice_id,
-                                    id=uuid.uuid4())  # fmt: skip
-                family = _family_snapshot(data.families[dossier_id])
-                issued.append(NewInvoice(invoice_id, number, dossier_id, family, lines, amount, entry))
+            ids = await batch.new_ids(len(priced))
+            issued = [NewInvoice(invoice_id, document_number("invoice", today.year, seq), dossier_id,
+                                 data.families[dossier_id], found, amount)
+                      for invoice_id, seq, (dossier_id, found, amount) in zip(ids, count(first), priced)]  # fmt: skip
             await batch.write(issued, month=month, issued_at=issued_at, due_on=due_on(today, ctx.invoice_due_days),
-                              run_id=run_id, charges=data.charges)  # fmt: skip
+                              run_id=run_id, entry_labels=[invoice_entry_label(x.number) for x in issued],
+                              charge_ids=data.charge_ids)  # fmt: skip
         if run_id is not None:
             await uow.runs.progress(run_id, done=len(dossiers), error=len(failed), issued=len(issued),
-                                    amount=Money.total(x.total for x in issued))  # fmt: skip
+                                    amount=Money(sum(x.total_cents for x in issued)))  # fmt: skip
         await uow.commit()
     return Batch(issued, failed)
-
-
-def _lines_of(data: BatchData, dossier_id: uuid.UUID) -> list[InvoiceLine]:
-    if dossier_id not in data.families:
-        raise UnknownFamily()
-    return month_lines(
-        presences=data.presences.get(dossier_id, ()),
-        charges=data.charges.get(dossier_id, ()),
-        grids=data.grids,
-        qf_history=data.qf_histories[dossier_id],
-        child_names=data.child_names.get(dossier_id, {}),
-        activity_names=data.activity_names,
-    )
 
 
 async def issue_month(ctx: Billing, dossier_id: uuid.UUID, month: date, run_id: uuid.UUID | None) -> tuple | None:

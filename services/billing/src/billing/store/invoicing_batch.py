@@ -1,6 +1,7 @@
 """The invoicing run's batches: what a few hundred families need to be invoiced, read in a
-handful of queries, and their invoices, lines and ledger entries written in bulk (one
-``INSERT ... SELECT FROM unnest`` and two ``COPY``), all in the batch's transaction.
+handful of queries returning just the columns pricing needs, and their invoices, ledger entries
+and lines written in bulk (one ``INSERT ... SELECT FROM unnest`` for the invoices and their
+ledger entries, one ``COPY`` for the lines), all in the batch's transaction.
 
 Numbering (:meth:`InvoicingBatch.lock_counter` then :meth:`InvoicingBatch.take_numbers`): the
 (series, year) counter row is locked first, the families already invoiced (by a concurrent run,
@@ -11,35 +12,34 @@ batch waits on the counter row (no duplicate).
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 
 import asyncpg
 
-from billing.domain.invoicing import Charge, InvoiceLine, Presence
-from billing.domain.ledger import LedgerEntry
+from billing.domain.ledger import EntryKind
 from billing.domain.money import Money
 from billing.domain.qf import QfCampaign, QfHistory, QuotientFamilial
 from billing.domain.tariffs import TariffGrid, school_year_of
 
-from .invoices import LINE_COLUMNS, line_row
+from .invoices import LINE_COLUMNS
 from .prices import Tariffs
-
-LEDGER_COLUMNS = ("id", "dossier_id", "kind", "amount_cents", "occurred_at", "label", "reference", "invoice_id")
 
 
 @dataclass
 class BatchData:
-    """What pricing a batch's families needs, keyed by dossier (a family may lack any of it)."""
+    """What pricing a batch's families needs, as plain rows (the shapes
+    :func:`~billing.domain.invoicing.price_families` takes)."""
 
-    families: dict[uuid.UUID, asyncpg.Record] = field(default_factory=dict)
-    presences: dict[uuid.UUID, list[Presence]] = field(default_factory=lambda: defaultdict(list))
-    charges: dict[uuid.UUID, list[Charge]] = field(default_factory=lambda: defaultdict(list))
-    child_names: dict[uuid.UUID, dict[uuid.UUID, str]] = field(default_factory=lambda: defaultdict(dict))
+    families: dict[uuid.UUID, str] = field(default_factory=dict)  # known families → their snapshot (JSON)
+    presences: list = field(default_factory=list)  # (dossier, day, child, activity), by dossier
+    charges: list[tuple] = field(default_factory=list)  # (dossier, day, label, cents)
+    charge_ids: dict[uuid.UUID, list[uuid.UUID]] = field(default_factory=lambda: defaultdict(list))
+    child_names: dict[tuple[uuid.UUID, uuid.UUID], str] = field(default_factory=dict)
     qf_histories: dict[uuid.UUID, QfHistory] = field(default_factory=dict)
     grids: dict[tuple[Hashable, str], TariffGrid] = field(default_factory=dict)
     activity_names: dict[uuid.UUID, str] = field(default_factory=dict)
@@ -47,15 +47,18 @@ class BatchData:
 
 @dataclass(frozen=True)
 class NewInvoice:
-    """An invoice the batch writes: numbered, its family's snapshot frozen, its ledger entry."""
+    """An invoice the batch writes: numbered, its lines as plain rows (LineRow)."""
 
     id: uuid.UUID
     number: str
     dossier_id: uuid.UUID
-    family: dict
-    lines: list[InvoiceLine]
-    total: Money
-    entry: LedgerEntry
+    family: str  # the family's snapshot, JSON
+    lines: list[tuple]
+    total_cents: int
+
+    @property
+    def total(self) -> Money:
+        return Money(self.total_cents)
 
 
 class InvoicingBatch:
@@ -63,41 +66,44 @@ class InvoicingBatch:
         self.conn = conn
 
     async def read(self, dossiers: list[uuid.UUID], month: date, end: date) -> BatchData:
-        """The batch's families, unbooked presences of [month, end), open charges dated before
-        ``end`` (locked until commit, as a charge is invoiced once), children's first names,
-        QF histories, and the grids and names of the activities attended."""
+        """The batch's known families, unbooked presences of [month, end), open charges dated
+        before ``end`` (locked until commit, as a charge is invoiced once), children's first
+        names, QF histories, and the grids and names of the activities attended — just the
+        columns pricing needs, as rows."""
         conn, data = self.conn, BatchData()
-        for r in await conn.fetch(
-            "SELECT dossier_id, dossier_number, family_name, address FROM families WHERE dossier_id = ANY($1::uuid[])",
+        # The snapshot each invoice keeps of its family (name, number, address), as JSON text.
+        rows = await conn.fetch(
+            "SELECT dossier_id, jsonb_build_object('name', family_name, 'number', dossier_number, 'address', address)"
+            "::text FROM families WHERE dossier_id = ANY($1::uuid[])",
             dossiers,
-        ):
-            data.families[r["dossier_id"]] = r
+        )
+        data.families = dict(rows)
         # The batch's dossiers are a slice of the run's sorted list: one range scan of the
-        # (dossier_id, day) index, rather than one probe per dossier; others in the range are skipped.
-        wanted = set(dossiers)
-        for r in await conn.fetch(
+        # (dossier_id, day) index, rather than one probe per dossier, grouped by family.
+        data.presences = await conn.fetch(
             "SELECT dossier_id, day, child_id, activity_id FROM attendance_records WHERE dossier_id BETWEEN $1 AND $2 "
-            "AND day >= $3 AND day < $4 AND status = 'present' AND NOT booked ORDER BY day",
+            "AND dossier_id = ANY($5::uuid[]) AND day >= $3 AND day < $4 AND status = 'present' AND NOT booked "
+            "ORDER BY dossier_id, day",
             min(dossiers),
             max(dossiers),
             month,
             end,
-        ):
-            if r["dossier_id"] in wanted:
-                data.presences[r["dossier_id"]].append(Presence(r["day"], r["child_id"], r["activity_id"]))
+            dossiers,
+        )
         for r in await conn.fetch(
-            "SELECT id, dossier_id, day, label, amount_cents FROM invoice_charges WHERE dossier_id = ANY($1::uuid[]) "
+            "SELECT dossier_id, day, label, amount_cents, id FROM invoice_charges WHERE dossier_id = ANY($1::uuid[]) "
             "AND day < $2 AND invoice_id IS NULL ORDER BY day, created_at FOR UPDATE",
             dossiers,
             end,
         ):
-            data.charges[r["dossier_id"]].append(Charge(r["id"], r["day"], r["label"], Money(r["amount_cents"])))
-        for r in await conn.fetch(
-            "SELECT child_id, dossier_id, first_name FROM children WHERE dossier_id = ANY($1::uuid[])", dossiers
-        ):
-            data.child_names[r["dossier_id"]][r["child_id"]] = r["first_name"]
+            data.charges.append((r[0], r[1], r[2], r[3]))
+            data.charge_ids[r[0]].append(r[4])
+        rows = await conn.fetch(
+            "SELECT dossier_id, child_id, first_name FROM children WHERE dossier_id = ANY($1::uuid[])", dossiers
+        )
+        data.child_names = {(r[0], r[1]): r[2] for r in rows}
         await self._qf_histories(data, dossiers)
-        attended = {(p.activity_id, school_year_of(p.day)) for found in data.presences.values() for p in found}
+        attended = {(a, school_year_of(day)) for day, a in set(map(itemgetter(1, 3), data.presences))}
         data.grids = await Tariffs(conn).grids(attended)
         for r in await conn.fetch(
             "SELECT id, display_name FROM activities WHERE id = ANY($1::uuid[])", list({a for a, _ in attended})
@@ -116,16 +122,16 @@ class InvoicingBatch:
             found[r["dossier_id"]].append(
                 QuotientFamilial(r["value"], r["valid_from"], r["valid_to"], r["proof"], r["state"], id=r["id"])
             )
-        empty = QfHistory((), campaigns)
-        data.qf_histories = defaultdict(lambda: empty, {d: QfHistory(qfs, campaigns) for d, qfs in found.items()})
+        data.qf_histories = {d: QfHistory(qfs, campaigns) for d, qfs in found.items()}
 
     async def lock_counter(self, series: str, year: int) -> None:
-        """Take the (series, year) counter's row lock until commit: a concurrent batch waits here."""
+        """Take the (series, year) counter's row lock until commit, making the row if need be, in
+        one statement (``ON CONFLICT DO UPDATE`` locks the row it finds): a concurrent batch waits here."""
         await self.conn.execute(
-            "INSERT INTO document_counters (series, year, last) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING", series, year
-        )
-        await self.conn.execute(
-            "SELECT last FROM document_counters WHERE series = $1 AND year = $2 FOR UPDATE", series, year
+            "INSERT INTO document_counters (series, year, last) VALUES ($1, $2, 0) "
+            "ON CONFLICT (series, year) DO UPDATE SET last = document_counters.last",
+            series,
+            year,
         )
 
     async def already_invoiced(self, dossiers: Iterable[uuid.UUID], month: date) -> set[uuid.UUID]:
@@ -146,6 +152,11 @@ class InvoicingBatch:
             count,
         )
 
+    async def new_ids(self, count: int) -> list[uuid.UUID]:
+        """``count`` fresh random ids (v4) made by the database: asyncpg's own UUIDs, which it
+        writes back several times cheaper than Python's (each line repeats its invoice's id)."""
+        return await self.conn.fetchval("SELECT array_agg(gen_random_uuid()) FROM generate_series(1, $1)", count)
+
     async def lock_accounts(self, dossiers: list[uuid.UUID]) -> None:
         """The families' money locks (as Families.lock_account), taken in dossier order."""
         ordered = sorted(dossiers)
@@ -164,15 +175,24 @@ class InvoicingBatch:
         issued_at: datetime,
         due_on: date,
         run_id: uuid.UUID | None,
-        charges: dict[uuid.UUID, list[Charge]],
+        entry_labels: list[str],
+        charge_ids: dict[uuid.UUID, list[uuid.UUID]],
     ) -> None:
+        """The invoices with each its ledger entry (``entry_labels``, in the same order) in one
+        statement, then every line by one COPY, then the charges marked invoiced."""
         conn = self.conn
         await conn.execute(
             """
-            INSERT INTO invoices (id, kind, number, dossier_id, month, issued_at, due_on, total_cents, family, run_id)
-            SELECT i.id, 'invoice', i.number, i.dossier_id, $4, $5, $6, i.total_cents, i.family::jsonb, $7
-            FROM unnest($1::uuid[], $2::text[], $3::uuid[], $8::bigint[], $9::text[])
-                 AS i(id, number, dossier_id, total_cents, family)
+            WITH i AS (
+                INSERT INTO invoices (id, kind, number, dossier_id, month, issued_at, due_on, total_cents, family, run_id)
+                SELECT i.id, 'invoice', i.number, i.dossier_id, $4, $5, $6, i.total_cents, i.family::jsonb, $7
+                FROM unnest($1::uuid[], $2::text[], $3::uuid[], $8::bigint[], $9::text[])
+                     AS i(id, number, dossier_id, total_cents, family)
+                RETURNING id, number, dossier_id, total_cents
+            )
+            INSERT INTO ledger_entries (id, dossier_id, kind, amount_cents, occurred_at, label, reference, invoice_id)
+            SELECT gen_random_uuid(), i.dossier_id, $11, i.total_cents, $5, e.label, i.number, i.id
+            FROM i JOIN unnest($2::text[], $10::text[]) AS e(number, label) USING (number)
             """,
             [x.id for x in invoices],
             [x.number for x in invoices],
@@ -181,24 +201,19 @@ class InvoicingBatch:
             issued_at,
             due_on,
             run_id,
-            [x.total.cents for x in invoices],
-            [json.dumps(x.family) for x in invoices],
+            [x.total_cents for x in invoices],
+            [x.family for x in invoices],
+            entry_labels,
+            EntryKind.INVOICE.value,
         )
         await conn.copy_records_to_table(
             "invoice_lines",
             columns=LINE_COLUMNS,
-            records=[line_row(x.id, i, line) for x in invoices for i, line in enumerate(x.lines)],
-        )
-        await conn.copy_records_to_table(
-            "ledger_entries",
-            columns=LEDGER_COLUMNS,
-            records=[
-                (e.id, x.dossier_id, e.kind.value, e.amount.cents, e.occurred_at, e.label, e.reference, x.id)
-                for x in invoices
-                for e in (x.entry,)
-            ],
-        )
-        invoiced = [(c.id, x.id) for x in invoices for c in charges.get(x.dossier_id, ())]
+            records=[(x.id, position, day, child, label, unit, quantity, unit * quantity, child_id, activity_id)
+                     for x in invoices
+                     for position, (day, child, label, unit, quantity, child_id, activity_id) in enumerate(x.lines)],
+        )  # fmt: skip
+        invoiced = [(c, x.id) for x in invoices for c in charge_ids.get(x.dossier_id, ())]
         if invoiced:
             await conn.execute(
                 "UPDATE invoice_charges c SET invoice_id = u.invoice_id "
