@@ -74,6 +74,19 @@ ensure_pdf_libs() {
   fi
 }
 
+ensure_nginx() {
+  # The reverse proxy's configuration (deploy/kubernetes/proxy/nginx.conf) is checked with
+  # `nginx -t` by tests/compose/test_proxy.py; Debian's package is not started by the tests.
+  command -v nginx >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "Installing Debian's nginx-light to check the proxy configuration"
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null ||
+      say "Could not install nginx-light: the proxy configuration checks will be skipped"
+  else
+    say "No nginx: the proxy configuration checks will be skipped (sudo apt-get install nginx-light)"
+  fi
+}
+
 ensure_chromium() {
   # The browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
   [ -x /usr/bin/chromium ] && return 0
