@@ -169,7 +169,7 @@ def start_booking(
     from servers import gateway_api
 
     gateway_api()  # ImportError → the caller reports the whole group skipped
-    amqp = run.amqp_url()
+    amqp = run.amqp_url("booking")
     dsns = {label: run.database(f"booking_{label}") for label in ("accounts", "planning", "billing")}
     print(f"    making {count} families in accounts, planning and billing (their use cases)", flush=True)
     fams, activity_ids = prepare(dsns, amqp, count)

@@ -21,7 +21,7 @@ Scenarios (see bench/README.md):
 Every server runs in its own process (bench/servers.py); the load comes from ``wrk`` when
 it is installed, else from N aiohttp client workers in another process. HTTP figures are
 measured in interleaved rounds (1, 2, 2a, 3, 3a, 5 ..., 1, 2 ...) and reported as medians. Databases
-``bench_<run>_*`` and the RabbitMQ vhost ``bench_<run>`` are made for the run and removed
+``bench_<run>_*`` and the RabbitMQ vhosts ``bench_<run>_<scenario>`` are made for the run and removed
 at the end, on failure and on Ctrl-C too. The table is printed and written as JSON to
 bench/results/latest.json.
 """
@@ -199,7 +199,7 @@ class Run:
     run_id: str = field(default_factory=lambda: secrets.token_hex(4))
     processes: list[Process] = field(default_factory=list)
     databases: list[str] = field(default_factory=list)
-    vhost: str | None = None
+    vhosts: list[str] = field(default_factory=list)
     _scratch: Path | None = None
 
     @property
@@ -229,13 +229,17 @@ class Run:
         asyncio.run(_ensure_database(dsn))
         return dsn
 
-    def amqp_url(self) -> str:
-        if self.vhost is None:
-            self.vhost = f"bench_{self.run_id}"
+    def amqp_url(self, label: str) -> str:
+        """A vhost of the scenario's own: two scenarios' services of the same name would
+        otherwise share their queues and take each other's messages (scenario 3's planning
+        consumed half of the rush's payment events)."""
+        vhost = f"bench_{self.run_id}_{label}"
+        if vhost not in self.vhosts:
+            self.vhosts.append(vhost)  # recorded first: an interruption still deletes it
             user = urlsplit(AMQP_BASE).username or "guest"
-            rabbitmqctl("add_vhost", self.vhost)
-            rabbitmqctl("set_permissions", "-p", self.vhost, user, ".*", ".*", ".*")
-        return AMQP_BASE.rstrip("/") + "/" + quote(self.vhost, safe="")
+            rabbitmqctl("add_vhost", vhost)
+            rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
+        return AMQP_BASE.rstrip("/") + "/" + quote(vhost, safe="")
 
     def cleanup(self) -> list[str]:
         problems: list[str] = []
@@ -249,16 +253,17 @@ class Run:
                 self.databases.clear()
             except Exception as exc:
                 problems.append(f"dropping databases {self.databases}: {exc}")
-        for attempt in range(3 if self.vhost is not None else 0):
-            try:
-                rabbitmqctl("delete_vhost", self.vhost)
-                self.vhost = None
-                break
-            except Exception as exc:  # the broker may be restarting (others' tests): try again
-                if attempt == 2:
-                    problems.append(f"deleting vhost {self.vhost}: {exc}")
-                else:
-                    time.sleep(5)
+        for vhost in list(self.vhosts):
+            for attempt in range(3):
+                try:
+                    rabbitmqctl("delete_vhost", vhost)
+                    self.vhosts.remove(vhost)
+                    break
+                except Exception as exc:  # the broker may be restarting (others' tests): try again
+                    if attempt == 2:
+                        problems.append(f"deleting vhost {vhost}: {exc}")
+                    else:
+                        time.sleep(5)
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
@@ -617,7 +622,7 @@ def start_gateway_chain(run: Run, detail: bool) -> tuple[list[Target], list[Figu
     why_not = gateway_unavailable()
     if why_not is not None and not detail:
         return [], [failed("gateway_chain", "skipped", f"gateway not available ({why_not})")]
-    amqp = run.amqp_url()
+    amqp = run.amqp_url("gateway_chain")
     dsn = run.database("planning")
     _planning_database(dsn, amqp)
     planning_port = free_port()
@@ -733,7 +738,7 @@ def start_auth_chain(run: Run, detail: bool) -> tuple[list[Target], list[Figure]
     why_not = gateway_unavailable()
     if why_not is not None and not detail:
         return [], [failed("auth_cached", "skipped", f"gateway not available ({why_not})")]
-    amqp = run.amqp_url()
+    amqp = run.amqp_url("auth_chain")
     dsn = run.database("accounts")
     parent = _accounts_database(dsn, amqp, "test")
     # A secret of the run's own, shared by accounts and the gateways, so that 5a can sign.
@@ -987,7 +992,7 @@ def events_raw(run: Run, amqp: str, count: int, timeout: float, r: int, in_fligh
 
 
 def event_scenarios(run: Run, count: int, rounds: int, detail: bool) -> list[Figure]:
-    amqp = run.amqp_url()
+    amqp = run.amqp_url("events")
     dsns = (run.database("producer"), run.database("consumer"))
     for dsn in dsns:
         _events_database(dsn)
@@ -1048,7 +1053,7 @@ def login_scenario(run: Run, rounds: int, seconds: int, clients: int, users: int
     from accounts.passwords import PROFILES
     from accounts.service.deps import HASH_SLOTS
 
-    amqp = run.amqp_url()
+    amqp = run.amqp_url("logins")
     dsn = run.database("logins")
     print(f"    hashing the passwords of {users} users with the production profile", flush=True)
     usernames = _accounts_database(dsn, amqp, "production", extra_users=users - 1)["usernames"]
