@@ -342,8 +342,9 @@ async def test_session_cache_refreshes_ahead_without_outliving_its_answer():
     cache = SessionCache(4, clock=lambda: now[0])
     first, second = session_info(), session_info()
     cache.put("t", first)
-    assert not cache.claim_refresh("t"), "a fresh entry is not refreshed"
-    now[0] = 2.5
+    now[0] = 2.9
+    assert not cache.claim_refresh("t"), "an entry within three quarters of its life is not refreshed"
+    now[0] = 3.0
     assert cache.claim_refresh("t") and not cache.claim_refresh("t"), "one refresh at a time"
 
     answered = asyncio.get_running_loop().create_future()
@@ -353,9 +354,9 @@ async def test_session_cache_refreshes_ahead_without_outliving_its_answer():
     await asyncio.sleep(0)
     await asyncio.sleep(0)
     assert cache.get("t") is second
-    now[0] = 6.4
-    assert cache.get("t") is second, "the new answer's deadline: 2.5 + 4"
-    now[0] = 6.6
+    now[0] = 6.9
+    assert cache.get("t") is second, "the new answer's deadline: 3 + 4"
+    now[0] = 7.1
     assert cache.get("t") is None
 
 

@@ -14,7 +14,7 @@ replica (logout, password change, deactivation, dossier linked) is still honoure
 for up to 5 s. Changes made through this replica forget the user's entries at once (all
 of them: a password change closes the user's other sessions).
 
-An entry past half its life is refreshed ahead, in the background, by the request that
+An entry past three quarters of its life is refreshed ahead, in the background, by the request that
 finds it (one refresh at a time per entry): a parent clicking through pages never waits
 for accounts once signed in, and the bound above is unchanged — an entry is never served
 past the deadline set by the answer it came from. A refresh that started before the entry
@@ -76,6 +76,11 @@ MAX_CREDENTIAL_LENGTH = 1024
 _ANONYMOUS_PATHS = frozenset({"/health", "/ready", "/metrics"})
 _ANONYMOUS_PREFIXES = ("/static/",)
 
+# The share of an entry's life after which a request refreshes it in the background: late
+# enough that an entry is refreshed once per lifetime, early enough (1.25 s of 5) that the
+# refresh is back before the entry expires.
+REFRESH_AHEAD = 0.75
+
 _CLEAR_SESSION_COOKIE = web.RequestKey("gateway_clear_session_cookie", bool)
 
 
@@ -114,7 +119,7 @@ class SessionCache:
         return entry.session
 
     def claim_refresh(self, token: str) -> bool:
-        """True once per entry past half its life: the caller refreshes it ahead."""
+        """True once per entry past ``REFRESH_AHEAD`` of its life: the caller refreshes it ahead."""
         entry = self._entries.get(self.key(token))
         if entry is None or entry.refreshing or self.clock() < entry.refresh_at:
             return False
@@ -135,7 +140,7 @@ class SessionCache:
                 del self._entries[stale]
             while len(self._entries) >= self.max_entries:
                 self._entries.popitem(last=False)
-        self._entries[self.key(token)] = _Entry(now + lifetime, now + lifetime / 2, session)
+        self._entries[self.key(token)] = _Entry(now + lifetime, now + lifetime * REFRESH_AHEAD, session)
 
     def forget(self, token: str) -> None:
         self.generation += 1
