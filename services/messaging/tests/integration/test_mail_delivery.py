@@ -96,6 +96,13 @@ async def test_a_temporary_refusal_is_retried_with_back_off(harness):
     harness.mail.greylist[address] = 2
     await harness.publish("accounts.user.registered", harness.registered_event(address))
     [mail] = await harness.wait_for_mail(address, timeout=15)
+
+    async def recorded_sent() -> bool:
+        # The sink has the message once the SMTP exchange ends; the sender records it just after.
+        row = await harness.db.fetchrow("SELECT * FROM emails WHERE to_address = $1", address)
+        return row["state"] != "pending"
+
+    await eventually(recorded_sent)
     row = await harness.db.fetchrow("SELECT * FROM emails WHERE to_address = $1", address)
     assert row["state"] == "sent" and row["attempts"] == 3
     assert row["message_id"] == mail.message_id
