@@ -27,19 +27,16 @@ endpoint they need is missing; with ``E2E_REQUIRED=1`` they fail instead.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import re
 import secrets
-import sys
 from datetime import date
-from pathlib import Path
 
 import pytest
 from servicekit.testing import eventually
 
 from . import test_messaging_journey as messaging_journey
 from . import test_parent_journey as parent_journey
+from .parent_site import fake_site
 from .support import artifact, body_text, fill_registration_identity, unavailable
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -373,59 +370,17 @@ async def test_new_message_with_errors(chromium, suite, parent, axe, viewport):
 # book-and-pay saga), walked for real with Chromium. Once the services land, the integrator
 # can point the same walk at the real processes (the paths and the clicks do not change).
 
-FAKES_PACKAGE = "gateway_fakes_for_e2e"
-
-
-def gateway_fakes():
-    """gateway/tests as a package of its own name (its fakes use relative imports)."""
-    if FAKES_PACKAGE not in sys.modules:
-        root = Path(__file__).resolve().parents[2] / "gateway" / "tests"
-        spec = importlib.util.spec_from_file_location(
-            FAKES_PACKAGE, root / "__init__.py", submodule_search_locations=[str(root)]
-        )
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[FAKES_PACKAGE] = module
-        spec.loader.exec_module(module)
-    return {
-        name: importlib.import_module(f"{FAKES_PACKAGE}.{name}")
-        for name in ("fake_accounts", "fake_planning", "fake_billing", "standins")
-    }
-
-
 @pytest.fixture(scope="module")
 async def booking_site():
     """The gateway and the fakes it calls, as real HTTP servers of this process."""
-    from aiohttp.test_utils import TestServer
-    from gateway.app import create_app
-    from gateway.settings import GatewaySettings
-
-    fakes = gateway_fakes()
-    apps = fakes["standins"].stand_ins(
-        accounts=fakes["fake_accounts"].fake_accounts(),
-        planning=fakes["fake_planning"].fake_planning(),
-        billing=fakes["fake_billing"].fake_billing(),
-    )
-    fakes["fake_billing"].link(apps["planning"], apps["billing"])
-    async with fakes["standins"].serving(apps) as servers:
-        urls = {f"{name}_url": str(server.make_url("")).rstrip("/") for name, server in servers.items()}
-        settings = GatewaySettings(
-            **urls,
-            identity_secret=fakes["standins"].IDENTITY_SECRET,
-            session_secret=fakes["standins"].SESSION_SECRET,
-            environment="test",
-        )
-        gateway = TestServer(create_app(settings))
-        await gateway.start_server()
-        try:
-            yield {
-                "url": str(gateway.make_url("")).rstrip("/"),
-                "accounts": apps["accounts"][fakes["fake_accounts"].STATE],
-                "town": apps["planning"][fakes["fake_planning"].STATE],
-                "ledger": apps["billing"][fakes["fake_billing"].STATE],
-                "password": fakes["fake_accounts"].PASSWORD,
-            }
-        finally:
-            await gateway.close()
+    async with fake_site(messaging=False) as site:
+        yield {
+            "url": site.url,
+            "accounts": site.state("accounts", "fake_accounts"),
+            "town": site.state("planning", "fake_planning"),
+            "ledger": site.state("billing", "fake_billing"),
+            "password": site.password,
+        }
 
 
 async def booking_parent(chromium, site, viewport: str, children: int = 1):
