@@ -24,7 +24,6 @@ import time
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
-import aiohttp
 import pytest
 from portal_stack.stack import (
     Parent,
@@ -32,23 +31,15 @@ from portal_stack.stack import (
     month_with_bookable_days,
     running_stack,
     saga_mails,
-    smtp_sink,
     text_of,
 )
 from servicekit.testing import eventually
 
 pytestmark = pytest.mark.timeout(240)
 
-DEMO_PARENT = ("lederf", "Portail-Famille-404")
 DEMO_EMAIL = "arnaud.lederf@example.org"
 HOLD_MINUTES = 1
 PASSWORD = "une phrase de passe bien longue"
-
-
-@pytest.fixture(scope="module")
-def sink():
-    with smtp_sink() as sink:
-        yield sink
 
 
 @pytest.fixture(scope="module")
@@ -63,17 +54,6 @@ async def stack(make_database, sink, tmp_path_factory):
         env=env,
     ) as stack:
         yield stack
-
-
-@pytest.fixture(scope="module")
-async def http():
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture(scope="module")
-async def lederf(stack, http) -> Parent:
-    return await Parent.login(http, stack.gateway_url, *DEMO_PARENT)
 
 
 @pytest.fixture(scope="module")

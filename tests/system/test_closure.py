@@ -19,22 +19,14 @@ import secrets
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
-import aiohttp
 import pytest
 from messaging.mail.compose import format_day_fr
-from portal_stack.stack import Parent, days_in_state, month_with_bookable_days, running_stack, smtp_sink, text_of
+from portal_stack.stack import Parent, days_in_state, month_with_bookable_days, running_stack, text_of
 from servicekit.testing import eventually
 
 pytestmark = pytest.mark.timeout(240)
 
-DEMO_PARENT = ("lederf", "Portail-Famille-404")
 DEMO_EMAIL = "arnaud.lederf@example.org"
-
-
-@pytest.fixture(scope="module")
-def sink():
-    with smtp_sink() as sink:
-        yield sink
 
 
 @pytest.fixture(scope="module")
@@ -47,17 +39,6 @@ async def stack(make_database, sink, tmp_path_factory):
         demo=("accounts", "messaging", "planning", "billing"),
     ) as stack:
         yield stack
-
-
-@pytest.fixture(scope="module")
-async def http():
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture(scope="module")
-async def lederf(stack, http) -> Parent:
-    return await Parent.login(http, stack.gateway_url, *DEMO_PARENT)
 
 
 async def pay(stack, http, payment_url: str) -> None:
