@@ -55,6 +55,8 @@ class BillingSettings(ServiceSettings):
     invoicing_poll_seconds: float = Field(600.0, gt=0, le=3600)
     # Families invoiced per transaction by the run (one numbering block, one COPY per batch).
     invoicing_batch_size: int = Field(500, ge=1, le=5000)
+    # Batches at once (a connection each): one is read and priced while the one before writes.
+    invoicing_in_flight: int = Field(2, ge=1, le=4)
     # QF proofs (docs/billing.md « QF proofs »): written here, named by their id, outside
     # anything a web server serves; a volume of its own in production.
     uploads_dir: Path = Path("var/billing-uploads")

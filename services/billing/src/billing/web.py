@@ -42,6 +42,7 @@ def billing_of_app(app: web.Application) -> Billing:
         town_address=tuple(x.strip() for x in settings.town_address.split("|") if x.strip()),
         invoice_due_days=settings.invoice_due_days,
         invoicing_batch_size=settings.invoicing_batch_size,
+        invoicing_in_flight=settings.invoicing_in_flight,
         qf=QfConfig(
             uploads_dir=settings.uploads_dir,
             proof_max_bytes=settings.proof_max_bytes,

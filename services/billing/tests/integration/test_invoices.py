@@ -172,7 +172,7 @@ async def test_runs_in_small_batches_at_once_and_a_run_stopped_half_way_resume_w
     from billing.store.invoicing_batch import InvoicingBatch
 
     families = [await family_with_presences(harness, [date(2026, 10, d)]) for d in (13, 14, 15, 16, 19, 20, 21)]
-    ctx = replace(billing_of_app(harness.client.app), invoicing_batch_size=2)
+    ctx = replace(billing_of_app(harness.client.app), invoicing_batch_size=2, invoicing_in_flight=2)
     month = date(2026, 10, 1)
     # A run stopped by a failure in its second batch: the first batch stays, whole.
     write, calls = InvoicingBatch.write, []

@@ -35,6 +35,9 @@ class Billing:
     invoice_due_days: int = 30
     # Families invoiced per transaction by the monthly run (BILLING_INVOICING_BATCH_SIZE).
     invoicing_batch_size: int = 500
+    # Batches in flight at once (BILLING_INVOICING_IN_FLIGHT): one reads and prices while the
+    # other writes; the numbering counter's lock orders their writes.
+    invoicing_in_flight: int = 2
     qf: QfConfig = QfConfig()
 
     def uow(self) -> UnitOfWork:

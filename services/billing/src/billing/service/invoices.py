@@ -117,17 +117,18 @@ async def issue_batch(ctx: Billing, run_id: uuid.UUID | None, month: date, dossi
             log.warning("invoice_not_issued", dossier_id=str(dossier_id), code=exc.code)
         issued: list[NewInvoice] = []
         if priced:
-            # The counter's lock first: a concurrent run waits here, then finds its invoices issued.
+            # The families' money locks, then the counter's: a batch in flight before this one
+            # holds the counter until it commits (this one has read and priced meanwhile); a
+            # concurrent run waits here, then finds its invoices issued.
+            await batch.lock_accounts([d for d, _, _ in priced])
             await batch.lock_counter("invoice", today.year)
             done = await batch.already_invoiced((d for d, _, _ in priced), month)
             priced = [p for p in priced if p[0] not in done]
         if priced:
-            await batch.lock_accounts([d for d, _, _ in priced])
             first = await batch.take_numbers("invoice", today.year, len(priced))
-            ids = await batch.new_ids(len(priced))
-            issued = [NewInvoice(invoice_id, document_number("invoice", today.year, seq), dossier_id,
+            issued = [NewInvoice(data.invoice_ids[dossier_id], document_number("invoice", today.year, seq), dossier_id,
                                  data.families[dossier_id], found, amount)
-                      for invoice_id, seq, (dossier_id, found, amount) in zip(ids, count(first), priced)]  # fmt: skip
+                      for seq, (dossier_id, found, amount) in zip(count(first), priced)]  # fmt: skip
             await batch.write(issued, month=month, issued_at=issued_at, due_on=due_on(today, ctx.invoice_due_days),
                               run_id=run_id, entry_labels=[invoice_entry_label(x.number) for x in issued],
                               charge_ids=data.charge_ids)  # fmt: skip

@@ -1,6 +1,7 @@
 """The monthly invoicing run: every family with something to invoice for a month gets its one
 invoice, ``batch_size`` families per transaction (service.invoices.issue_batch: read in bulk,
-priced in memory, numbered as one block, written with COPY), with progress on the run's row
+priced in memory, numbered as one block, written with COPY), ``in_flight`` batches at once
+(one reads and prices while the one before holds the numbering lock and writes), with progress on the run's row
 (families_total, families_done, invoices, total_cents, errors) committed with each batch; then
 the PDFs are rendered (service.invoices.render_missing, each stored with its
 ``billing.invoice.issued``).
@@ -96,11 +97,22 @@ async def issue_all(ctx: Billing, run_id: uuid.UUID, month: date) -> int:
     async with ctx.read() as conn:
         dossiers = await families_to_invoice(conn, month, next_month(month))
         await Runs(conn).progress(run_id, total=len(dossiers))
-    issued = 0
-    size = ctx.invoicing_batch_size
-    for i in range(0, len(dossiers), size):
-        issued += len((await invoices.issue_batch(ctx, run_id, month, dossiers[i : i + size])).issued)
-    return issued
+    size, slots = ctx.invoicing_batch_size, asyncio.Semaphore(ctx.invoicing_in_flight)
+
+    async def batch(part: list[uuid.UUID]) -> int:
+        async with slots:
+            return len((await invoices.issue_batch(ctx, run_id, month, part)).issued)
+
+    # ``invoicing_in_flight`` batches at once, each its own transaction: while one waits for the
+    # numbering counter's lock (held by the one before until it commits), it has read and priced
+    # its families — the database writes one batch while Python prices the next. A batch that
+    # fails cancels the others (their transactions roll back, whole) and the run fails.
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(batch(dossiers[i : i + size])) for i in range(0, len(dossiers), size)]
+    except ExceptionGroup as failed:  # the first batch's error, as one batch at a time would raise it
+        raise failed.exceptions[0] from None
+    return sum(task.result() for task in tasks)
 
 
 async def status(ctx: Billing, run_id: uuid.UUID) -> dict | None:

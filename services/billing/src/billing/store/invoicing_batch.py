@@ -36,6 +36,10 @@ class BatchData:
     :func:`~billing.domain.invoicing.price_families` takes)."""
 
     families: dict[uuid.UUID, str] = field(default_factory=dict)  # known families → their snapshot (JSON)
+    # Known families → the id their invoice will have (made by the database with the snapshot:
+    # asyncpg's own UUIDs, which it writes back several times cheaper than Python's in the
+    # lines' COPY, where each line repeats its invoice's id; unused when nothing is invoiced).
+    invoice_ids: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)
     presences: list = field(default_factory=list)  # (dossier, day, child, activity), by dossier
     charges: list[tuple] = field(default_factory=list)  # (dossier, day, label, cents)
     charge_ids: dict[uuid.UUID, list[uuid.UUID]] = field(default_factory=lambda: defaultdict(list))
@@ -74,10 +78,11 @@ class InvoicingBatch:
         # The snapshot each invoice keeps of its family (name, number, address), as JSON text.
         rows = await conn.fetch(
             "SELECT dossier_id, jsonb_build_object('name', family_name, 'number', dossier_number, 'address', address)"
-            "::text FROM families WHERE dossier_id = ANY($1::uuid[])",
+            "::text, gen_random_uuid() FROM families WHERE dossier_id = ANY($1::uuid[])",
             dossiers,
         )
-        data.families = dict(rows)
+        data.families = {r[0]: r[1] for r in rows}
+        data.invoice_ids = {r[0]: r[2] for r in rows}
         # The batch's dossiers are a slice of the run's sorted list: one range scan of the
         # (dossier_id, day) index, rather than one probe per dossier, grouped by family.
         data.presences = await conn.fetch(
@@ -92,7 +97,7 @@ class InvoicingBatch:
         )
         for r in await conn.fetch(
             "SELECT dossier_id, day, label, amount_cents, id FROM invoice_charges WHERE dossier_id = ANY($1::uuid[]) "
-            "AND day < $2 AND invoice_id IS NULL ORDER BY day, created_at FOR UPDATE",
+            "AND day < $2 AND invoice_id IS NULL ORDER BY day, created_at, id FOR UPDATE",
             dossiers,
             end,
         ):
@@ -152,13 +157,10 @@ class InvoicingBatch:
             count,
         )
 
-    async def new_ids(self, count: int) -> list[uuid.UUID]:
-        """``count`` fresh random ids (v4) made by the database: asyncpg's own UUIDs, which it
-        writes back several times cheaper than Python's (each line repeats its invoice's id)."""
-        return await self.conn.fetchval("SELECT array_agg(gen_random_uuid()) FROM generate_series(1, $1)", count)
-
     async def lock_accounts(self, dossiers: list[uuid.UUID]) -> None:
-        """The families' money locks (as Families.lock_account), taken in dossier order."""
+        """The families' money locks (as Families.lock_account), taken in dossier order, before
+        the counter's lock: every batch takes them in that order, then the counter, so two
+        batches never wait for each other crosswise."""
         ordered = sorted(dossiers)
         await self.conn.execute(
             "INSERT INTO family_accounts (dossier_id) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING", ordered
