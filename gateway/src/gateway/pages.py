@@ -12,6 +12,7 @@ from aiohttp import web
 from servicekit.problems import STATUS_TITLES, Problem
 from servicekit.web import REQUEST_ID
 
+from . import stylesheet
 from .caller import current_caller
 from .clients import messaging
 from .clients.base import UpstreamProblem
@@ -49,6 +50,7 @@ def setup(app: web.Application) -> None:
         autoescape=True,
     )
     app.router.add_get("/", home, name="home")
+    stylesheet.setup(app)  # /static/portail.css, built from static/css/ (before the static route)
     app.router.add_static("/static/", STATIC_DIR, name="static")
 
 
