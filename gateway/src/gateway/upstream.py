@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
+from functools import lru_cache
 
 import aiohttp
 import structlog
@@ -226,6 +227,7 @@ class CappedBody:
         return None
 
 
+@lru_cache(maxsize=16)  # one setting, two kinds: made once (ClientTimeout is frozen)
 def _upstream_timeout(seconds: float, *, streamed: bool) -> aiohttp.ClientTimeout:
     """The service's time, never the caller's.
 
