@@ -52,7 +52,7 @@ def short_activity(name: str) -> str:
     return _TIMES.sub("", _YEAR_PREFIX.sub("", name)).strip() or name
 
 
-@dataclass
+@dataclass(slots=True)
 class DayColumn:
     date: date
     abbreviation: str
@@ -61,7 +61,7 @@ class DayColumn:
     weekend: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     date: date
     state: str
@@ -75,7 +75,7 @@ class Cell:
     error: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ActivityRow:
     id: str
     name: str
@@ -91,7 +91,7 @@ class ActivityRow:
         return ",".join(c.date.isoformat() for c in self.cells if c.editable)
 
 
-@dataclass
+@dataclass(slots=True)
 class MonthGrid:
     child_id: str
     first_name: str
@@ -176,6 +176,7 @@ def month_grid(doc: dict[str, Any], month: str, errors: dict[tuple[str, str], st
                 continue
             dates.add(when)
             editable = bool(day.get("editable")) and state not in ("closed", "locked")
+            iso, words = when.isoformat(), long_day(when)
             row.cells.append(
                 Cell(
                     date=when,
@@ -183,11 +184,11 @@ def month_grid(doc: dict[str, Any], month: str, errors: dict[tuple[str, str], st
                     editable=editable,
                     symbol=_symbol(day, state),
                     words=_cell_words(day, state),
-                    day_words=long_day(when),
-                    label=f"Réserver {row.short_name} le {long_day(when)}",
-                    field_id=f"j-{index}-{when.isoformat()}",
+                    day_words=words,
+                    label=f"Réserver {row.short_name} le {words}",
+                    field_id=f"j-{index}-{iso}",
                     wanted=_wanted(day),
-                    error=errors.get((row.id, when.isoformat())),
+                    error=errors.get((row.id, iso)) if errors else None,
                 )
             )
         rows.append(row)
