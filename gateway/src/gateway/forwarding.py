@@ -49,7 +49,7 @@ def resolve_client(peer: str | None, forwarded_for: Iterable[str], networks: tup
     if address is None:
         return peer
     if not _trusted(address, networks):
-        return str(address)
+        return _text(address)
     hops = [hop for value in forwarded_for for hop in value.split(",")]
     for hop in reversed(hops):
         previous = _address(hop)
@@ -59,6 +59,11 @@ def resolve_client(peer: str | None, forwarded_for: Iterable[str], networks: tup
         address = previous
         if not _trusted(address, networks):
             break
+    return _text(address)
+
+
+@lru_cache(maxsize=1024)
+def _text(address: Address) -> str:
     return str(address)
 
 
