@@ -106,8 +106,7 @@ def _connection_tokens(headers: MultiMapping[str]) -> set[str]:
 
 
 def _end_to_end(headers: MultiMapping[str], dropped: frozenset[str], dropped_prefix: str = "") -> CIMultiDict[str]:
-    """``headers`` but the ``dropped`` names (lower case), those the sender's ``Connection``
-    lists, and, with ``dropped_prefix``, any name that starts with it."""
+    """``headers`` but the ``dropped`` names, those ``Connection`` lists, those with ``dropped_prefix``."""
     if hdrs.CONNECTION in headers:
         dropped = dropped | _connection_tokens(headers)
     kept: CIMultiDict[str] = CIMultiDict()
@@ -144,8 +143,7 @@ def _add_forwarding(request: web.Request, headers: CIMultiDict[str], settings: G
 
 
 def headers_for_service(request: web.Request, settings: GatewaySettings) -> CIMultiDict[str]:
-    # Every X-Forwarded-* of the caller goes: the gateway says where the request came from.
-    headers = _end_to_end(request.headers, _DROPPED_TO_SERVICES, "x-forwarded-")
+    headers = _end_to_end(request.headers, _DROPPED_TO_SERVICES, "x-forwarded-")  # the gateway says where from
     _add_forwarding(request, headers, settings)
     headers[REQUEST_ID_HEADER] = request[REQUEST_ID]
     identity = current_identity(request)
