@@ -109,22 +109,26 @@ class SessionCache:
         return hashlib.sha256(token.encode()).hexdigest()
 
     def get(self, token: str) -> SessionInfo | None:
-        key = self.key(token)
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        if entry.deadline <= self.clock():
-            del self._entries[key]
-            return None
-        return entry.session
+        return self.lookup(token, claim=False)[0]
 
     def claim_refresh(self, token: str) -> bool:
-        """True once per entry past ``REFRESH_AHEAD`` of its life: the caller refreshes it ahead."""
-        entry = self._entries.get(self.key(token))
-        if entry is None or entry.refreshing or self.clock() < entry.refresh_at:
-            return False
+        return self.lookup(token)[1]
+
+    def lookup(self, token: str, *, claim: bool = True) -> tuple[SessionInfo | None, bool]:
+        """The live session of ``token`` (None: unknown, or expired and dropped), and whether
+        the caller is to refresh it ahead: True once per entry past ``REFRESH_AHEAD`` of its
+        life. One hash of the token and one reading of the clock per request."""
+        key, now = self.key(token), self.clock()
+        entry = self._entries.get(key)
+        if entry is None:
+            return None, False
+        if entry.deadline <= now:
+            del self._entries[key]
+            return None, False
+        if not claim or entry.refreshing or now < entry.refresh_at:
+            return entry.session, False
         entry.refreshing = True
-        return True
+        return entry.session, True
 
     def put(self, token: str, session: SessionInfo, *, generation: int | None = None) -> None:
         """Keep ``session``, unless ``generation`` (read before resolving) is no longer current."""
@@ -204,9 +208,9 @@ def _presented_token(request: web.Request) -> tuple[str | None, str | None]:
 
 async def resolve(request: web.Request, token: str) -> SessionInfo | None:
     cache = request.app[SESSION_CACHE]
-    session = cache.get(token)
+    session, refresh = cache.lookup(token)
     if session is not None:
-        if cache.claim_refresh(token):
+        if refresh:
             cache.refresh_in_background(token, _ask_accounts(request, token))
         return session
     generation = cache.generation

@@ -88,8 +88,16 @@ def csrf_token(request: web.Request) -> str:
 
 
 def token_getter(request: web.Request) -> Callable[[], str]:
-    """For templates: the token is only made (and its cookie set) by pages with a form."""
-    return lambda: csrf_token(request)
+    """For templates: the token is only made (and its cookie set) by pages with a form;
+    once per page however many forms ask for it (an HMAC each time otherwise)."""
+    made: list[str] = []
+
+    def token() -> str:
+        if not made:
+            made.append(csrf_token(request))
+        return made[0]
+
+    return token
 
 
 async def _set_anonymous_cookie(request: web.Request, response: web.StreamResponse) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from functools import lru_cache
 
 from aiohttp import web
 
@@ -26,6 +27,7 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 _CLIENT = web.RequestKey("gateway_client_address", str)
 
 
+@lru_cache(maxsize=1024)  # the same few peers and hops on every request; pure, and bounded
 def _address(value: str | None) -> Address | None:
     if not value:
         return None
@@ -47,7 +49,7 @@ def resolve_client(peer: str | None, forwarded_for: Iterable[str], networks: tup
     if address is None:
         return peer
     if not _trusted(address, networks):
-        return str(address)
+        return _text(address)
     hops = [hop for value in forwarded_for for hop in value.split(",")]
     for hop in reversed(hops):
         previous = _address(hop)
@@ -57,6 +59,11 @@ def resolve_client(peer: str | None, forwarded_for: Iterable[str], networks: tup
         address = previous
         if not _trusted(address, networks):
             break
+    return _text(address)
+
+
+@lru_cache(maxsize=1024)
+def _text(address: Address) -> str:
     return str(address)
 
 
@@ -71,8 +78,8 @@ def client_address(request: web.Request, settings: GatewaySettings | None = None
 def client_scheme(request: web.Request, settings: GatewaySettings | None = None) -> str:
     """``https`` when a trusted proxy says it terminated TLS, else the socket's scheme."""
     networks = (settings or request.app[SETTINGS]).trusted_proxy_networks
-    peer = _address(request.remote)
-    if peer is not None and networks and _trusted(peer, networks):
+    peer = _address(request.remote) if networks else None
+    if peer is not None and _trusted(peer, networks):
         claimed = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
         if claimed in ("http", "https"):
             return claimed

@@ -48,6 +48,9 @@ def setup(app: web.Application) -> None:
         # A misspelt variable fails the tests instead of rendering as an empty string.
         undefined=jinja2.StrictUndefined,
         autoescape=True,
+        # Compiled once: outside development, no stat() of each template (a page and the
+        # ones it extends and imports: 6 for the « Planning » month) on every render.
+        auto_reload=app[SETTINGS].environment == "development",
     )
     app.router.add_get("/", home, name="home")
     stylesheet.setup(app)  # /static/portail.css, built from static/css/ (before the static route)

@@ -15,8 +15,9 @@ render JSON for the API and a French page for the browser. The typed clients of
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from functools import lru_cache
 
 import aiohttp
 import structlog
@@ -88,6 +89,8 @@ _NOT_FORWARDED_TO_SERVICES = frozenset(
 SESSION_TOKEN_OPERATIONS = frozenset({("POST", "/api/accounts/me/password")})
 
 _NOT_RETURNED_TO_CLIENTS = frozenset({"content-length"})
+_DROPPED_TO_SERVICES = HOP_BY_HOP | _NOT_FORWARDED_TO_SERVICES
+_DROPPED_TO_CLIENTS = HOP_BY_HOP | _NOT_RETURNED_TO_CLIENTS
 
 # aiohttp's client adds these when absent; a proxy must pass the caller's choice (or its
 # absence) through, e.g. not ask for gzip on behalf of a client that cannot decode it.
@@ -102,11 +105,14 @@ def _connection_tokens(headers: MultiMapping[str]) -> set[str]:
     return tokens
 
 
-def _end_to_end(headers: MultiMapping[str], also_dropped: Iterable[str]) -> CIMultiDict[str]:
-    dropped = HOP_BY_HOP | _connection_tokens(headers) | set(also_dropped)
+def _end_to_end(headers: MultiMapping[str], dropped: frozenset[str], dropped_prefix: str = "") -> CIMultiDict[str]:
+    """``headers`` but the ``dropped`` names, those ``Connection`` lists, those with ``dropped_prefix``."""
+    if hdrs.CONNECTION in headers:
+        dropped = dropped | _connection_tokens(headers)
     kept: CIMultiDict[str] = CIMultiDict()
     for name, value in headers.items():
-        if name.lower() not in dropped:
+        lower = name.lower()
+        if lower not in dropped and not (dropped_prefix and lower.startswith(dropped_prefix)):
             kept.add(name, value)
     return kept
 
@@ -137,10 +143,7 @@ def _add_forwarding(request: web.Request, headers: CIMultiDict[str], settings: G
 
 
 def headers_for_service(request: web.Request, settings: GatewaySettings) -> CIMultiDict[str]:
-    headers = _end_to_end(request.headers, _NOT_FORWARDED_TO_SERVICES)
-    for name in list(headers):
-        if name.lower().startswith("x-forwarded-"):
-            del headers[name]
+    headers = _end_to_end(request.headers, _DROPPED_TO_SERVICES, "x-forwarded-")  # the gateway says where from
     _add_forwarding(request, headers, settings)
     headers[REQUEST_ID_HEADER] = request[REQUEST_ID]
     identity = current_identity(request)
@@ -172,7 +175,7 @@ def headers_for_call(request: web.Request | None, settings: GatewaySettings) -> 
 
 
 def headers_for_client(upstream_headers: MultiMapping[str]) -> CIMultiDict[str]:
-    return _end_to_end(upstream_headers, _NOT_RETURNED_TO_CLIENTS)
+    return _end_to_end(upstream_headers, _DROPPED_TO_CLIENTS)
 
 
 class RequestBodyRefused(Exception):
@@ -226,6 +229,7 @@ class CappedBody:
         return None
 
 
+@lru_cache(maxsize=16)  # one setting, two kinds: made once (ClientTimeout is frozen)
 def _upstream_timeout(seconds: float, *, streamed: bool) -> aiohttp.ClientTimeout:
     """The service's time, never the caller's.
 

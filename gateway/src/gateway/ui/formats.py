@@ -1,10 +1,16 @@
-"""Dates, months and money as a French parent reads them (Babel, Europe/Paris)."""
+"""Dates, months and money as a French parent reads them (Babel, Europe/Paris).
+
+Babel formats a date in ~10 µs (its locale and pattern looked up every time): the day and
+month names, which a page shows by the dozen (the « Planning » grid: one per column and
+two per cell) and which never change, are formatted once per process and kept.
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,6 +42,7 @@ def _first(text: str) -> str:
     return re.sub(r"(^|\s)1(\s)", r"\g<1>1er\2", text, count=1)
 
 
+@lru_cache(maxsize=4096)  # a few school years of days
 def long_day(day: date) -> str:
     """« mardi 1er décembre »."""
     return _first(format_date(day, "EEEE d MMMM", locale="fr_FR"))
@@ -53,6 +60,7 @@ def long_date(value: Any) -> str:
     return _first(format_date(day, "d MMMM y", locale="fr_FR")) if day else ""
 
 
+@lru_cache(maxsize=1024)
 def month_label(month: str) -> str:
     """``2026-12`` → « Décembre 2026 »."""
     match = MONTH.match(month)

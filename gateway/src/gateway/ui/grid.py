@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from markupsafe import Markup
+
 from .formats import MONTH, WEEKDAY_ABBREVIATIONS, long_day, month_label, paris_time, parse_date
 
 # state → (symbol shown, words said); the legend under the grid lists the same pairs.
@@ -50,7 +52,7 @@ def short_activity(name: str) -> str:
     return _TIMES.sub("", _YEAR_PREFIX.sub("", name)).strip() or name
 
 
-@dataclass
+@dataclass(slots=True)
 class DayColumn:
     date: date
     abbreviation: str
@@ -59,7 +61,7 @@ class DayColumn:
     weekend: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     date: date
     state: str
@@ -73,7 +75,7 @@ class Cell:
     error: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ActivityRow:
     id: str
     name: str
@@ -89,7 +91,7 @@ class ActivityRow:
         return ",".join(c.date.isoformat() for c in self.cells if c.editable)
 
 
-@dataclass
+@dataclass(slots=True)
 class MonthGrid:
     child_id: str
     first_name: str
@@ -174,6 +176,7 @@ def month_grid(doc: dict[str, Any], month: str, errors: dict[tuple[str, str], st
                 continue
             dates.add(when)
             editable = bool(day.get("editable")) and state not in ("closed", "locked")
+            iso, words = when.isoformat(), long_day(when)
             row.cells.append(
                 Cell(
                     date=when,
@@ -181,11 +184,11 @@ def month_grid(doc: dict[str, Any], month: str, errors: dict[tuple[str, str], st
                     editable=editable,
                     symbol=_symbol(day, state),
                     words=_cell_words(day, state),
-                    day_words=long_day(when),
-                    label=f"Réserver {row.short_name} le {long_day(when)}",
-                    field_id=f"j-{index}-{when.isoformat()}",
+                    day_words=words,
+                    label=f"Réserver {row.short_name} le {words}",
+                    field_id=f"j-{index}-{iso}",
                     wanted=_wanted(day),
-                    error=errors.get((row.id, when.isoformat())),
+                    error=errors.get((row.id, iso)) if errors else None,
                 )
             )
         rows.append(row)
@@ -221,6 +224,38 @@ def month_grid(doc: dict[str, Any], month: str, errors: dict[tuple[str, str], st
         basket_lines=basket_lines,
         hold_until=paris_time(basket.get("expires_at")) if basket.get("expires_at") else "",
     )
+
+
+class DayCells:
+    """``day_cells`` of the templates: a row's days, each the ``day`` macro of
+    ``planning/_grid.html``. A read-only day's markup depends on its state, words and
+    symbol only, and a month has few distinct ones (~90 days, a dozen kinds): each is
+    rendered once and kept, a day costing a lookup instead of a dozen escaped expressions.
+    A checkbox (edit mode) or an error names its day: rendered every time. Another
+    ``macro`` (the template reloaded, in development) starts afresh."""
+
+    def __init__(self, max_entries: int = 4096):
+        self.max_entries = max_entries
+        self.macro: Any = None
+        self.kept: dict[tuple[str, str, str], Markup] = {}
+
+    def __call__(self, macro: Any, row: ActivityRow, edit: bool) -> Markup:
+        """The days of ``row``, one after the other."""
+        if macro is not self.macro:
+            self.macro, self.kept = macro, {}
+        # Each part is the macro's output (Markup, escaped there): joined as is.
+        return Markup("".join([self._day(macro, row, cell, edit) for cell in row.cells]))
+
+    def _day(self, macro: Any, row: ActivityRow, cell: Cell, edit: bool) -> Markup:
+        if cell.error or (edit and cell.editable):
+            return macro(row, cell, edit)
+        key = (cell.state, cell.words, cell.symbol)
+        found = self.kept.get(key)
+        if found is None:
+            if len(self.kept) >= self.max_entries:
+                self.kept = {}
+            found = self.kept[key] = macro(row, cell, edit)
+        return found
 
 
 def _missing(when: date) -> Cell:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import aiohttp_jinja2
 from aiohttp import web
 from servicekit.problems import Problem
 
@@ -28,7 +29,7 @@ from ..pages import render
 from ..settings import SETTINGS
 from .formats import current_month, money, parse_date
 from .forms import UUID_PATTERN, Form, login_required, redirect, sign, unsign, without_dossier
-from .grid import MonthGrid, legend, month_grid, show_ticks, ticked_days, wanted_dates
+from .grid import DayCells, MonthGrid, legend, month_grid, show_ticks, ticked_days, wanted_dates
 
 MONTH_PATTERN = "[0-9]{4}-(?:0[1-9]|1[0-2])"
 MONTH_PATH = "/planning/{child_id:" + UUID_PATTERN + "}/{month:" + MONTH_PATTERN + "}"
@@ -185,6 +186,7 @@ async def validate(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
+    aiohttp_jinja2.get_env(app).globals["day_cells"] = DayCells()
     r = app.router
     r.add_get("/planning", children, name="planning")
     r.add_get(MONTH_PATH, month)

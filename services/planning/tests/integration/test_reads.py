@@ -143,3 +143,51 @@ async def test_a_kept_grid_follows_the_clock_across_deadlines(harness, family):
         assert (await cantine_day(harness, family, "2026-12-01"))["state"] == "bookable"
     finally:
         harness.clock.now = start
+
+
+# --- « Valider » checks its days against the same kept rules ------------------------------
+
+
+async def test_valider_checks_the_days_against_the_rules_as_they_are_now(harness, family):
+    """« Valider » reads the child's month in one statement with ``rules_version`` and takes
+    the rules from memory: a staff change made elsewhere (straight in the database) is
+    still enforced by the very next « Valider »."""
+    cantine, day = harness.activities["cantine"], "2026-12-15"
+    assert (await cantine_day(harness, family, day))["state"] == "bookable"  # the rules are now in memory
+    r = await harness.put_month(family, {"cantine": [day]})
+    assert r.status == 200, await r.text()
+    r = await harness.put_month(family, {"cantine": []})  # back to nothing
+    assert r.status == 200, await r.text()
+
+    await harness.db.execute("DELETE FROM open_months WHERE month = '2026-12-01'")
+    try:
+        r = await harness.put_month(family, {"cantine": [day]})
+        assert r.status == 422, await r.text()
+        assert [(d["date"], d["code"]) for d in (await r.json())["days"]] == [(day, "month_closed")]
+    finally:
+        await harness.db.execute("INSERT INTO open_months (month) VALUES ('2026-12-01') ON CONFLICT DO NOTHING")
+
+    # A day without places taken yet is as full as its activity's capacity says.
+    await harness.db.execute("UPDATE activities SET capacity = 0 WHERE id = $1", cantine)
+    try:
+        r = await harness.put_month(family, {"cantine": [day]})
+        assert r.status == 422, await r.text()
+        assert [(d["date"], d["code"]) for d in (await r.json())["days"]] == [(day, "day_full")]
+    finally:
+        await harness.db.execute("UPDATE activities SET capacity = 120 WHERE id = $1", cantine)
+    r = await harness.put_month(family, {"cantine": [day]})
+    assert r.status == 200, await r.text()
+    assert [c["label"] for c in (await r.json())["changes"]] == ["Arthur - 2026/2027 - Cantine (11h30 à 13h30)"]
+
+
+async def test_valider_in_one_month_keeps_the_basket_lines_of_another(harness, family):
+    """The whole basket is read with the month (its version and every line): validating
+    January leaves December's pending days in it, and a stale version is still refused."""
+    r = await harness.put_month(family, {"cantine": ["2026-12-01"]})
+    assert r.status == 200, await r.text()
+    r = await harness.put_month(family, {"cantine": ["2027-01-05"]}, "2027-01")
+    assert r.status == 200, await r.text()
+    assert [c["date"] for c in (await r.json())["changes"]] == ["2027-01-05"]
+    basket = await (await harness.client.get("/api/planning/basket", headers=family.headers)).json()
+    assert [line["date"] for line in basket["lines"]] == ["2026-12-01", "2027-01-05"]
+    assert (await harness.grid(family))["cantine"]["2026-12-01"]["state"] == "pending"

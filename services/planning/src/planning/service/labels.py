@@ -7,9 +7,13 @@ from collections.abc import Iterable
 from datetime import date
 from uuid import UUID
 
-from ..domain import DayRef
+from ..domain import Activity, DayRef
 from ..store import UnitOfWork
 from . import billing
+
+
+def element_label(first_name: str, activity: Activity) -> str:
+    return f"{first_name} - {activity.display_name}"
 
 
 async def element_labels(uow: UnitOfWork, refs: Iterable[DayRef]) -> dict[DayRef, str]:
@@ -17,7 +21,7 @@ async def element_labels(uow: UnitOfWork, refs: Iterable[DayRef]) -> dict[DayRef
     children = await uow.children.names(sorted({r.child_id for r in refs}))
     activities = await uow.activities.many(sorted({r.activity_id for r in refs}))
     return {
-        r: f"{children[r.child_id]['first_name']} - {activities[r.activity_id].display_name}"
+        r: element_label(children[r.child_id]["first_name"], activities[r.activity_id])
         for r in refs
         if r.child_id in children and r.activity_id in activities
     }

@@ -1,5 +1,13 @@
 """« Valider »: the wanted days of one child's month → basket lines + quote (the grid's read is
-in ``reads``)."""
+in ``reads``).
+
+What the days are checked against is read as the grid is: one statement on a pooled
+connection (the child of the family, its enrolments, confirmed days and places, the
+family's active basket with every line and its version, ``rules_version``), and the rules
+staff configure from the process's :class:`~.reads.StaffRules` for that version. Nothing
+is locked while reading, as before: the basket is saved only if its version is still the
+one read (else 409), and the places are taken for good at « Payer », under lock.
+"""
 
 from __future__ import annotations
 
@@ -10,22 +18,11 @@ from ..domain import Basket, Month
 from ..money import euros
 from ..schemas import parent as s
 from ..store import UnitOfWork
+from ..store.reads import change_state
 from . import billing
 from .deps import Planning
 from .errors import BasketChanged, ChildNotFound
-from .labels import amounts_by_ref, element_labels, quote_lines
-from .rules import booking_rules
-
-
-async def _context(uow: UnitOfWork, dossier_id: UUID, child_id: UUID, month: Month, extra_ids=()):
-    child = await uow.children.get(child_id, dossier_id)
-    if child is None:
-        raise ChildNotFound()
-    activities = await uow.activities.many(sorted({*child.enrolments, *extra_ids}))
-    rules = await booking_rules(uow, month.first_day, month.last_day)
-    booked = await uow.reservations.booked([child.id], month.first_day, month.last_day)
-    places = await uow.places.of(sorted(activities), month.first_day, month.last_day)
-    return child, activities, rules, booked, places
+from .labels import amounts_by_ref, element_label, quote_lines
 
 
 async def change_month(
@@ -35,17 +32,25 @@ async def change_month(
     billing is silent nothing is saved; when the basket changed meanwhile, 409."""
     now = p.now()
     wanted = {w.activity_id: w.booked_dates for w in cmd.activities}
-    async with UnitOfWork(p.pool) as uow:
-        child, activities, rules, booked, places = await _context(uow, dossier_id, child_id, month, wanted)
-        found = await uow.baskets.active(dossier_id)
+    async with p.pool.acquire() as conn:
+        state = await change_state(conn, child_id, dossier_id, month.first_day, month.last_day)
+        if state is None:
+            raise ChildNotFound()
+        known, rules = await p.staff_rules.for_month(conn, state.rules_version, month)
+    child = state.child
+    activities = {i: known.activities[i] for i in {*child.enrolments, *wanted} if i in known.activities}
     # No basket yet: one is made in memory and stored only if the change passes and is priced.
+    found = state.basket
     basket = found or Basket(uuid.uuid4(), dossier_id)
     read_version = basket.version
     lines = basket.request_month(
-        child, month, wanted, activities=activities, now=now, rules=rules, booked=booked, capacity=places
+        child, month, wanted, activities=activities, now=now, rules=rules, booked=state.booked, capacity=state.places
     )
-    async with UnitOfWork(p.pool) as uow:
-        labels = await element_labels(uow, [line.ref for line in lines])
+    labels = {
+        line.ref: element_label(child.first_name, known.activities[line.activity_id])
+        for line in lines
+        if line.activity_id in known.activities
+    }
     quote = await billing.quote(p, dossier_id, quote_lines([(line.ref, line.change) for line in lines], labels))
     amounts = amounts_by_ref(quote)
     async with UnitOfWork(p.pool) as uow:

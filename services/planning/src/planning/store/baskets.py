@@ -4,6 +4,8 @@ has the version the basket was read with (someone else's change in between → F
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -138,14 +140,20 @@ class Baskets:
         lines = await self.conn.fetch(
             "SELECT child_id, activity_id, day, change FROM basket_lines WHERE basket_id = $1", row["id"]
         )
-        return Basket(
-            id=row["id"],
-            family_id=row["dossier_id"],
-            status=BasketStatus(row["status"]),
-            lines={DayRef(r["child_id"], r["activity_id"], r["day"]): r["change"] for r in lines},
-            checked_out_at=row["checked_out_at"],
-            expires_at=row["expires_at"],
-            payment_id=row["payment_id"],
-            version=row["version"],
-            checkout_id=row["checkout_id"],
-        )
+        return basket_of(row, lines)
+
+
+def basket_of(row: Mapping[str, Any], lines: Iterable[Sequence[Any]], *, prefix: str = "") -> Basket:
+    """A basket from its row (its columns named ``prefix`` + column) and its lines
+    ``(child_id, activity_id, day, change)``."""
+    return Basket(
+        id=row[prefix + "id"],
+        family_id=row[prefix + "dossier_id"],
+        status=BasketStatus(row[prefix + "status"]),
+        lines={DayRef(child_id, activity_id, day): change for child_id, activity_id, day, change in lines},
+        checked_out_at=row[prefix + "checked_out_at"],
+        expires_at=row[prefix + "expires_at"],
+        payment_id=row[prefix + "payment_id"],
+        version=row[prefix + "version"],
+        checkout_id=row[prefix + "checkout_id"],
+    )
