@@ -263,7 +263,7 @@ def median(values: list[float]) -> float:
 
 
 async def measure(pool, args) -> dict:
-    ctx = Billing(pool=pool, provider=NoProvider(), invoicing_batch_size=args.batch)
+    ctx = Billing(pool=pool, provider=NoProvider(), invoicing_batch_size=args.batch, invoicing_in_flight=args.in_flight)
     months = MONTHS[-args.rounds :]
     await seed(pool, args.families, months)
     async with pool.acquire() as conn:

@@ -28,9 +28,25 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(typ, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _no_session_state(conn: asyncpg.Connection) -> None:
+    """What the pool runs on a connection given back, after asyncpg's own ``_reset`` (which
+    rolls back a transaction left open and drops listeners): nothing more. asyncpg's default
+    would send ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` — one
+    more round trip per request (a fifth of planning's CPU for a grid) to undo session state
+    the services never set on pooled connections: advisory locks are transaction-level
+    (``pg_advisory_xact_lock``), settings ``SET LOCAL``, cursors live inside transactions and
+    ``LISTEN`` has its own connection (servicekit.worker). ``tests/test_db_sessions.py`` reads
+    the sources and fails on anything that would leave such state on a pooled connection."""
+
+
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     return await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection, command_timeout=30
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        reset=_no_session_state,
+        command_timeout=30,
     )
 
 
