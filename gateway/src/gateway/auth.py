@@ -111,9 +111,6 @@ class SessionCache:
     def get(self, token: str) -> SessionInfo | None:
         return self.lookup(token, claim=False)[0]
 
-    def claim_refresh(self, token: str) -> bool:
-        return self.lookup(token)[1]
-
     def lookup(self, token: str, *, claim: bool = True) -> tuple[SessionInfo | None, bool]:
         """The live session of ``token`` (None: unknown, or expired and dropped), and whether
         the caller is to refresh it ahead: True once per entry past ``REFRESH_AHEAD`` of its

@@ -1,11 +1,11 @@
 """Monthly invoices and credit notes: what a month costs a family, and how documents are numbered.
 
-- ``price_families(...)`` does it for many families at once from plain rows (the invoicing
-  run's batches: one price per QF history, activity and day, no object per line);
-  ``month_lines(...)`` is the same rule for one family; it turns a month's attendance (days a child was **present without a
+- ``month_lines(...)`` turns a month's attendance (days a child was **present without a
   booking**: booked days were paid in advance) and the charges staff added into
   :class:`InvoiceLine` s, each day priced with the QF valid that very day (the same
-  :func:`~billing.domain.pricing.price_day` as a booking), sorted by date then label.
+  :func:`~billing.domain.pricing.price_day` as a booking), sorted by date then label;
+  ``price_families(...)`` is that rule for many families at once, from plain rows (the
+  invoicing run's batches: one price per QF history, activity and day, no object per line).
 - ``document_number(series, year, seq)``: invoices ``2026-000042``, credit notes
   ``AV-2026-000007`` — two sequences, each continuous per calendar year (the store takes the
   counter under a row lock in the transaction that issues the document).

@@ -1,8 +1,9 @@
 """The monthly invoicing run: every family with something to invoice for a month gets its one
 invoice, ``batch_size`` families per transaction (service.invoices.issue_batch: read in bulk,
 priced in memory, numbered as one block, written with COPY), ``in_flight`` batches at once
-(one reads and prices while the one before holds the numbering lock and writes), with progress on the run's row
-(families_total, families_done, invoices, total_cents, errors) committed with each batch; then
+(one reads and prices while the one before holds the numbering lock and writes), with
+progress on the run's row (families_total, families_done, invoices, total_cents, errors)
+committed with each batch; then
 the PDFs are rendered (service.invoices.render_missing, each stored with its
 ``billing.invoice.issued``).
 
