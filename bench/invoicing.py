@@ -12,7 +12,7 @@ What it prints (and writes to bench/results/invoicing.json):
   counter's lock, invoices + ledger entries in one ``unnest`` statement, lines by ``COPY``,
   the run's progress) → invoices/s;
 - **raw COPY**: the rows the run writes — invoices, their lines and their ledger entries, every
-  column the run fills — written with ``COPY`` into scratch tables of the same shape with no
+  column the run fills, time-ordered ids as the run's (``uuid7()``) — written with ``COPY`` into scratch tables of the same shape with no
   index, key or trigger, in one transaction → invoices/s; the ratio run / COPY is the figure
   the issue asks to keep ≥ 25 %;
 - **schema COPY**: the same rows by ``COPY`` into scratch tables with billing's own primary
@@ -151,13 +151,15 @@ async def timed_copy(conn, prefix: str, families: int, month: date, family, tag:
     days = days_of(month)
     total = UNIT_CENTS * len(days)
     label = "2026/2027 - Cantine (11h30 à 13h30) (présence sans réservation)"
-    invoices = [(uuid.uuid4(), f"{tag}-{n + 1:06d}", uuid.uuid4(), uuid.uuid4()) for n in range(families)]
+    # Time-ordered ids for the invoices and their entries, made by the database, as the run's.
+    ids = [r[0] for r in await conn.fetch("SELECT uuid7() FROM generate_series(1, $1)", 2 * families)]
+    invoices = [(ids[n], f"{tag}-{n + 1:06d}", uuid.uuid4(), uuid.uuid4()) for n in range(families)]
     invoice_rows = [(i, "invoice", number, d, month, now, date(2026, 12, 31), total, family, run_id)
                     for i, number, d, _ in invoices]  # fmt: skip
     line_rows = [(i, p, day, "Arthur", label, UNIT_CENTS, 1, UNIT_CENTS, child, activity)
                  for i, _, _, child in invoices for p, day in enumerate(days)]  # fmt: skip
-    entry_rows = [(uuid.uuid4(), d, "invoice", total, now, f"Facture n° {number}", number, i)
-                  for i, number, d, _ in invoices]  # fmt: skip
+    entry_rows = [(entry, d, "invoice", total, now, f"Facture n° {number}", number, i)
+                  for entry, (i, number, d, _) in zip(ids[families:], invoices, strict=True)]  # fmt: skip
     await conn.execute("CHECKPOINT")
     started = time.perf_counter()
     async with conn.transaction():
@@ -182,19 +184,25 @@ async def raw_copy(pool, families: int, month: date, tag: str) -> float:
         return await timed_copy(conn, "raw", families, month, family, tag)
 
 
-def schema_lines_check() -> str:
-    """The statement-level check that replaced the lines' foreign key, taken from migration
-    0005 itself and pointed at the scratch tables (its function renamed: the real one exists)."""
-    sql = (SPEC.migrations / "0005_billing_batches_attestations_retention.sql").read_text(encoding="utf-8")
-    start = sql.index("CREATE FUNCTION billing_invoice_lines_have_their_invoice()")
-    end = sql.index("EXECUTE FUNCTION billing_invoice_lines_have_their_invoice();", start)
-    block = sql[start : sql.index(";", end) + 1]
-    for old, new in (("billing_invoice_lines_have_their_invoice", "schema_lines_have_their_invoice"),
-                     ("FROM invoices i", "FROM schema_invoices i"), ("ON invoice_lines", "ON schema_lines")):  # fmt: skip
-        if old not in block:
-            raise RuntimeError(f"migration 0005's lines check no longer has {old!r}: update bench/invoicing.py")
-        block = block.replace(old, new)
-    return block
+async def schema_lines_check(conn) -> None:
+    """The statement-level check that replaced the lines' foreign key, as the migrated database
+    has it (its function and trigger read back from the catalog), pointed at the scratch tables
+    under another name (the real one exists)."""
+    function = await conn.fetchval("SELECT pg_get_functiondef('billing_invoice_lines_have_their_invoice'::regproc)")
+    trigger = await conn.fetchval(
+        "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = 'invoice_lines_have_their_invoice'"
+    )
+    for block, changes in (
+        (function, (("billing_invoice_lines_have_their_invoice", "schema_lines_have_their_invoice"),
+                    ("FROM invoices i", "FROM schema_invoices i"))),
+        (trigger, (("billing_invoice_lines_have_their_invoice", "schema_lines_have_their_invoice"),
+                   ("ON public.invoice_lines", "ON schema_lines"))),
+    ):  # fmt: skip
+        for old, new in changes:
+            if old not in block:
+                raise RuntimeError(f"the lines' check no longer has {old!r}: update bench/invoicing.py")
+            block = block.replace(old, new)
+        await conn.execute(block)
 
 
 async def make_schema_tables(conn) -> None:
@@ -206,7 +214,7 @@ async def make_schema_tables(conn) -> None:
     await conn.execute("ALTER TABLE schema_invoices ADD FOREIGN KEY (credited_invoice) REFERENCES schema_invoices (id)")
     await conn.execute("CREATE TABLE schema_lines (LIKE invoice_lines INCLUDING ALL)")
     await conn.execute("CREATE TABLE schema_entries (LIKE ledger_entries INCLUDING ALL)")
-    await conn.execute(schema_lines_check())
+    await schema_lines_check(conn)
 
 
 async def schema_copy(pool, families: int, month: date, tag: str) -> float:

@@ -78,9 +78,9 @@ def test_a_batch_is_priced_per_family_with_each_familys_qf_of_each_day_and_a_fam
     nov = [date(2026, 11, d) for d in (3, 17)]
     with_qf = QfHistory([QuotientFamilial(500, date(2026, 11, 16), date(2027, 8, 31), "attestation_caf", "validated")])
     lines, failed = price_families(
-        [("f1", d, "c1", "cantine") for d in nov] + [("f2", d, "c2", "cantine") for d in nov]
-        + [("f3", date(2026, 11, 3), "c3", "cantine"), ("f3", date(2026, 11, 4), "c3", "piscine")]
-        + [("f4", d, "c4", "cantine") for d in reversed(nov)],
+        [("f1", "c1", "cantine", nov), ("f2", "c2", "cantine", nov),
+         ("f3", "c3", "cantine", [date(2026, 11, 3)]), ("f3", "c3", "piscine", [date(2026, 11, 4)]),
+         ("f4", "c4", "cantine", nov[::-1])],
         [("f1", date(2026, 11, 10), "Retard à la sortie", 500)],
         grids={("cantine", "2026/2027"): GRID},
         qf_histories={"f2": with_qf},

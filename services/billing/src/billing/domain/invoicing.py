@@ -100,7 +100,7 @@ _NO_QF = QfHistory()
 
 
 def price_families(
-    presences: Iterable[tuple[Hashable, date, Hashable, Hashable]],
+    presences: Iterable[tuple[Hashable, Hashable, Hashable, Iterable[date]]],
     charges: Iterable[tuple[Hashable, date, str, int]],
     *,
     grids: Mapping[tuple[Hashable, str], TariffGrid],
@@ -108,41 +108,37 @@ def price_families(
     child_names: Mapping[tuple[Hashable, Hashable], str],
     activity_names: Mapping[Hashable, str],
 ) -> tuple[dict[Hashable, list[LineRow]], dict[Hashable, BillingError]]:
-    """Many families' month lines at once, from plain rows: ``presences`` as (family, day,
-    child, activity), ``charges`` as (family, day, label, cents), ``qf_histories`` by family (a
-    family missing has no QF: the highest tariff), ``child_names`` by (family, child). Each day
-    is priced by :func:`price_day` with the family's QF valid that day — once per (QF history,
-    activity, day): families without a QF share one history, so a day costs one lookup for all
-    of them. → (family → its :data:`LineRow` s sorted by date then child then label, family →
-    why it cannot be invoiced: a day without a tariff). A family that fails gets no lines."""
+    """Many families' month lines at once, from plain rows: ``presences`` as (family, child,
+    activity, days present), ``charges`` as (family, day, label, cents), ``qf_histories`` by
+    family (a family missing has no QF: the highest tariff), ``child_names`` by (family, child).
+    Each day is priced by :func:`price_day` with the family's QF valid that day — once per (QF
+    history, activity, day): families without a QF share one history, so a day costs one lookup
+    for all of them. → (family → its :data:`LineRow` s sorted by date then child then label,
+    family → why it cannot be invoiced: a day without a tariff). A family that fails gets no lines."""
     lines: dict[Hashable, list[LineRow]] = defaultdict(list)
     failed: dict[Hashable, BillingError] = {}
     units: dict[tuple[int, Hashable, date], int] = {}
     labels: dict[Hashable, str] = {}
     # Presences grouped by family (as the store reads them) cost one history lookup per family;
     # any order is right, only slower.
-    for family, rows in groupby(presences, itemgetter(0)):
+    for family, groups in groupby(presences, itemgetter(0)):
         history = qf_histories.get(family, _NO_QF)
         of_history = id(history)
         found = lines[family]
-        for _, day, child, activity in rows:
-            unit = units.get((of_history, activity, day))
-            if unit is None:
-                if family in failed:
-                    break
-                name = activity_names.get(activity, "Activité")
-                grid = grids.get((activity, school_year_of(day)))
-                try:
-                    if grid is None:
-                        raise NotFound(f"Aucun tarif n'est défini pour « {name} ».", code="tariff_missing")
-                    unit = units[(of_history, activity, day)] = price_day(grid, history, day).unit_price.cents
-                except BillingError as exc:
-                    failed[family] = exc
-                    break
-            label = labels.get(activity)
-            if label is None:
-                label = labels[activity] = f"{activity_names.get(activity, 'Activité')} (présence sans réservation)"
-            found.append((day, child_names.get((family, child), ""), label, unit, 1, child, activity))
+        try:
+            for _, child, activity, days in groups:
+                name = child_names.get((family, child), "")
+                label = labels.get(activity)
+                if label is None:
+                    label = labels[activity] = f"{activity_names.get(activity, 'Activité')} (présence sans réservation)"
+                for day in days:
+                    unit = units.get((of_history, activity, day))
+                    if unit is None:
+                        unit = units[(of_history, activity, day)] = _unit_price(grids, history, activity, day,
+                                                                                activity_names)  # fmt: skip
+                    found.append((day, name, label, unit, 1, child, activity))
+        except BillingError as exc:
+            failed[family] = exc
     for family, day, label, cents in charges:
         lines[family].append((day, "", label, cents, 1, None, None))
     for family in failed:
@@ -150,6 +146,14 @@ def price_families(
     for found in lines.values():
         found.sort(key=_LINE_ORDER)
     return lines, failed
+
+
+def _unit_price(grids, history: QfHistory, activity: Hashable, day: date, activity_names) -> int:
+    grid = grids.get((activity, school_year_of(day)))
+    if grid is None:
+        name = activity_names.get(activity, "Activité")
+        raise NotFound(f"Aucun tarif n'est défini pour « {name} ».", code="tariff_missing")
+    return price_day(grid, history, day).unit_price.cents
 
 
 def invoice_entry_label(number: str) -> str:
@@ -173,8 +177,11 @@ def month_lines(
 ) -> list[InvoiceLine]:
     """One family's month lines (:func:`price_families` for a family of one); a day without a
     tariff is refused (:class:`NotFound` ``tariff_missing``)."""
+    days: dict[tuple[Hashable, Hashable], list[date]] = defaultdict(list)
+    for p in presences:
+        days[(p.child_id, p.activity_id)].append(p.day)
     found, failed = price_families(
-        ((None, p.day, p.child_id, p.activity_id) for p in presences),
+        ((None, child, activity, found) for (child, activity), found in days.items()),
         ((None, c.day, c.label, c.amount.cents) for c in charges),
         grids=grids,
         qf_histories={None: qf_history},

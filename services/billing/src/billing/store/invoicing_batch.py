@@ -17,7 +17,6 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from operator import itemgetter
 
 import asyncpg
 
@@ -36,11 +35,12 @@ class BatchData:
     :func:`~billing.domain.invoicing.price_families` takes)."""
 
     families: dict[uuid.UUID, str] = field(default_factory=dict)  # known families → their snapshot (JSON)
-    # Known families → the id their invoice will have (made by the database with the snapshot:
-    # asyncpg's own UUIDs, which it writes back several times cheaper than Python's in the
-    # lines' COPY, where each line repeats its invoice's id; unused when nothing is invoiced).
+    # Known families → the id their invoice will have, time-ordered (``uuid7()``, migration
+    # 0007: the run's invoices and lines fill the last pages of their keys), made by the
+    # database with the snapshot — asyncpg's own UUIDs, which it writes back several times
+    # cheaper than Python's in the lines' COPY, where each line repeats its invoice's id.
     invoice_ids: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)
-    presences: list = field(default_factory=list)  # (dossier, day, child, activity), by dossier
+    presences: list = field(default_factory=list)  # (dossier, child, activity, [days]), by dossier
     charges: list[tuple] = field(default_factory=list)  # (dossier, day, label, cents)
     charge_ids: dict[uuid.UUID, list[uuid.UUID]] = field(default_factory=lambda: defaultdict(list))
     child_names: dict[tuple[uuid.UUID, uuid.UUID], str] = field(default_factory=dict)
@@ -78,17 +78,19 @@ class InvoicingBatch:
         # The snapshot each invoice keeps of its family (name, number, address), as JSON text.
         rows = await conn.fetch(
             "SELECT dossier_id, jsonb_build_object('name', family_name, 'number', dossier_number, 'address', address)"
-            "::text, gen_random_uuid() FROM families WHERE dossier_id = ANY($1::uuid[])",
+            "::text, uuid7() FROM families WHERE dossier_id = ANY($1::uuid[])",
             dossiers,
         )
         data.families = {r[0]: r[1] for r in rows}
         data.invoice_ids = {r[0]: r[2] for r in rows}
         # The batch's dossiers are a slice of the run's sorted list: one range scan of the
-        # (dossier_id, day) index, rather than one probe per dossier, grouped by family.
+        # (dossier_id, day) index, rather than one probe per dossier, grouped by family, and
+        # one row per child and activity with its days (a row, and its three ids, a day cost
+        # as much again to decode).
         data.presences = await conn.fetch(
-            "SELECT dossier_id, day, child_id, activity_id FROM attendance_records WHERE dossier_id BETWEEN $1 AND $2 "
-            "AND dossier_id = ANY($5::uuid[]) AND day >= $3 AND day < $4 AND status = 'present' AND NOT booked "
-            "ORDER BY dossier_id, day",
+            "SELECT dossier_id, child_id, activity_id, array_agg(day ORDER BY day) FROM attendance_records "
+            "WHERE dossier_id BETWEEN $1 AND $2 AND dossier_id = ANY($5::uuid[]) AND day >= $3 AND day < $4 "
+            "AND status = 'present' AND NOT booked GROUP BY dossier_id, child_id, activity_id ORDER BY dossier_id",
             min(dossiers),
             max(dossiers),
             month,
@@ -108,7 +110,9 @@ class InvoicingBatch:
         )
         data.child_names = {(r[0], r[1]): r[2] for r in rows}
         await self._qf_histories(data, dossiers)
-        attended = {(a, school_year_of(day)) for day, a in set(map(itemgetter(1, 3), data.presences))}
+        # A row's days are sorted and within the month: its first and last days name every
+        # school year it touches (two at most).
+        attended = {(a, school_year_of(day)) for _, _, a, days in data.presences for day in (days[0], days[-1])}
         data.grids = await Tariffs(conn).grids(attended)
         for r in await conn.fetch(
             "SELECT id, display_name FROM activities WHERE id = ANY($1::uuid[])", list({a for a, _ in attended})
@@ -193,7 +197,7 @@ class InvoicingBatch:
                 RETURNING id, number, dossier_id, total_cents
             )
             INSERT INTO ledger_entries (id, dossier_id, kind, amount_cents, occurred_at, label, reference, invoice_id)
-            SELECT gen_random_uuid(), i.dossier_id, $11, i.total_cents, $5, e.label, i.number, i.id
+            SELECT uuid7(), i.dossier_id, $11, i.total_cents, $5, e.label, i.number, i.id
             FROM i JOIN unnest($2::text[], $10::text[]) AS e(number, label) USING (number)
             """,
             [x.id for x in invoices],
