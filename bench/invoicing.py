@@ -326,6 +326,10 @@ async def measure(pool, args) -> dict:
         "schema_copy_invoices_per_s": round(args.families / schema_seconds, 1),
         "run_vs_schema_copy": median([r["run_vs_schema_copy"] for r in rounds]),
         "schema_copy_vs_copy": round(raw_seconds / schema_seconds, 4),
+        # The target (run ≥ 25 % of the raw COPY), and the one the team closed it on
+        # (run ≥ 30 % of the schema COPY: bench/README.md, « The yardstick »).
+        "run_vs_copy_target_met": median([r["run_vs_copy"] for r in rounds]) >= 0.25,
+        "run_vs_schema_copy_target_met": median([r["run_vs_schema_copy"] for r in rounds]) >= 0.30,
         "run_pdf_seconds": round(pdf_seconds, 2),
         "run_pdf_per_s": round(rendered / pdf_seconds, 2) if rendered else None,
         "bare_weasyprint_per_s": round(bare / bare_seconds, 2),
@@ -352,7 +356,7 @@ if __name__ == "__main__":
     out = io.StringIO()
     for key, value in figures.items():
         if key != "per_round":
-            out.write(f"{key:28} {value}\n")
+            out.write(f"{key:30} {value}\n")
     for r in figures["per_round"]:
         out.write(
             f"  {r['month']} {'/'.join(r['order']):15} run {r['run_db_seconds']:.3f} s  raw {r['raw_copy_seconds']:.3f} s"
