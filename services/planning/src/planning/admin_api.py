@@ -76,6 +76,12 @@ async def list_closures(request: web.Request) -> web.Response:
     return model_response(await closures.closures(planning(request), query.from_, query.to))
 
 
+async def delete_closure(request: web.Request) -> web.Response:
+    staff(request)
+    await closures.remove_closure(planning(request), path_uuid(request))
+    return web.Response(status=204)
+
+
 async def create_school_holiday(request: web.Request) -> web.Response:
     staff(request)
     cmd = await read_json(request, s.SchoolHolidayIn)
@@ -150,6 +156,12 @@ CLOSURE_EFFECTS = (
 )
 
 
+CLOSURE_REMOVAL = (
+    "Its days become bookable again at once (every grid is read afresh). What it cancelled stays cancelled: "
+    "the families were credited in full and told by e-mail; they book again if they wish."
+)
+
+
 def _route(method, path, handler, summary, **kw) -> Route:
     return Route(
         method,
@@ -181,6 +193,8 @@ ROUTES = (
            body=s.ClosureIn, response=s.ClosureCreated, status=201, errors=(404,), description=CLOSURE_EFFECTS),
     _route("GET", "/closures", list_closures, "Closures overlapping ?from=&to=",
            query=s.PeriodQuery, response=s.ClosureList, errors=(422,)),
+    _route("DELETE", "/closures/{id}", delete_closure, "Remove a closure entered by mistake",
+           status=204, errors=(404,), description=CLOSURE_REMOVAL),
     _route("POST", "/school-holidays", create_school_holiday, "Add a school-holiday period to a school year",
            body=s.SchoolHolidayIn, response=s.SchoolHolidayOut, status=201, errors=(404,)),
     _route("GET", "/school-holidays", list_school_holidays, "School holidays in force (official and staff's)",

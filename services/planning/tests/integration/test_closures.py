@@ -104,3 +104,34 @@ async def test_bad_or_unknown_closures_change_nothing(harness):
                                              "to": "2026-12-08", "label": "x"})  # fmt: skip
     assert status == 404
     assert await harness.count("closures") == before
+
+
+async def test_a_closure_entered_by_mistake_is_removed_and_its_days_open_again(harness):
+    family = await harness.make_family()
+    await harness.book_and_pay(family, {"cantine": ["2026-12-17"]})
+    closure = {"activity_id": None, "from": "2026-12-17", "to": "2026-12-18", "label": "Erreur de saisie"}
+    status, answer = await post_closure(harness, closure)
+    assert status == 201 and answer["cancelled_reservations"] == 1
+    grid = await harness.grid(family)
+    assert grid["cantine"]["2026-12-18"]["state"] == "closed"  # read, so the rules are cached
+
+    r = await harness.client.delete(f"{ADMIN}/closures/{answer['id']}", headers=harness.staff)
+    assert r.status == 204
+    assert await harness.count("closures", "id = $1", uuid.UUID(answer["id"])) == 0
+    grid = await harness.grid(family)  # the cached rules were replaced: the days are open again
+    assert grid["cantine"]["2026-12-18"]["state"] == "bookable" and grid["cantine"]["2026-12-18"]["editable"]
+    # What the closure cancelled stays cancelled (credited, told): the family books again if it wishes.
+    assert await reservation_states(harness, family) == {"2026-12-17": "cancelled"}
+    r = await harness.client.get(ADMIN + "/closures", params={"from": "2026-12-01", "to": "2026-12-31"},
+                                 headers=harness.staff)  # fmt: skip
+    assert answer["id"] not in {c["id"] for c in (await r.json())["closures"]}
+
+    # Again, or an unknown id: 404 problem+json, nothing changes; a parent may not.
+    for target in (answer["id"], str(uuid.uuid4())):
+        r = await harness.client.delete(f"{ADMIN}/closures/{target}", headers=harness.staff)
+        assert r.status == 404 and r.content_type == "application/problem+json"
+        assert (await r.json())["title"] == "Cette fermeture n'existe pas."
+    kept = await post_closure(harness, {**closure, "label": "Vraie fermeture"})
+    r = await harness.client.delete(f"{ADMIN}/closures/{kept[1]['id']}", headers=family.headers)
+    assert r.status == 403
+    assert await harness.count("closures", "label = 'Vraie fermeture'") == 1

@@ -7,6 +7,10 @@ place freed with ``planning.reservation.cancelled`` (``reason: closure``: billin
 it in full), basket lines on those days are withdrawn (held places given back) and each
 family concerned gets one ``planning.closure.days_cancelled`` (messaging e-mails it).
 Posting the same closure twice finds nothing left to cancel.
+
+A closure entered by mistake is removed (:func:`remove_closure`): its days become bookable again
+(the rules' version moves with it, so every cached grid is read afresh); what it cancelled stays
+cancelled — the families were credited and told, and book again if they wish.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from ..events import ClosureDaysCancelled, DayLine, ReservationCancelled
 from ..schemas import admin as s
 from ..store import UnitOfWork
 from .deps import Planning
-from .errors import ActivityNotFound
+from .errors import ActivityNotFound, ClosureNotFound
 
 log = structlog.get_logger(__name__)
 
@@ -103,6 +107,16 @@ async def _notify(uow: UnitOfWork, closure_id, closure: Closure, outcome: Closur
                 days=[DayLine(child_id=r.child_id, activity_id=r.activity_id, date=r.day) for r in notice.days],
             )
         )
+
+
+async def remove_closure(p: Planning, closure_id) -> None:
+    async with UnitOfWork(p.pool) as uow:
+        removed = await uow.calendars.remove_closure(closure_id)
+        if removed is None:
+            raise ClosureNotFound()
+        await uow.commit()
+    log.info("closure_removed", closure_id=str(closure_id), starts_on=removed["starts_on"].isoformat(),
+             ends_on=removed["ends_on"].isoformat())  # fmt: skip
 
 
 async def closures(p: Planning, first: date, last: date) -> s.ClosureList:

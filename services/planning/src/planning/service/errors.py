@@ -48,6 +48,11 @@ class ActivityNotFound(NotFound):
     title = domain.UNKNOWN_ACTIVITY
 
 
+class ClosureNotFound(NotFound):
+    code = "unknown_closure"
+    title = "Cette fermeture n'existe pas."
+
+
 class DuplicateActivity(Conflict):
     code = "activity_exists"
     title = "Une activité porte déjà ce code pour cette année scolaire."

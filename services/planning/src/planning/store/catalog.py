@@ -187,6 +187,14 @@ class Calendars:
             closure.period.label,
         )
 
+    async def remove_closure(self, closure_id: UUID) -> asyncpg.Record | None:
+        """Forget a closure (entered by mistake) → what it was, or None when there is none. Under
+        the lock :meth:`same_closure` takes: an identical POST at once waits, then finds nothing."""
+        await self.conn.execute("SELECT pg_advisory_xact_lock(hashtext('planning.closures'))")
+        return await self.conn.fetchrow(
+            "DELETE FROM closures WHERE id = $1 RETURNING id, activity_id, starts_on, ends_on, label", closure_id
+        )
+
     async def closure_rows(self, first: date, last: date) -> list[asyncpg.Record]:
         return await self.conn.fetch(
             "SELECT id, activity_id, starts_on, ends_on, label FROM closures "
