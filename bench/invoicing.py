@@ -25,8 +25,10 @@ What it prints (and writes to bench/results/invoicing.json):
   grow from round to round as billing's do. Each figure is the median of the rounds, each
   ratio the median of the rounds' ratios (one round's figures move by 2× on a shared machine);
 - **run, PDFs**: ``service.invoices.render_missing``, the run's second phase (render with
-  WeasyPrint in a thread, store, publish ``billing.invoice.issued``) → PDF/s;
-- **bare WeasyPrint**: the same template and data rendered in a loop, nothing stored → PDF/s;
+  WeasyPrint in ``--pdf-workers`` processes (1; 0: a thread), as many at once, store, publish
+  ``billing.invoice.issued``) → PDF/s;
+- **bare WeasyPrint**: the same template and data rendered in a loop in this process, one at a
+  time, nothing stored (after one render that loads WeasyPrint) → PDF/s;
 - the process's memory high-water mark (``VmHWM``) before and after.
 
 The PDF phase renders the last round's month (the earlier months' invoices are marked rendered
@@ -50,6 +52,7 @@ from pathlib import Path
 
 from billing.app import SPEC
 from billing.domain.tariffs import TariffGrid
+from billing.pdf import PdfPrinter, write_pdf
 from billing.service import Billing, invoice_pdf, invoices, invoicing_run
 from billing.store import UnitOfWork
 from servicekit.db import create_pool, drop_database, ensure_database, migrate
@@ -236,9 +239,10 @@ async def bare_render(ctx: Billing, pool, count: int) -> float:
         row = await uow.invoices.get(invoice_id)
         lines = await uow.invoices.lines(invoice_id)
     context = invoice_pdf.context(row, lines, invoice_pdf.Town(ctx.town_name, ctx.town_address))
+    write_pdf(invoice_pdf.render_html(context))  # once before: loading WeasyPrint and its fonts
     started = time.perf_counter()
     for _ in range(count):
-        await invoice_pdf.render_pdf(context)
+        await asyncio.to_thread(write_pdf, invoice_pdf.render_html(context))
     return time.perf_counter() - started
 
 
@@ -271,7 +275,15 @@ def median(values: list[float]) -> float:
 
 
 async def measure(pool, args) -> dict:
-    ctx = Billing(pool=pool, provider=NoProvider(), invoicing_batch_size=args.batch, invoicing_in_flight=args.in_flight)
+    ctx = Billing(pool=pool, provider=NoProvider(), invoicing_batch_size=args.batch, invoicing_in_flight=args.in_flight,
+                  printer=PdfPrinter(args.pdf_workers))  # fmt: skip
+    try:
+        return await measured(ctx, pool, args)
+    finally:
+        await ctx.printer.close()
+
+
+async def measured(ctx: Billing, pool, args) -> dict:
     months = MONTHS[-args.rounds :]
     await seed(pool, args.families, months)
     async with pool.acquire() as conn:
@@ -315,6 +327,7 @@ async def measure(pool, args) -> dict:
         "families": args.families,
         "batch": args.batch,
         "in_flight": args.in_flight,
+        "pdf_workers": args.pdf_workers,
         "rounds": len(rounds),
         "invoices_per_round": rounds[-1]["invoices"],
         "run_db_seconds": run_seconds,
@@ -349,6 +362,7 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=3, choices=(1, 2, 3), help="months invoiced, one a round")
     parser.add_argument("--in-flight", type=int, default=2, help="batches at once (BILLING_INVOICING_IN_FLIGHT)")
     parser.add_argument("--bare", type=int, default=200, help="PDFs rendered bare (at most --families)")
+    parser.add_argument("--pdf-workers", type=int, default=1, help="processes printing PDFs (BILLING_PDF_WORKERS)")
     parser.add_argument("--no-pdf", action="store_true", help="skip the run's PDF phase (database work only)")
     figures = asyncio.run(main(parser.parse_args()))
     RESULTS.parent.mkdir(exist_ok=True)

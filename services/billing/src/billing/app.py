@@ -20,10 +20,11 @@ from servicekit.worker import background
 
 from . import admin_api, api, attestations_api, consumers, demo, internal_api, invoices_api, qf_api, rpc
 from .domain.qf import DEFAULT_PROOF_RETENTION_DAYS
+from .pdf import PdfPrinter
 from .service import campaign, invoicing_run, qf_retention, settlement
 from .service.deps import Billing
 from .service.qf_config import DEFAULT_PROOF_MAX_BYTES
-from .web import PROVIDER, billing_of_app, with_billing_errors
+from .web import PRINTER, PROVIDER, billing_of_app, with_billing_errors
 
 log = structlog.get_logger(__name__)
 
@@ -57,6 +58,10 @@ class BillingSettings(ServiceSettings):
     invoicing_batch_size: int = Field(500, ge=1, le=5000)
     # Batches at once (a connection each): one is read and priced while the one before writes.
     invoicing_in_flight: int = Field(2, ge=1, le=4)
+    # Processes printing the PDFs (billing/pdf.py; 0: a thread of the service's own process,
+    # whose requests then wait while WeasyPrint holds the GIL). The monthly run prints as many
+    # at once; each worker holds WeasyPrint (~100 MiB).
+    pdf_workers: int = Field(1, ge=0, le=16)
     # QF proofs (docs/billing.md « QF proofs »): written here, named by their id, outside
     # anything a web server serves; a volume of its own in production.
     uploads_dir: Path = Path("var/billing-uploads")
@@ -127,6 +132,7 @@ ROUTES = (
 
 def setup(app: web.Application) -> None:
     app[PROVIDER] = {}
+    app[PRINTER] = PdfPrinter(app[SETTINGS].pdf_workers)
     add_routes(app, ROUTES, wrap=with_billing_errors)
 
 
@@ -202,6 +208,12 @@ async def provider_ctx(app: web.Application):
         await provider.close()
 
 
+async def printer_ctx(app: web.Application):
+    """The PDF workers stop with the app (after the jobs that print: the first context)."""
+    yield
+    await app[PRINTER].close()
+
+
 async def invoicing_schedule_ctx(app: web.Application):
     """The monthly invoicing run, from BILLING_INVOICING_DAY at BILLING_INVOICING_HOUR (Paris)."""
     settings: BillingSettings = app[SETTINGS]
@@ -227,7 +239,7 @@ SPEC = ServiceSpec(
     setup_routes=setup,
     event_handlers=event_handlers,
     rpc_handlers=rpc_handlers,
-    extra_contexts=(provider_ctx, payment_resolver, invoicing_schedule_ctx, qf_reminders, qf_proof_purge),
+    extra_contexts=(printer_ctx, provider_ctx, payment_resolver, invoicing_schedule_ctx, qf_reminders, qf_proof_purge),
     demo_data=demo.load,
 )
 

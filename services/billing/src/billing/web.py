@@ -15,6 +15,7 @@ from servicekit.identity import Identity, require_dossier, require_role
 from servicekit.service import DB, SETTINGS
 
 from .domain import errors
+from .pdf import PdfPrinter
 from .providers import provider_from_settings
 from .service import Billing
 from .service.qf_config import QfConfig
@@ -25,6 +26,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # kept in this holder (set up with the app, so nothing changes the app's own state later).
 PROVIDER = web.AppKey("payment_provider", dict)
 STAFF_ROLE = "billing_staff"
+# The app's PDF printer (its worker processes live as long as the app: app.py's printer_ctx).
+PRINTER = web.AppKey("pdf_printer", PdfPrinter)
 
 
 def billing_of_app(app: web.Application) -> Billing:
@@ -43,6 +46,7 @@ def billing_of_app(app: web.Application) -> Billing:
         invoice_due_days=settings.invoice_due_days,
         invoicing_batch_size=settings.invoicing_batch_size,
         invoicing_in_flight=settings.invoicing_in_flight,
+        printer=app[PRINTER],
         qf=QfConfig(
             uploads_dir=settings.uploads_dir,
             proof_max_bytes=settings.proof_max_bytes,

@@ -1,17 +1,22 @@
 """What billing's schema itself guarantees for issued invoices, whatever the code above it does:
 a line always has its invoice (checked per statement, migrations 0005 and 0007), an issued
 invoice and its lines are never deleted nor changed, one invoice per family and month; and the
-run's invoices and ledger entries get time-ordered ids (UUID version 7, migration 0007)."""
+run's invoices and ledger entries get time-ordered ids (UUID version 7, migration 0007); the
+PDF phase prints several at once in worker processes and counts each."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import date
 
 import asyncpg
 import pytest
+from billing.pdf import PdfPrinter
+from billing.service import invoices, invoicing_run
+from billing.web import billing_of_app
 
-from .test_invoices import family_with_presences, invoices_of, run_month
+from .test_invoices import family_with_presences, invoices_of, pdf_text, run_month
 
 LINE = "INSERT INTO invoice_lines (invoice_id, position, day, child_name, label, unit_price_cents, quantity, amount_cents)"
 
@@ -73,3 +78,22 @@ async def test_the_runs_invoices_and_ledger_entries_have_time_ordered_ids(harnes
         # The first 48 bits are the Unix time in milliseconds: made by this run, a moment ago.
         assert 0 <= float(now) - (made.int >> 80) / 1000 < 60
     assert entry_id.int >> 80 >= invoice_id.int >> 80  # the entry is written after its invoice
+
+
+async def test_the_pdf_phase_prints_as_many_at_once_as_the_printer_has_workers_and_counts_each(harness):
+    families = [await family_with_presences(harness, [date(2026, 9, d)]) for d in (14, 15, 17, 18, 21)]
+    printer = PdfPrinter(2)
+    ctx = replace(billing_of_app(harness.client.app), printer=printer)
+    try:
+        issued = await invoicing_run.issue_all(ctx, None, date(2026, 9, 1))
+        assert issued == len(families)
+        assert await harness.count("invoices", "pdf IS NULL") == len(families)
+        assert await invoices.render_missing(ctx) == len(families)
+    finally:
+        await printer.close()
+    assert await harness.count("invoices", "pdf IS NULL") == 0
+    for fam in families:
+        (summary,) = await invoices_of(harness, fam)
+        response = await harness.client.get(summary["pdf_url"], headers=fam.headers)
+        assert summary["number"] in pdf_text(await response.read())
+    assert len(await harness.wait_events("billing.invoice.issued", len(families))) >= len(families)

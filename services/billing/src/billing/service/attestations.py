@@ -15,7 +15,7 @@ from ..domain.errors import Conflict, NotFound, invalid
 from ..events import DocumentReady
 from .deps import Billing
 from .prices import UNKNOWN_DOSSIER
-from .qf_pdf import Family, attestation_html, render_pdf
+from .qf_pdf import Family, attestation_html
 
 PARIS = ZoneInfo("Europe/Paris")
 UNKNOWN_REQUEST = NotFound("Cette demande d'attestation n'existe pas.", code="attestation_request_unknown")
@@ -73,7 +73,7 @@ async def approve(ctx: Billing, who: Identity, request_id: uuid.UUID) -> dict:
         document = attestation_html(
             ctx.qf.town_name, Family(family["dossier_number"], family["family_name"]), year, amounts, issued_on
         )
-        pdf = await render_pdf(document)
+        pdf = await ctx.printer(document)
         total = sum(a.amount_cents for a in amounts)
         await uow.attestations.approve(request_id, total_cents=total, pdf=pdf, by=who.user_id, at=ctx.now())
         await uow.publish(

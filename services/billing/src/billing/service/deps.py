@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import asyncpg
 
+from ..pdf import PdfPrinter
 from ..providers import PaymentProvider
 from ..store import UnitOfWork
 from .qf_config import QfConfig
@@ -39,6 +40,8 @@ class Billing:
     # other writes; the numbering counter's lock orders their writes.
     invoicing_in_flight: int = 2
     qf: QfConfig = QfConfig()
+    # Prints the PDFs out of the event loop (BILLING_PDF_WORKERS: the app's one, shared).
+    printer: PdfPrinter = field(default_factory=PdfPrinter)
 
     def uow(self) -> UnitOfWork:
         """A unit of work of its own (a use case called by an event joins the consumer's)."""

@@ -2,12 +2,11 @@
 WeasyPrint. Rendered once, right after the document is issued, and stored: a re-download gives
 the same bytes (the document never changes, so neither does its PDF).
 
-WeasyPrint is synchronous and CPU-bound: :func:`render_pdf` runs in a worker thread.
+:func:`render_html` makes the HTML; the app's :class:`~billing.pdf.PdfPrinter` prints it.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -79,12 +78,3 @@ def context(row, lines: list[InvoiceLine], town: Town, credited_number: str | No
 def render_html(ctx: dict) -> str:
     return _ENV.get_template("invoice.html").render(**ctx)
 
-
-def _print(html: str) -> bytes:
-    from weasyprint import HTML  # imported here: loading Pango costs time, only the renderer needs it
-
-    return HTML(string=html).write_pdf()
-
-
-async def render_pdf(ctx: dict) -> bytes:
-    return await asyncio.to_thread(_print, render_html(ctx))

@@ -17,6 +17,7 @@ invoice whose PDF is missing is rendered by :func:`render_missing` (each run end
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -204,8 +205,8 @@ async def render_and_store(ctx: Billing, invoice_id: uuid.UUID) -> bool:
             return False
         lines = await docs.lines(invoice_id)
         credited = await docs.get(row["credited_invoice"]) if row["credited_invoice"] else None
-    pdf = await invoice_pdf.render_pdf(
-        invoice_pdf.context(row, lines, _town(ctx), credited["number"] if credited else None)
+    pdf = await ctx.printer(
+        invoice_pdf.render_html(invoice_pdf.context(row, lines, _town(ctx), credited["number"] if credited else None))
     )
     async with ctx.uow() as uow:
         if not await uow.invoices.store_pdf(invoice_id, pdf, hashlib.sha256(pdf).hexdigest()):
@@ -228,17 +229,28 @@ async def render_and_store(ctx: Billing, invoice_id: uuid.UUID) -> bool:
 
 
 async def render_missing(ctx: Billing, page: int = 200) -> int:
-    """Render every document still without its PDF (oldest first, ``page`` ids read at a time);
-    one that fails is logged and left for the next run. → how many were stored."""
+    """Render every document still without its PDF (oldest first, ``page`` ids read at a time,
+    as many printing at once as the printer has workers); one that fails is logged and left for
+    the next run. → how many were stored."""
     stored, after = 0, None
+    slots = asyncio.Semaphore(ctx.printer.concurrency)
+
+    async def one(invoice_id: uuid.UUID) -> None:
+        nonlocal stored
+        async with slots:
+            try:
+                done = await render_and_store(ctx, invoice_id)
+            except Exception as exc:  # rendered again by the next run
+                log.error("invoice_pdf_failed", invoice_id=str(invoice_id), error=type(exc).__name__)
+                return
+            stored += done  # after the await: ``stored += await …`` would add to a stale value
+
     while True:
         async with ctx.read() as conn:
             missing = await Invoices(conn).without_pdf(limit=page, after=after)
-        for invoice_id, _ in missing:
-            try:
-                stored += await render_and_store(ctx, invoice_id)
-            except Exception as exc:  # rendered again by the next run
-                log.error("invoice_pdf_failed", invoice_id=str(invoice_id), error=type(exc).__name__)
+        async with asyncio.TaskGroup() as group:
+            for invoice_id, _ in missing:
+                group.create_task(one(invoice_id))
         if len(missing) < page:
             return stored
         after = missing[-1]

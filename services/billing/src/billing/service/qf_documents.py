@@ -20,7 +20,7 @@ from ..domain.errors import NotFound
 from . import documents
 from .campaign import today
 from .deps import Billing
-from .qf_pdf import Family, qf_card_html, render_pdf
+from .qf_pdf import Family, qf_card_html
 
 UNKNOWN_DOCUMENT = NotFound("Ce document n'existe pas.", code="document_unknown")
 
@@ -69,7 +69,7 @@ async def pdf_for(ctx: Billing, dossier_id: uuid.UUID, document_id: uuid.UUID) -
     qf = next((q for q in history.validated() if q.id == document_id), None)
     if qf is None or family is None:
         raise UNKNOWN_DOCUMENT
-    pdf = await render_pdf(qf_card_html(ctx.qf.town_name, Family(family["dossier_number"], family["family_name"]), qf))
+    pdf = await ctx.printer(qf_card_html(ctx.qf.town_name, Family(family["dossier_number"], family["family_name"]), qf))
     return Document(qf.id, "qf_card", "Carte quotient familial", qf.valid_from), pdf
 
 

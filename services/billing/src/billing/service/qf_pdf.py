@@ -1,12 +1,11 @@
 """The QF card and the tax attestation as PDF (WeasyPrint), from small HTML documents.
 
 Every value is escaped (``html.escape``): a family or child name is data, never markup. The
-rendering runs in a worker thread (``render_pdf``): WeasyPrint is CPU-bound.
+app's :class:`~billing.pdf.PdfPrinter` prints them.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import date
 from html import escape
@@ -86,12 +85,3 @@ def attestation_html(town: str, family: Family, year: int, amounts: list[ChildAm
     )
     return _page(f"Attestation fiscale {year}", town, body)
 
-
-def _write_pdf(document: str) -> bytes:
-    from weasyprint import HTML  # imported when used: the service starts without loading Pango
-
-    return HTML(string=document).write_pdf()
-
-
-async def render_pdf(document: str) -> bytes:
-    return await asyncio.to_thread(_write_pdf, document)
