@@ -181,7 +181,7 @@ def month_lines(
     for p in presences:
         days[(p.child_id, p.activity_id)].append(p.day)
     found, failed = price_families(
-        ((None, child, activity, found) for (child, activity), found in days.items()),
+        ((None, child, activity, on) for (child, activity), on in days.items()),
         ((None, c.day, c.label, c.amount.cents) for c in charges),
         grids=grids,
         qf_histories={None: qf_history},
