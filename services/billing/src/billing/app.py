@@ -60,7 +60,7 @@ class BillingSettings(ServiceSettings):
     invoicing_in_flight: int = Field(2, ge=1, le=4)
     # Processes printing the PDFs (billing/pdf.py; 0: a thread of the service's own process,
     # whose requests then wait while WeasyPrint holds the GIL). The monthly run prints as many
-    # at once; each worker holds WeasyPrint (~100 MiB).
+    # at once; each worker holds WeasyPrint (~130 MiB).
     pdf_workers: int = Field(1, ge=0, le=16)
     # QF proofs (docs/billing.md « QF proofs »): written here, named by their id, outside
     # anything a web server serves; a volume of its own in production.
