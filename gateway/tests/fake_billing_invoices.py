@@ -72,8 +72,10 @@ async def get_invoice(request: web.Request) -> web.Response:
     doc = found["doc"]
     line = {"date": "2026-11-03", "child": "Arthur", "label": "2026/2027 - Cantine (présence sans réservation)",
             "unit_price_cents": 374, "quantity": 1, "amount_cents": 374}  # fmt: skip
-    return web.json_response({**doc, "dossier_id": found["dossier"], "lines": [line, {**line, "date": "2026-11-05"}],
-                              "credit_notes": []})  # fmt: skip
+    fees = {"date": "2026-11-20", "child": "", "label": "Retard à la sortie du périscolaire", "unit_price_cents": 500,
+            "quantity": 2, "amount_cents": 1000}  # fmt: skip
+    return web.json_response({**doc, "dossier_id": found["dossier"],
+                              "lines": [line, {**line, "date": "2026-11-05"}, fees], "credit_notes": []})  # fmt: skip
 
 
 def _pdf(found: dict[str, Any]) -> web.Response:

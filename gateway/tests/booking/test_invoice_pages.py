@@ -56,6 +56,10 @@ async def test_the_detail_lists_the_lines_and_the_pdf_downloads(parent, services
     assert page.status == 200
     text = plain(page.text)
     assert "Facture n° 2026-000042" in text and "03/11/2026 Arthur" in text and "3,74 €" in text
+    # A line of one day shows its amount; one of several, its quantity and unit price too.
+    assert "Prix unitaire" not in text
+    assert "03/11/2026 Arthur 2026/2027 - Cantine (présence sans réservation) 3,74 € 05/11/2026" in text
+    assert "Retard à la sortie du périscolaire 2 × 5,00 € 10,00 €" in text
     response = await parent.client.get(f"/facturation/factures/{invoice_id}/pdf", allow_redirects=False)
     assert response.status == 200 and response.content_type == "application/pdf"
     assert response.headers["Content-Disposition"].startswith("attachment")
