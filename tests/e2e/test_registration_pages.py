@@ -64,6 +64,16 @@ async def focused(page) -> dict:
 
 async def assert_summary_has_focus_and_leads_to(page, field: str) -> None:
     """The page came back with errors: the summary has the focus, its link leads to ``field``."""
+    # ``autofocus`` is applied at the browser's next rendering step, not when the element is
+    # parsed: wait for it (a page where it never comes fails the assertion below, which says
+    # what has the focus instead).
+    from playwright.async_api import TimeoutError as PlaywrightTimeout  # as conftest: imported when used
+
+    try:
+        await page.wait_for_function("() => document.activeElement && document.activeElement.id === 'erreurs'",
+                                     timeout=5000)  # fmt: skip
+    except PlaywrightTimeout:
+        pass
     now = await focused(page)
     assert now["id"] == "erreurs" and now["outline"] != "none", now
     await page.keyboard.press("Tab")
