@@ -296,8 +296,12 @@ async def test_a_service_that_cannot_start_stops_the_others_with_one_line_naming
         taken.bind(("127.0.0.1", run.ports["accounts"]))
         taken.listen()
         await run.start()
-        await eventually(exited, timeout=150, interval=0.1)
-    run.tree = list(seen.values())
+        try:
+            await eventually(exited, timeout=150, interval=0.1)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{tail(run.log, 60)}") from None
+        finally:  # what it started, for the clean-up too: a failure here leaves nothing running
+            run.tree = list(seen.values())
     for name in (*SERVICES, "gateway"):
         service_process(run.tree, name)  # each had been started
 
