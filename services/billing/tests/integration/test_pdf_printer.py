@@ -5,21 +5,17 @@ processes of their own, several at once, a killed worker replaced, the workers s
 from __future__ import annotations
 
 import asyncio
-import io
 import multiprocessing
 import os
 import signal
 
 from billing.pdf import PdfPrinter
-from pypdf import PdfReader
+
+from .test_invoices import pdf_text
 
 
 def html(number: int) -> str:
     return f"<html lang='fr'><body><h1>Facture n° 2026-{number:06d}</h1><p>Montant : 3,74 €</p></body></html>"
-
-
-def text(pdf: bytes) -> str:
-    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
 
 
 def workers() -> list[multiprocessing.Process]:
@@ -31,7 +27,7 @@ async def test_documents_are_printed_in_worker_processes_at_once_and_the_workers
     assert printer.concurrency == 2 and workers() == []
     try:
         pdfs = await asyncio.gather(*(printer(html(n)) for n in range(1, 5)))
-        assert [text(pdf) for pdf in pdfs] == [f"Facture n° 2026-{n:06d} Montant : 3,74 €" for n in range(1, 5)]
+        assert [pdf_text(pdf) for pdf in pdfs] == [f"Facture n° 2026-{n:06d} Montant : 3,74 €" for n in range(1, 5)]
         running = workers()
         assert len(running) == 2 and all(p.pid != os.getpid() for p in running)
     finally:
@@ -43,11 +39,11 @@ async def test_documents_are_printed_in_worker_processes_at_once_and_the_workers
 async def test_a_worker_that_dies_costs_its_document_one_retry():
     printer = PdfPrinter(1)
     try:
-        assert "2026-000001" in text(await printer(html(1)))
+        assert "2026-000001" in pdf_text(await printer(html(1)))
         (worker,) = workers()
         os.kill(worker.pid, signal.SIGKILL)
         await asyncio.to_thread(worker.join, 10)
-        assert "2026-000002" in text(await printer(html(2)))  # on a new worker
+        assert "2026-000002" in pdf_text(await printer(html(2)))  # on a new worker
         (replacement,) = workers()
         assert replacement.pid != worker.pid
     finally:
@@ -57,6 +53,6 @@ async def test_a_worker_that_dies_costs_its_document_one_retry():
 async def test_no_worker_prints_in_a_thread_of_this_process():
     printer = PdfPrinter(0)
     assert printer.concurrency == 1
-    assert "2026-000003" in text(await printer(html(3)))
+    assert "2026-000003" in pdf_text(await printer(html(3)))
     assert workers() == []
     await printer.close()

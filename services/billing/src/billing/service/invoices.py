@@ -242,8 +242,8 @@ async def render_missing(ctx: Billing, page: int = 200) -> int:
                 done = await render_and_store(ctx, invoice_id)
             except Exception as exc:  # rendered again by the next run
                 log.error("invoice_pdf_failed", invoice_id=str(invoice_id), error=type(exc).__name__)
-                return
-            stored += done  # after the await: ``stored += await …`` would add to a stale value
+            else:
+                stored += done  # after the await: ``stored += await …`` would add to a stale value
 
     while True:
         async with ctx.read() as conn:

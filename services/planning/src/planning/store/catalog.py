@@ -174,10 +174,14 @@ class Calendars:
             closure.period.label,
         )
 
+    async def _lock_closures(self) -> None:
+        """The closures' transaction-level lock: recording and removing one are serialised."""
+        await self.conn.execute("SELECT pg_advisory_xact_lock(hashtext('planning.closures'))")
+
     async def same_closure(self, closure: Closure) -> asyncpg.Record | None:
         """The closure already recorded with these activity, dates and label (a POST sent twice).
         Serialised by a transaction-level lock: two identical POSTs at once make one closure."""
-        await self.conn.execute("SELECT pg_advisory_xact_lock(hashtext('planning.closures'))")
+        await self._lock_closures()
         return await self.conn.fetchrow(
             "SELECT id, activity_id, starts_on, ends_on, label FROM closures "
             "WHERE activity_id IS NOT DISTINCT FROM $1 AND starts_on = $2 AND ends_on = $3 AND label = $4",
@@ -190,7 +194,7 @@ class Calendars:
     async def remove_closure(self, closure_id: UUID) -> asyncpg.Record | None:
         """Forget a closure (entered by mistake) → what it was, or None when there is none. Under
         the lock :meth:`same_closure` takes: an identical POST at once waits, then finds nothing."""
-        await self.conn.execute("SELECT pg_advisory_xact_lock(hashtext('planning.closures'))")
+        await self._lock_closures()
         return await self.conn.fetchrow(
             "DELETE FROM closures WHERE id = $1 RETURNING id, activity_id, starts_on, ends_on, label", closure_id
         )
